@@ -37,17 +37,21 @@ export interface Operation {
   path: string;
   operationId: string;
   operation: JsonObject;
+  /** True for a webhook: a request Orange sends to the client (such as fetching its JWKS URI), which cannot be
+   *  replayed against an Orange target. `path` is then the webhook's name. */
+  webhook: boolean;
 }
 
-/** Every operation of a document, in document order. */
+/** Every operation of a document, paths then webhooks, in document order. */
 export function listOperations(slug: string, doc: JsonObject): Operation[] {
-  const paths = (doc.paths ?? {}) as Record<string, JsonObject>;
-  return Object.entries(paths).flatMap(([p, item]) =>
-    HTTP_METHODS.filter((m) => item[m]).map((method) => {
-      const operation = item[method] as JsonObject;
-      return { slug, method, path: p, operationId: String(operation.operationId), operation };
-    }),
-  );
+  const fromItems = (items: Json | undefined, webhook: boolean) =>
+    Object.entries((items ?? {}) as Record<string, JsonObject>).flatMap(([p, item]) =>
+      HTTP_METHODS.filter((m) => item[m]).map((method) => {
+        const operation = item[method] as JsonObject;
+        return { slug, method, path: p, operationId: String(operation.operationId), operation, webhook };
+      }),
+    );
+  return [...fromItems(doc.paths, false), ...fromItems(doc.webhooks, true)];
 }
 
 /** The root document with every $ref (local and to other files) replaced by its target. */
@@ -62,6 +66,8 @@ export interface NamedExample {
   slug: string;
   operationId: string;
   kind: 'request' | 'response' | 'parameter';
+  /** Carried by a webhook (see `Operation.webhook`). */
+  webhook: boolean;
   /** Response status (`'200'`, `'302'`...), for response examples. */
   status?: string;
   /** Media type, for bodies; absent for an example carried by a response header. */
@@ -79,13 +85,13 @@ type Examples = Record<string, { summary?: string; value: Json }>;
 /** Every named example of a dereferenced document: request bodies, parameters, response bodies and headers. */
 export function collectExamples(slug: string, doc: JsonObject): NamedExample[] {
   const found: NamedExample[] = [];
-  for (const { operationId, operation } of listOperations(slug, doc)) {
+  for (const { operationId, operation, webhook } of listOperations(slug, doc)) {
     const base = `${slug}/${operationId}`;
     const push = (kind: NamedExample['kind'], prefix: string, examples: Json | undefined, schema: Json | undefined, extra: Partial<NamedExample>) => {
       for (const [name, example] of Object.entries((examples ?? {}) as Examples)) {
         found.push({
           id: `${base}/${prefix}/${name}`,
-          slug, operationId, kind, name,
+          slug, operationId, kind, name, webhook,
           summary: example.summary,
           value: example.value,
           schema: (schema ?? {}) as JsonObject,
