@@ -1,0 +1,120 @@
+/**
+ * The JWT bearer grant of Direct Match ID France: build and sign the assertion exactly as the page's header and
+ * payload tables say, and exchange it for an access token.
+ *
+ * Fixed values (`alg`, `typ`, `sub_type`, `aud`, `grant_type`) and the MSISDN format are read from the
+ * contract's generated JSON Schemas, not restated here.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1 Using JWTs as authorization grants
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-3 JWT format and processing requirements
+ * @see https://www.rfc-editor.org/rfc/rfc7521#section-4.1 Using assertions as authorization grants
+ */
+import { randomBytes } from 'node:crypto';
+import { SignJWT, importJWK, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import { createDirectMatchIdFrClient, type components } from '../../generated/direct-match-id-fr/client.js';
+import claimsSchema from '../../generated/direct-match-id-fr/schemas/JwtBearerAssertionClaims.json' with { type: 'json' };
+import headerSchema from '../../generated/direct-match-id-fr/schemas/JwtBearerAssertionHeader.json' with { type: 'json' };
+import requestSchema from '../../generated/direct-match-id-fr/schemas/JwtBearerTokenRequest.json' with { type: 'json' };
+import { OrangeAuthError } from './errors.js';
+import { postTokenRequest, type FetchOptions } from './token-request.js';
+
+export type AccessTokenResponse = components['schemas']['AccessTokenResponse'];
+
+export const ASSERTION_ALG = headerSchema.properties.alg.const;
+export const ASSERTION_TYP = headerSchema.properties.typ.const;
+export const ASSERTION_AUDIENCE = claimsSchema.properties.aud.const;
+export const ASSERTION_SUB_TYPE = claimsSchema.properties.sub_type.const;
+export const JWT_BEARER_GRANT_TYPE = requestSchema.properties.grant_type.const as components['schemas']['JwtBearerTokenRequest']['grant_type'];
+const MSISDN = new RegExp(claimsSchema.properties.sub.pattern);
+
+/** Orange refuses an assertion whose lifetime exceeds 24 hours (`jwt date is not valid (lifetime > 24h)`). */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 24 * 60 * 60;
+/** The lifetime the page uses in its example: `exp` = `iat` + 3600. */
+export const DEFAULT_ASSERTION_LIFETIME_SECONDS = 3600;
+
+export type SigningKeyInput = JWK | CryptoKey | KeyObject;
+
+export interface AssertionOptions {
+  /** Client identifier from the Orange Developer portal; both `iss` and `client_id`. */
+  clientId: string;
+  /** The end-user's MSISDN, international format without `+` (for example `33600000000`). */
+  msisdn: string;
+  /** Requested scopes (for example `['atp_kyc_plain']`). */
+  scope: string[];
+  /** The RS256 private key. A JWK brings its own `kid`; otherwise pass `kid`. */
+  privateKey: SigningKeyInput;
+  /** The `kid` of the registered public key; defaults to the private JWK's `kid`. */
+  kid?: string;
+  /** Seconds between `iat` and `exp`; 3600 by default, at most 86400. */
+  lifetimeSeconds?: number;
+  /** Clock, in milliseconds since the epoch; `Date.now` by default. */
+  now?: () => number;
+}
+
+function invalid(message: string): never {
+  throw new OrangeAuthError('ERR_INVALID_OPTION', message);
+}
+
+/** Checks the options once, so that a token provider fails at creation rather than at its first call. */
+export function checkAssertionOptions(options: AssertionOptions): { kid: string; lifetime: number } {
+  if (!options.clientId) invalid('clientId is required');
+  if (!MSISDN.test(options.msisdn)) invalid('msisdn must be digits in international format without "+", such as 33600000000');
+  if (!Array.isArray(options.scope) || options.scope.length === 0 || options.scope.some((s) => typeof s !== 'string' || !s)) {
+    invalid('scope must be a non-empty array of scope names');
+  }
+  const kid = options.kid ?? (options.privateKey as JWK).kid;
+  if (!kid) invalid('kid is required: pass it, or a private JWK that carries it');
+  const lifetime = options.lifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS;
+  if (!Number.isInteger(lifetime) || lifetime <= 0) invalid('lifetimeSeconds must be a positive whole number');
+  if (lifetime > MAX_ASSERTION_LIFETIME_SECONDS) {
+    throw new OrangeAuthError('ERR_ASSERTION_LIFETIME', `an assertion may live at most ${MAX_ASSERTION_LIFETIME_SECONDS} s (24 h), not ${lifetime} s`);
+  }
+  return { kid, lifetime };
+}
+
+async function toSigningKey(key: SigningKeyInput): Promise<CryptoKey | KeyObject> {
+  if (!('kty' in key)) return key as CryptoKey | KeyObject;
+  if (key.kty !== 'RSA' || !key.d) throw new OrangeAuthError('ERR_KEY_UNSUPPORTED', 'expected a private RSA JWK');
+  return (await importJWK(key, ASSERTION_ALG)) as CryptoKey;
+}
+
+/**
+ * Builds and signs a JWT bearer assertion: header `{alg: RS256, typ: JWT, kid}`; claims `iss` = `client_id`,
+ * `sub` = MSISDN, `sub_type: MSISDN`, `scope` (array), `aud: https://openid.orange.fr`, a fresh random `jti`,
+ * `iat` and `exp`.
+ */
+export async function createJwtBearerAssertion(options: AssertionOptions): Promise<string> {
+  const { kid, lifetime } = checkAssertionOptions(options);
+  return signAssertion(options, kid, lifetime, await toSigningKey(options.privateKey));
+}
+
+async function signAssertion(options: AssertionOptions, kid: string, lifetime: number, key: CryptoKey | KeyObject): Promise<string> {
+  const iat = Math.floor((options.now ?? Date.now)() / 1000);
+  return new SignJWT({ client_id: options.clientId, sub_type: ASSERTION_SUB_TYPE, scope: options.scope })
+    .setProtectedHeader({ alg: ASSERTION_ALG, typ: ASSERTION_TYP, kid })
+    .setIssuer(options.clientId)
+    .setSubject(options.msisdn)
+    .setAudience(ASSERTION_AUDIENCE)
+    .setJti(randomBytes(32).toString('base64url'))
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + lifetime)
+    .sign(key);
+}
+
+/** Exchanges an assertion for an access token at `POST /oauth-jwt/fr/v1/token`. */
+export async function requestJwtBearerToken(assertion: string, options: FetchOptions = {}): Promise<AccessTokenResponse> {
+  const client = createDirectMatchIdFrClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
+  return postTokenRequest(() =>
+    client.POST('/oauth-jwt/fr/v1/token', {
+      body: { grant_type: JWT_BEARER_GRANT_TYPE, assertion },
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    }),
+  );
+}
+
+/** Internal: the signing half of a token provider, with the key imported once. */
+export function createAssertionSigner(options: AssertionOptions): () => Promise<string> {
+  const { kid, lifetime } = checkAssertionOptions(options);
+  let key: Promise<CryptoKey | KeyObject> | undefined;
+  return async () => signAssertion(options, kid, lifetime, await (key ??= toSigningKey(options.privateKey)));
+}

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { SignJWT, UnsecuredJWT } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken,
+} from '../../src/auth/oidc.js';
+import { bundled, responseExample } from '../helpers/contract.js';
+import { sendJson, startServer, type TestServer } from '../helpers/server.js';
+import { createAjv } from '../../scripts/lib/ajv.js';
+
+const config = { clientId: '6KRHymujF8SG2g', clientSecret: 's3cret:with:colons', redirectUri: 'http://www.myserver.com' };
+let server: TestServer | undefined;
+afterEach(async () => { await server?.close(); server = undefined; });
+
+const redirectExample = (name: string) =>
+  bundled('authentication-fr').paths['/openidconnect/fr/v1/authorize'].get.responses['302'].headers.Location.examples[name].value as string;
+
+describe('buildAuthorizationRequest', () => {
+  it('builds a URL whose every query parameter follows the contract, with openid added and state and nonce generated', () => {
+    const request = buildAuthorizationRequest(config, { scope: ['form_filling'] });
+    const url = new URL(request.url);
+    expect(url.origin + url.pathname).toBe('https://api.orange.com/openidconnect/fr/v1/authorize');
+    const query = Object.fromEntries(url.searchParams);
+    expect(query).toEqual({ response_type: 'code', client_id: config.clientId, scope: 'openid form_filling', redirect_uri: config.redirectUri, state: request.state, nonce: request.nonce });
+    expect(request.state).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(request.nonce).not.toBe(request.state);
+    const ajv = createAjv();
+    for (const parameter of bundled('authentication-fr').paths['/openidconnect/fr/v1/authorize'].get.parameters) {
+      if (parameter.required) expect(query, parameter.name).toHaveProperty(parameter.name);
+      if (parameter.name in query) expect(ajv.validate(parameter.schema, query[parameter.name]), `${parameter.name}: ${ajv.errorsText()}`).toBe(true);
+    }
+  });
+
+  it('keeps a given state, adds charset=utf8, and a PKCE S256 challenge of the returned verifier', () => {
+    const request = buildAuthorizationRequest({ ...config, baseUrl: 'http://127.0.0.1:8080' }, { scope: 'openid check_id', state: 'upToYouData', pkce: true, charset: 'utf8' });
+    const url = new URL(request.url);
+    expect(url.origin).toBe('http://127.0.0.1:8080');
+    expect(url.searchParams.get('state')).toBe('upToYouData');
+    expect(url.searchParams.get('scope')).toBe('openid check_id');
+    expect(url.searchParams.get('charset')).toBe('utf8');
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('code_challenge')).toBe(createHash('sha256').update(request.codeVerifier!).digest('base64url'));
+  });
+});
+
+describe('parseAuthorizationCallback', () => {
+  it('returns the code of the contract AuthorizationCode redirect', () => {
+    expect(parseAuthorizationCallback(redirectExample('AuthorizationCode'), 'upToYouData')).toEqual({ code: 'OFR-251f7716a727f' });
+  });
+
+  it('refuses a callback whose state differs, before reading anything else', () => {
+    expect(() => parseAuthorizationCallback(redirectExample('AuthorizationCode'), 'other')).toThrow(expect.objectContaining({ code: 'ERR_STATE_MISMATCH' }));
+    expect(() => parseAuthorizationCallback('http://www.myserver.com/?code=x', 'upToYouData')).toThrow(expect.objectContaining({ code: 'ERR_STATE_MISMATCH' }));
+  });
+
+  it('surfaces the contract AccessDenied redirect as ERR_AUTHORIZATION_DENIED with its OAuth error', () => {
+    expect(() => parseAuthorizationCallback(redirectExample('AccessDenied'), 'upToYouData'))
+      .toThrow(expect.objectContaining({ code: 'ERR_AUTHORIZATION_DENIED', oauthError: { error: 'access_denied' } }));
+  });
+
+  it('refuses a callback with neither code nor error', () => {
+    expect(() => parseAuthorizationCallback('http://www.myserver.com/?state=s', 's')).toThrow(expect.objectContaining({ code: 'ERR_MISSING_CODE' }));
+  });
+});
+
+describe('exchangeAuthorizationCode and refreshAccessToken', () => {
+  it('exchange the code with HTTP Basic client credentials and the same redirect_uri', async () => {
+    const tokens = responseExample('authentication-fr', '/openidconnect/fr/v1/token', 'post', '200', 'TokensWithRefreshToken');
+    server = await startServer((_req, res) => sendJson(res, 200, tokens, { 'Cache-Control': 'no-store', Pragma: 'no-cache' }));
+    expect(await exchangeAuthorizationCode({ ...config, baseUrl: server.url }, 'OFR-251f7716a727f', { codeVerifier: 'v'.repeat(43) })).toEqual(tokens);
+    const [request] = server.requests;
+    expect(request!.url).toBe('/openidconnect/fr/v1/token');
+    expect(Buffer.from(request!.headers.authorization!.replace(/^Basic /, ''), 'base64').toString()).toBe(`${config.clientId}:${config.clientSecret}`);
+    expect(Object.fromEntries(new URLSearchParams(request!.body))).toEqual({ grant_type: 'authorization_code', code: 'OFR-251f7716a727f', redirect_uri: config.redirectUri, code_verifier: 'v'.repeat(43) });
+  });
+
+  it('surface a reused code (invalid_grant) as ERR_TOKEN_REQUEST, and a token response without id_token as ERR_TOKEN_RESPONSE', async () => {
+    const invalidGrant = responseExample('authentication-fr', '/openidconnect/fr/v1/token', 'post', '400', 'InvalidGrant');
+    server = await startServer((req, res) => (req.body.includes('used') ? sendJson(res, 400, invalidGrant) : sendJson(res, 200, { token_type: 'Bearer', access_token: 'a', expires_in: 3600 })));
+    await expect(exchangeAuthorizationCode({ ...config, baseUrl: server.url }, 'used')).rejects.toMatchObject({ code: 'ERR_TOKEN_REQUEST', status: 400, oauthError: invalidGrant });
+    await expect(exchangeAuthorizationCode({ ...config, baseUrl: server.url }, 'fresh')).rejects.toMatchObject({ code: 'ERR_TOKEN_RESPONSE' });
+  });
+
+  it('refresh at /oauth/v2/token with the refresh_token grant', async () => {
+    const refreshed = responseExample('authentication-fr', '/oauth/v2/token', 'post', '200', 'RefreshedAccessToken');
+    server = await startServer((_req, res) => sendJson(res, 200, refreshed));
+    expect(await refreshAccessToken({ ...config, baseUrl: server.url }, 'OFR-ce289')).toEqual(refreshed);
+    expect(server.requests[0]!.url).toBe('/oauth/v2/token');
+    expect(Object.fromEntries(new URLSearchParams(server.requests[0]!.body))).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'OFR-ce289' });
+  });
+});
+
+describe('verifyIdToken', () => {
+  const now = 1_700_000_000;
+  const sign = (claims: Record<string, unknown>, secret = config.clientSecret) =>
+    new SignJWT({
+      iss: 'https://openid.orange.fr/', sub: 'PBYJJF-200', aud: config.clientId, iat: now, exp: now + 3600, auth_time: now - 5, acr: 0, nonce: 'n-1', ...claims,
+    }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+  const options = { clientId: config.clientId, clientSecret: config.clientSecret, nonce: 'n-1', now: () => now * 1000 };
+
+  it('returns the claims of an id_token signed HS256 with the client secret', async () => {
+    expect(await verifyIdToken(await sign({}), options)).toMatchObject({ sub: 'PBYJJF-200', aud: config.clientId, acr: 0 });
+  });
+
+  it.each([
+    ['signed with another secret', () => sign({}, 'another secret'), options],
+    ['for another audience', () => sign({ aud: 'someone-else' }), options],
+    ['from another issuer', () => sign({ iss: 'https://evil.example/' }), options],
+    ['expired', () => sign({}), { ...options, now: () => (now + 3601) * 1000 }],
+    ['with another nonce', () => sign({ nonce: 'n-2' }), options],
+    ['unsigned (alg none)', async () => new UnsecuredJWT({ sub: 'x', aud: config.clientId, iss: 'https://openid.orange.fr/', exp: now + 60, iat: now }).encode(), options],
+  ])('refuses an id_token %s with ERR_ID_TOKEN_INVALID', async (_label, token, opts) => {
+    await expect(verifyIdToken(await token(), opts)).rejects.toMatchObject({ code: 'ERR_ID_TOKEN_INVALID' });
+  });
+});

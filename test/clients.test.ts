@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateSigningKey } from '../src/auth/keys.js';
+import { createTokenProvider } from '../src/auth/token-provider.js';
+import { createAuthenticationFrClient } from '../src/clients/authentication-fr.js';
+import { createDirectMatchIdFrClient } from '../src/clients/direct-match-id-fr.js';
+import { createFormIdFrClient, isOAuthError, isOrangeError } from '../src/clients/form-id-fr.js';
+import { createIdMatchEsClient } from '../src/clients/id-match-es.js';
+import { createMatchIdFrClient } from '../src/clients/match-id-fr.js';
+import { responseExample } from './helpers/contract.js';
+import { sendJson, startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer | undefined;
+afterEach(async () => { await server?.close(); server = undefined; });
+
+describe('the client factories', () => {
+  it.each([
+    ['authentication-fr', createAuthenticationFrClient],
+    ['form-id-fr', createFormIdFrClient],
+    ['match-id-fr', createMatchIdFrClient],
+    ['id-match-es', createIdMatchEsClient],
+    ['direct-match-id-fr', createDirectMatchIdFrClient],
+  ] as const)('%s targets the contract server https://api.orange.com by default', async (_slug, create) => {
+    let seen: Request | undefined;
+    const client = create({ fetch: async (request: Request) => { seen = request; return new Response('{}', { headers: { 'Content-Type': 'application/json' } }); } }) as any;
+    await client.GET('/any');
+    expect(new URL(seen!.url).origin).toBe('https://api.orange.com');
+  });
+
+  it('sends the access token as a bearer token and returns the claims typed', async () => {
+    const claims = responseExample('form-id-fr', '/formfilling/fr/v1/userinfo', 'get', '200', 'FormFillingClaims');
+    server = await startServer((_req, res) => sendJson(res, 200, claims, { 'Cache-Control': 'no-store', Pragma: 'no-cache' }));
+    const client = createFormIdFrClient({ baseUrl: server.url, accessToken: 'OFR-948efd5de1f4' });
+    const { data, error } = await client.GET('/formfilling/fr/v1/userinfo');
+    expect(error).toBeUndefined();
+    expect(data?.given_name).toBe('Christine');
+    expect(data).toEqual(claims);
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer OFR-948efd5de1f4');
+  });
+
+  it('surfaces the documented errors as values of the contract error shapes', async () => {
+    const invalidToken = responseExample('match-id-fr', '/checkid/fr/v1/userinfo', 'get', '401', 'InvalidToken');
+    const notFound = responseExample('match-id-fr', '/checkid/fr/v1/userinfo', 'get', '404', 'ResourceNotFound');
+    server = await startServer((req, res) => (req.headers.authorization === 'Bearer expired' ? sendJson(res, 401, invalidToken) : sendJson(res, 404, notFound)));
+    const expired = await createMatchIdFrClient({ baseUrl: server.url, accessToken: () => 'expired' }).GET('/checkid/fr/v1/userinfo');
+    expect(expired.response.status).toBe(401);
+    expect(isOAuthError(expired.error) && expired.error.error).toBe('invalid_token');
+    const missing = await createMatchIdFrClient({ baseUrl: server.url, accessToken: 'valid' }).GET('/checkid/fr/v1/userinfo');
+    expect(isOrangeError(missing.error) && missing.error.code).toBe(60);
+    expect(isOAuthError(missing.error)).toBe(false);
+  });
+
+  it('takes its token from a token provider, and invalidates it when the API answers 401', async () => {
+    const scores = responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '200', 'Scores');
+    const unauthorized = responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '401', 'InvalidCredentials');
+    let issued = 0;
+    server = await startServer((req, res) => {
+      if (req.url === '/oauth-jwt/fr/v1/token') return sendJson(res, 200, { token_type: 'Bearer', access_token: `token-${++issued}`, expires_in: 3600 });
+      if (req.headers.authorization === 'Bearer token-1') return sendJson(res, 401, unauthorized);
+      sendJson(res, 200, scores, { 'X-OAPI-Request-Id': 'req-1' });
+    });
+    const key = await generateSigningKey();
+    const provider = createTokenProvider({ clientId: 'c', msisdn: '33600000000', scope: ['atp_kyc_plain'], privateKey: key.privateJwk, baseUrl: server.url });
+    const client = createDirectMatchIdFrClient({ baseUrl: server.url, accessToken: provider });
+    const first = await client.POST('/direct-matchid/fr/v1/matchid', { body: { msisdn: '33600000000', given_name: 'Christine' } });
+    expect(first.error).toEqual(unauthorized);
+    const second = await client.POST('/direct-matchid/fr/v1/matchid', { body: { msisdn: '33600000000', given_name: 'Christine' } });
+    expect(second.data).toEqual(scores);
+    expect(server.requests.map((r) => r.url)).toEqual([
+      '/oauth-jwt/fr/v1/token', '/direct-matchid/fr/v1/matchid', '/oauth-jwt/fr/v1/token', '/direct-matchid/fr/v1/matchid',
+    ]);
+  });
+});
