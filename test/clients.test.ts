@@ -37,6 +37,14 @@ describe('the client factories', () => {
     expect(server.requests[0]!.headers.authorization).toBe('Bearer OFR-948efd5de1f4');
   });
 
+  it('keeps the caller headers, whatever their form, beside the bearer token', async () => {
+    server = await startServer((_req, res) => sendJson(res, 200, { sub: 's' }));
+    for (const headers of [{ 'X-Trace': 't1' }, new Headers({ 'X-Trace': 't1' }), [['X-Trace', 't1']] as [string, string][]]) {
+      await createFormIdFrClient({ baseUrl: server.url, accessToken: 'tok', headers }).GET('/formfilling/fr/v1/userinfo');
+    }
+    expect(server.requests.map((r) => [r.headers['x-trace'], r.headers.authorization])).toEqual(Array(3).fill(['t1', 'Bearer tok']));
+  });
+
   it('surfaces the documented errors as values of the contract error shapes', async () => {
     const invalidToken = responseExample('match-id-fr', '/checkid/fr/v1/userinfo', 'get', '401', 'InvalidToken');
     const notFound = responseExample('match-id-fr', '/checkid/fr/v1/userinfo', 'get', '404', 'ResourceNotFound');

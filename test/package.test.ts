@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../scripts/lib/contract.js';
+
+const run = promisify(execFile);
+const TSC = path.join(REPO_ROOT, 'node_modules/.bin/tsc');
+let consumer: string;
+
+const CONSUMER_TS = `
+import { createFormIdFrClient, isOAuthError, isOrangeError, type components } from 'orange-identity-contracts/form-id-fr';
+import { createDirectMatchIdFrClient } from 'orange-identity-contracts/direct-match-id-fr';
+import { createIdMatchEsClient } from 'orange-identity-contracts/id-match-es';
+import { createMatchIdFrClient } from 'orange-identity-contracts/match-id-fr';
+import { createAuthenticationFrClient } from 'orange-identity-contracts/authentication-fr';
+import { buildAuthorizationRequest, createTokenProvider, OrangeAuthError, type OrangeAuthErrorCode } from 'orange-identity-contracts/auth';
+
+type Claims = components['schemas']['FormFillingUserInfo'];
+const formId = createFormIdFrClient({ accessToken: 'token' });
+export async function userName(): Promise<string | undefined> {
+  const { data, error } = await formId.GET('/formfilling/fr/v1/userinfo');
+  if (isOAuthError(error)) return error.error;
+  if (isOrangeError(error)) return error.message;
+  const claims: Claims | undefined = data;
+  return claims?.given_name;
+}
+export async function score(provider: ReturnType<typeof createTokenProvider>): Promise<number | undefined> {
+  const client = createDirectMatchIdFrClient({ accessToken: provider });
+  const { data } = await client.POST('/direct-matchid/fr/v1/matchid', { body: { msisdn: '33600000000', family_name: 'Dumontel' } });
+  return data?.family_name_score;
+}
+// Type checks only: never called, so that running the consumer sends nothing beyond this machine.
+export function typeChecks() {
+  // @ts-expect-error the contract has no such path
+  void formId.GET('/formfilling/fr/v1/nothing');
+  // @ts-expect-error msisdn is required by the contract
+  void createDirectMatchIdFrClient().POST('/direct-matchid/fr/v1/matchid', { body: { family_name: 'x' } });
+}
+void createIdMatchEsClient, createMatchIdFrClient, createAuthenticationFrClient;
+const code: OrangeAuthErrorCode = 'ERR_STATE_MISMATCH';
+const request = buildAuthorizationRequest({ clientId: 'c', redirectUri: 'https://rp.example/cb' }, { scope: ['check_id'] });
+console.log(JSON.stringify({ url: request.url, code, isError: new OrangeAuthError(code, 'x') instanceof Error }));
+`;
+
+beforeAll(async () => {
+  consumer = await mkdtemp(path.join(tmpdir(), 'consumer-'));
+  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', consumer], { cwd: REPO_ROOT });
+  const tarball = path.join(consumer, stdout.trim().split('\n').pop()!);
+  await writeFile(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  // --offline: the dependencies come from the npm cache that `npm ci` filled; tests use no network beyond loopback.
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: consumer });
+  await writeFile(path.join(consumer, 'consumer.ts'), CONSUMER_TS);
+  await writeFile(path.join(consumer, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', skipLibCheck: false, types: [], outDir: 'out', lib: ['ES2022', 'DOM'] },
+    files: ['consumer.ts'],
+  }));
+}, 180_000);
+afterAll(async () => { if (consumer) await rm(consumer, { recursive: true, force: true }); });
+
+describe('the packed package', () => {
+  it('ships only dist, generated, openapi, docs and the README', async () => {
+    const top = (await readdir(path.join(consumer, 'node_modules/orange-identity-contracts'))).sort();
+    expect(top).toEqual(['README.md', 'dist', 'docs', 'generated', 'openapi', 'package.json'].sort());
+  });
+
+  it('compiles a consumer under tsc --strict, with the contract types reaching it', async () => {
+    const result = await run(TSC, ['-p', 'tsconfig.json'], { cwd: consumer }).catch((e: { stdout: string }) => e);
+    expect((result as { stdout: string }).stdout).toBe('');
+  });
+
+  it('runs the compiled consumer as ESM on Node', async () => {
+    const { stdout } = await run(process.execPath, ['out/consumer.js'], { cwd: consumer });
+    const printed = JSON.parse(stdout);
+    expect(printed.url).toMatch(/^https:\/\/api\.orange\.com\/openidconnect\/fr\/v1\/authorize\?response_type=code&client_id=c&scope=openid\+check_id/);
+    expect(printed.isError).toBe(true);
+  });
+
+  it('exports the bundles and the JSON Schemas for other repos', async () => {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const doc = require('orange-identity-contracts/direct-match-id-fr/openapi.json');
+      const schema = require('orange-identity-contracts/direct-match-id-fr/schemas/MatchIdRequest.json');
+      console.log(doc.info.title + '|' + schema.$id);`], { cwd: consumer });
+    expect(stdout.trim()).toBe('Direct Match ID France|https://orange-identity-contracts.invalid/schemas/direct-match-id-fr/MatchIdRequest.json');
+  });
+});
