@@ -100,6 +100,12 @@ async function generateApi(api: ApiEntry, outDir: string, work: string): Promise
   return path.join(work, `${api.slug}.json`);
 }
 
+/** The API list of redocly.yaml, for the code that runs without it (conformance, sandbox). */
+function apiListSource(apis: ApiEntry[]): string {
+  const entries = apis.map((a) => `  { slug: ${JSON.stringify(a.slug)}, root: ${JSON.stringify(path.relative(REPO_ROOT, a.root))} },`);
+  return `/* ${banner('redocly.yaml')} */\nexport const APIS = [\n${entries.join('\n')}\n] as const;\n\nexport type ApiSlug = (typeof APIS)[number]['slug'];\n\nexport const API_SLUGS: readonly ApiSlug[] = APIS.map((a) => a.slug);\n`;
+}
+
 /** The five bundles joined into one document, so that one mock serves every API on one origin. */
 async function generateJoined(apis: ApiEntry[], bundles: string[], outDir: string, work: string): Promise<void> {
   const { openapi, info: _firstApiInfo, ...rest } = await redocly(['join', ...bundles, '--prefix-tags-with-info-prop', 'title'], path.join(work, 'all.json'));
@@ -126,6 +132,7 @@ export async function generate(outDir: string): Promise<void> {
     const bundles: string[] = [];
     for (const api of apis) bundles.push(await generateApi(api, outDir, work));
     await generateJoined(apis, bundles, outDir, work);
+    await writeFile(path.join(outDir, 'apis.ts'), apiListSource(apis));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

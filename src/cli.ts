@@ -1,6 +1,8 @@
 /**
  * `orange-identity <command>`: the toolkit's command line.
  *
+ *   conformance [...]              replay every documented response against a target (see --help)
+ *   mock [--port 4010]             Prism mock of the five APIs on one port
  *   keys [--out <dir>] [--force]   generate an RS256 2048-bit key pair for Direct Match ID France: writes
  *                                  <dir>/private-key.jwk.json (mode 0600) and <dir>/jwks.json, prints the JWKS
  *                                  to register on the Orange Developer portal. The private key is never printed.
@@ -9,9 +11,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { conformanceCommand, mockCommand } from '../conformance/cli.js';
 import { generateSigningKey } from './auth/keys.js';
 
-const USAGE = `usage: orange-identity keys [--out <dir>] [--force]`;
+const USAGE = `usage: orange-identity <command>
+
+  conformance [--target <baseURL>] [--profile <name|file>] [--api <slug>]... [--report <junit.xml>]
+  mock [--port 4010] [--host 127.0.0.1] [--verbose]
+  keys [--out <dir>] [--force]`;
 
 async function keys(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { out: { type: 'string', default: '.' }, force: { type: 'boolean', default: false } } });
@@ -31,7 +38,7 @@ async function keys(args: string[]): Promise<number> {
   return 0;
 }
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { keys };
+const commands: Record<string, (args: string[]) => Promise<number>> = { conformance: conformanceCommand, mock: mockCommand, keys };
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

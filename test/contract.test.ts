@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createAjv } from '../scripts/lib/ajv.js';
+import { createAjv } from '../src/contract/ajv.js';
 import { REPO_ROOT, collectExamples, dereferenceApi, listApis, listOperations, type JsonObject } from '../scripts/lib/contract.js';
 
 const apis = listApis();

@@ -61,9 +61,9 @@ beforeAll(async () => {
 afterAll(async () => { if (consumer) await rm(consumer, { recursive: true, force: true }); });
 
 describe('the packed package', () => {
-  it('ships only dist, generated, openapi, docs and the README', async () => {
+  it('ships only dist, generated, openapi, the conformance profiles, docs and the README', async () => {
     const top = (await readdir(path.join(consumer, 'node_modules/orange-identity-contracts'))).sort();
-    expect(top).toEqual(['README.md', 'dist', 'docs', 'generated', 'openapi', 'package.json'].sort());
+    expect(top).toEqual(['README.md', 'conformance', 'dist', 'docs', 'generated', 'openapi', 'package.json'].sort());
   });
 
   it('compiles a consumer under tsc --strict, with the contract types reaching it', async () => {
@@ -76,6 +76,15 @@ describe('the packed package', () => {
     const printed = JSON.parse(stdout);
     expect(printed.url).toMatch(/^https:\/\/api\.orange\.com\/openidconnect\/fr\/v1\/authorize\?response_type=code&client_id=c&scope=openid\+check_id/);
     expect(printed.isError).toBe(true);
+  });
+
+  it('installs the orange-identity command, whose conformance help and profile loading work from the package', async () => {
+    const bin = path.join(consumer, 'node_modules/.bin/orange-identity');
+    const { stdout } = await run(bin, ['conformance', '--help'], { cwd: consumer });
+    expect(stdout).toContain('usage: orange-identity conformance');
+    const noTarget = await run(bin, ['conformance', '--profile', 'sandbox-does-not-exist.json'], { cwd: consumer }).catch((e: { code: number; stderr: string }) => e);
+    expect((noTarget as { code: number }).code).toBe(2);
+    expect((noTarget as { stderr: string }).stderr).toContain('cannot read profile');
   });
 
   it('exports the bundles and the JSON Schemas for other repos', async () => {

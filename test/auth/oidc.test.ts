@@ -6,7 +6,7 @@ import {
 } from '../../src/auth/oidc.js';
 import { bundled, responseExample } from '../helpers/contract.js';
 import { sendJson, startServer, type TestServer } from '../helpers/server.js';
-import { createAjv } from '../../scripts/lib/ajv.js';
+import { createAjv } from '../../src/contract/ajv.js';
 
 const config = { clientId: '6KRHymujF8SG2g', clientSecret: 's3cret:with:colons', redirectUri: 'http://www.myserver.com' };
 let server: TestServer | undefined;

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { createAjv } from '../../scripts/lib/ajv.js';
-import { REPO_ROOT, SCHEMA_ID_BASE } from '../../scripts/lib/contract.js';
+import { createAjv } from '../../src/contract/ajv.js';
+import { REPO_ROOT, SCHEMA_ID_BASE, listApis } from '../../scripts/lib/contract.js';
 
 /** A generated bundle, as integrators and the other repos read it. */
 export const bundled = (slug: string): any => JSON.parse(readFileSync(path.join(REPO_ROOT, 'generated', slug, 'openapi.json'), 'utf8'));
@@ -19,7 +19,7 @@ export function responseExample(slug: string, pathName: string, method: string, 
 export function generatedSchemas() {
   const ajv = createAjv();
   const root = path.join(REPO_ROOT, 'generated');
-  for (const slug of readdirSync(root).filter((d) => !d.endsWith('.json'))) {
+  for (const { slug } of listApis()) {
     for (const file of readdirSync(path.join(root, slug, 'schemas'))) {
       ajv.addSchema(JSON.parse(readFileSync(path.join(root, slug, 'schemas', file), 'utf8')));
     }

@@ -1,0 +1,72 @@
+/**
+ * The case catalogue: every named response example of every operation of the contract is a case,
+ * `slug/operationId/status/example`, paired with the trigger that provokes it. Webhooks (requests Orange sends
+ * to the client) are not cases. `catalogueProblems` is the guard: an example without a trigger, or a trigger
+ * without an example, is a defect of the suite.
+ */
+import { API_SLUGS, loadDereferenced, type ApiSlug } from '../src/contract/load.js';
+import { collectExamples, listOperations, type JsonObject, type NamedExample, type Operation } from '../src/contract/examples.js';
+import { TRIGGERS } from './triggers/index.js';
+import type { TriggerSpec } from './types.js';
+
+export interface Case {
+  id: string;
+  slug: ApiSlug;
+  operation: Operation;
+  status: string;
+  example: NamedExample;
+  /** The contract's response object for this status, dereferenced. */
+  response: JsonObject;
+  /** Every named example of the same body or header, for checks against a mock. */
+  siblings: NamedExample[];
+  trigger: TriggerSpec | undefined;
+  /** How the operation authenticates, from its security scheme. */
+  auth: 'bearer' | 'basic' | 'none';
+}
+
+function authOf(doc: JsonObject, operation: JsonObject): Case['auth'] {
+  const schemes = ((doc.components as JsonObject | undefined)?.securitySchemes ?? {}) as Record<string, JsonObject>;
+  const requirement = ((operation.security ?? doc.security ?? []) as JsonObject[])[0];
+  const scheme = requirement ? schemes[Object.keys(requirement)[0]!] : undefined;
+  if (!scheme) return 'none';
+  return scheme.type === 'http' && scheme.scheme === 'basic' ? 'basic' : 'bearer';
+}
+
+export interface Catalogue {
+  cases: Case[];
+  /** Triggers whose example no longer exists in the contract. */
+  orphanTriggers: string[];
+}
+
+export async function loadCatalogue(slugs: readonly ApiSlug[] = API_SLUGS): Promise<Catalogue> {
+  const cases: Case[] = [];
+  const orphanTriggers: string[] = [];
+  for (const slug of slugs) {
+    const doc = await loadDereferenced(slug);
+    const operations = new Map(listOperations(slug, doc).filter((o) => !o.webhook).map((o) => [o.operationId, o]));
+    const examples = collectExamples(slug, doc).filter((e) => e.kind === 'response' && !e.webhook);
+    const table = TRIGGERS[slug];
+    for (const example of examples) {
+      const operation = operations.get(example.operationId)!;
+      const key = `${example.operationId}/${example.status}/${example.name}`;
+      cases.push({
+        id: example.id, slug, operation, status: example.status!, example,
+        response: (operation.operation.responses as JsonObject)[example.status!] as JsonObject,
+        siblings: examples.filter((e) => e.operationId === example.operationId && e.status === example.status && e.mediaType === example.mediaType && e.header === example.header),
+        trigger: table[key],
+        auth: authOf(doc, operation.operation),
+      });
+    }
+    const keys = new Set(examples.map((e) => `${e.operationId}/${e.status}/${e.name}`));
+    orphanTriggers.push(...Object.keys(table).filter((k) => !keys.has(k)).map((k) => `${slug}/${k}`));
+  }
+  return { cases, orphanTriggers };
+}
+
+/** What makes the catalogue incomplete: examples without a trigger, triggers without an example. */
+export function catalogueProblems(catalogue: Catalogue): string[] {
+  return [
+    ...catalogue.cases.filter((c) => !c.trigger).map((c) => `example ${c.id} has no trigger (conformance/triggers/${c.slug}.ts)`),
+    ...catalogue.orphanTriggers.map((id) => `trigger ${id} has no example in the contract`),
+  ];
+}

@@ -1,0 +1,86 @@
+/**
+ * The Prism mock of all five APIs: generated/all.json on one port. Used by `orange-identity mock` (npm run mock)
+ * and by the conformance suite when no target is given.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { GENERATED_DIR } from '../src/contract/load.js';
+
+export class PortInUseError extends Error {
+  override readonly name = 'PortInUseError';
+  constructor(readonly host: string, readonly port: number) {
+    super(`port ${port} on ${host} is already in use: stop what listens there, or choose another port with --port`);
+  }
+}
+
+export class MockUnavailableError extends Error {
+  override readonly name = 'MockUnavailableError';
+}
+
+/** Resolves when `port` is free on `host` (0 picks a free port and resolves with it). */
+export function reservePort(host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error));
+    probe.listen(port, host, () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+  });
+}
+
+export interface RunningMock {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function prismBin(): string {
+  const require = createRequire(import.meta.url);
+  let manifest: string;
+  try {
+    manifest = require.resolve('@stoplight/prism-cli/package.json');
+  } catch {
+    throw new MockUnavailableError('the mock needs @stoplight/prism-cli (npm install -D @stoplight/prism-cli@5.14.2), or pass --target');
+  }
+  const { bin } = require(manifest) as { bin: { prism: string } };
+  return path.join(path.dirname(manifest), bin.prism);
+}
+
+export async function startMock(options: { port?: number; host?: string; document?: string; onLog?: (line: string) => void } = {}): Promise<RunningMock> {
+  const host = options.host ?? '127.0.0.1';
+  const port = await reservePort(host, options.port ?? 0);
+  const child: ChildProcess = spawn(process.execPath, [prismBin(), 'mock', options.document ?? path.join(GENERATED_DIR, 'all.json'), '-h', host, '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        output.push(line);
+        options.onLog?.(line);
+        if (line.includes('Prism is listening')) resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new MockUnavailableError(`Prism exited (${code}) before listening:\n${output.slice(-10).join('\n')}`)));
+  });
+  try {
+    await ready;
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+  return {
+    url: `http://${host}:${port}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

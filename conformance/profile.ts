@@ -1,0 +1,107 @@
+/**
+ * Conformance profiles: a JSON file, validated against profile.schema.json, with environment overrides for
+ * secrets. Every secret the profile holds is collected, so that reports can redact it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JWK } from 'jose';
+import { createAjv } from '../src/contract/ajv.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** Shipped profiles live beside this module in source, and are copied beside it in dist/. */
+export const PROFILES_DIR = [path.join(HERE, 'profiles'), path.join(HERE, '../../conformance/profiles')].find(existsSync) ?? path.join(HERE, 'profiles');
+const SCHEMA_PATH = [path.join(HERE, 'profile.schema.json'), path.join(HERE, '../../conformance/profile.schema.json')].find(existsSync)!;
+
+export interface Session { cookie: string }
+export interface ClientRef { clientId: string; privateJwk?: JWK }
+export interface Profile {
+  name: string;
+  description?: string;
+  kind: 'mock' | 'live';
+  authentication?: { clientId: string; clientSecret?: string; redirectUri: string; issuer?: string; session?: Session; refusingSession?: Session };
+  accessTokens?: Partial<Record<'form_filling' | 'check_id' | 'id_match' | 'revoked_consent', string>>;
+  userInfoSubject?: { claims: Record<string, unknown> };
+  idMatchSubject?: { claims: Record<string, unknown> };
+  directMatch?: {
+    clientId: string;
+    privateJwk?: JWK;
+    scope: string[];
+    otherScope?: string[];
+    unsubscribedScope?: string[];
+    withoutUserToken?: string;
+    subjects?: {
+      known: { msisdn: string; kyc: Record<string, unknown> };
+      other?: string; unknown?: string; ineligible?: string; ineligibleForScopes?: string; notMassMarket?: string; withoutKyc?: string;
+    };
+    clients?: Partial<Record<'pendingJwksUri' | 'keyWithoutKid' | 'withoutJwks' | 'denied', ClientRef>>;
+  };
+}
+
+export class ProfileError extends Error {
+  override readonly name = 'ProfileError';
+}
+
+export interface LoadedProfile {
+  profile: Profile;
+  /** Every secret value of the profile, for redaction. */
+  secrets: string[];
+}
+
+/** Resolves `--profile`: a shipped profile name (`mock`, `sandbox`) or a path. */
+export function resolveProfilePath(nameOrPath: string): string {
+  const shipped = path.join(PROFILES_DIR, `${nameOrPath}.json`);
+  if (!nameOrPath.includes('/') && !nameOrPath.endsWith('.json') && existsSync(shipped)) return shipped;
+  return path.resolve(nameOrPath);
+}
+
+function readJwk(value: unknown, baseDir: string, where: string): JWK | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'object') return value as JWK;
+  const text = String(value).trim();
+  try {
+    return JSON.parse(text.startsWith('{') ? text : readFileSync(path.resolve(baseDir, text), 'utf8')) as JWK;
+  } catch (error) {
+    throw new ProfileError(`${where}: cannot read the private JWK (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+/** Loads and validates a profile; environment variables override its secrets. */
+export function loadProfile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedProfile {
+  let raw: Record<string, any>;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ProfileError(`cannot read profile ${file}: ${(error as Error).message}`);
+  }
+  const ajv = createAjv();
+  const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+  if (!validate(raw)) {
+    throw new ProfileError(`profile ${file} is invalid: ${ajv.errorsText(validate.errors, { dataVar: 'profile', separator: '; ' })}`);
+  }
+  const p = structuredClone(raw) as Profile & Record<string, any>;
+  const baseDir = path.dirname(file);
+  if (p.authentication) {
+    if (env.ORANGE_CLIENT_SECRET) p.authentication.clientSecret = env.ORANGE_CLIENT_SECRET;
+    if (env.ORANGE_SESSION_COOKIE) p.authentication.session = { cookie: env.ORANGE_SESSION_COOKIE };
+    if (env.ORANGE_REFUSING_SESSION_COOKIE) p.authentication.refusingSession = { cookie: env.ORANGE_REFUSING_SESSION_COOKIE };
+  }
+  for (const name of ['form_filling', 'check_id', 'id_match', 'revoked_consent'] as const) {
+    const value = env[`ORANGE_ACCESS_TOKEN_${name.toUpperCase()}`];
+    if (value) (p.accessTokens ??= {})[name] = value;
+  }
+  if (p.directMatch) {
+    if (env.ORANGE_ACCESS_TOKEN_WITHOUT_USER) p.directMatch.withoutUserToken = env.ORANGE_ACCESS_TOKEN_WITHOUT_USER;
+    p.directMatch.privateJwk = readJwk(env.ORANGE_PRIVATE_JWK ?? raw.directMatch?.privateJwk, baseDir, 'directMatch.privateJwk');
+    for (const [name, client] of Object.entries(p.directMatch.clients ?? {})) {
+      if (client) client.privateJwk = readJwk(raw.directMatch.clients[name].privateJwk, baseDir, `directMatch.clients.${name}.privateJwk`);
+    }
+  }
+  const jwkSecrets = (jwk?: JWK) => (jwk ? [jwk.d, jwk.p, jwk.q, jwk.dp, jwk.dq, jwk.qi] : []);
+  const secrets = [
+    p.authentication?.clientSecret, p.authentication?.session?.cookie, p.authentication?.refusingSession?.cookie,
+    ...Object.values(p.accessTokens ?? {}), p.directMatch?.withoutUserToken,
+    ...jwkSecrets(p.directMatch?.privateJwk), ...Object.values(p.directMatch?.clients ?? {}).flatMap((c) => jwkSecrets(c?.privateJwk)),
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0);
+  return { profile: p, secrets };
+}

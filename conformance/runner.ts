@@ -1,0 +1,122 @@
+/**
+ * Runs the catalogue against a base URL. Against a mock (profile kind `mock`), each case sends the operation's
+ * canonical valid request with `Prefer: code=<status>, example=<name>`. Against a live target, each case sends
+ * its trigger; mock-only cases, and cases whose trigger needs what the profile lacks, are skipped with a reason.
+ */
+import type { ApiSlug } from '../src/contract/load.js';
+import type { Json, JsonObject } from '../src/contract/examples.js';
+import { loadCatalogue, type Case } from './catalogue.js';
+import { ResponseChecker, type Failure } from './checks.js';
+import { TriggerContext } from './context.js';
+import type { Profile } from './profile.js';
+import { isMockOnly, type HttpRequest, type HttpResponse } from './types.js';
+
+export interface CaseResult {
+  id: string;
+  slug: ApiSlug;
+  operationId: string;
+  status: string;
+  example: string;
+  outcome: 'passed' | 'failed' | 'skipped';
+  /** Why a case was skipped. */
+  reason?: string;
+  failures: Failure[];
+  ms: number;
+}
+
+export interface RunOptions {
+  baseUrl: string;
+  profile: Profile;
+  apis?: readonly ApiSlug[];
+  /** Cases in flight at once (4 by default). */
+  concurrency?: number;
+  /** Per request (10 s by default). */
+  timeoutMs?: number;
+}
+
+export function sender(baseUrl: string, timeoutMs: number) {
+  return async (request: HttpRequest): Promise<HttpResponse> => {
+    const url = new URL(request.path, baseUrl);
+    for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.set(k, v);
+    const headers = new Headers(request.headers);
+    let body: string | undefined = request.rawBody;
+    if (request.json !== undefined) {
+      body = JSON.stringify(request.json);
+      if (!headers.has('content-type')) headers.set('Content-Type', 'application/json');
+    } else if (request.form) {
+      body = new URLSearchParams(request.form).toString();
+      if (!headers.has('content-type')) headers.set('Content-Type', 'application/x-www-form-urlencoded');
+    }
+    const response = await fetch(url, { method: request.method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  };
+}
+
+const firstExample = (holder: JsonObject): Json | undefined => {
+  if (holder.example !== undefined) return holder.example;
+  const examples = Object.values((holder.examples ?? {}) as Record<string, JsonObject>);
+  return examples[0]?.value ?? ((holder.schema as JsonObject | undefined)?.const);
+};
+
+/** The operation's valid request, from the contract: required query parameters, credentials, first request example. */
+export function canonicalRequest(c: Case, ctx: TriggerContext): HttpRequest {
+  const operation = c.operation.operation;
+  const query = Object.fromEntries(((operation.parameters ?? []) as JsonObject[])
+    .filter((p) => p.in === 'query' && p.required).map((p) => [String(p.name), String(firstExample(p))]));
+  const headers: Record<string, string> = {};
+  if (c.auth === 'bearer') headers.Authorization = 'Bearer conformance-mock-token';
+  if (c.auth === 'basic') headers.Authorization = ctx.profile.authentication ? ctx.basic() : `Basic ${Buffer.from('conformance:mock').toString('base64')}`;
+  const request: HttpRequest = { method: c.operation.method.toUpperCase() as HttpRequest['method'], path: c.operation.path, query, headers };
+  const [mediaType, media] = Object.entries(((operation.requestBody as JsonObject | undefined)?.content ?? {}) as Record<string, JsonObject>)[0] ?? [];
+  if (mediaType && media) {
+    const value = firstExample(media);
+    if (mediaType === 'application/x-www-form-urlencoded') request.form = value as Record<string, string>;
+    else request.json = value;
+  }
+  return request;
+}
+
+async function runCase(c: Case, ctx: TriggerContext, checker: ResponseChecker): Promise<CaseResult> {
+  const start = performance.now();
+  const result = (outcome: CaseResult['outcome'], failures: Failure[] = [], reason?: string): CaseResult => ({
+    id: c.id, slug: c.slug, operationId: c.operation.operationId, status: c.status, example: c.example.name,
+    outcome, failures, ms: Math.round(performance.now() - start), ...(reason ? { reason } : {}),
+  });
+  const mode = ctx.profile.kind;
+  let request: HttpRequest;
+  if (mode === 'mock') {
+    request = canonicalRequest(c, ctx);
+    request.headers!.Prefer = c.example.header ? `code=${c.status}` : `code=${c.status}, example=${c.example.name}`;
+  } else {
+    if (!c.trigger) return result('failed', [{ check: 'trigger', expected: 'a trigger for this example', got: 'none in conformance/triggers' }]);
+    if (isMockOnly(c.trigger)) return result('skipped', [], `mock-only: ${c.trigger.mockOnly}`);
+    const missing = c.trigger.requires?.(ctx.profile);
+    if (missing) return result('skipped', [], missing);
+    try {
+      request = await c.trigger.request(ctx);
+    } catch (error) {
+      return result('failed', [{ check: 'trigger', expected: 'the steps before the request to succeed', got: (error as Error).message }]);
+    }
+  }
+  let response: HttpResponse;
+  try {
+    response = await ctx.http(request);
+  } catch (error) {
+    return result('failed', [{ check: 'request', expected: 'a response', got: `${(error as Error).message} ${((error as Error).cause as Error | undefined)?.message ?? ''}`.trim() }]);
+  }
+  const expectation = mode === 'live' && c.trigger && !isMockOnly(c.trigger) ? c.trigger.expect?.(ctx, request) : undefined;
+  const failures = checker.check(c, response, mode, expectation, ctx.profile.authentication?.redirectUri);
+  return result(failures.length ? 'failed' : 'passed', failures);
+}
+
+export async function runConformance(options: RunOptions): Promise<CaseResult[]> {
+  const { cases } = await loadCatalogue(options.apis);
+  const ctx = new TriggerContext(options.profile, options.baseUrl, sender(options.baseUrl, options.timeoutMs ?? 10_000));
+  const checker = new ResponseChecker();
+  const results: CaseResult[] = new Array(cases.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, async () => {
+    for (let i = next++; i < cases.length; i = next++) results[i] = await runCase(cases[i]!, ctx, checker);
+  }));
+  return results;
+}

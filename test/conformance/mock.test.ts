@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadProfile, resolveProfilePath } from '../../conformance/profile.js';
+import { junitReport, tallyByApi } from '../../conformance/report.js';
+import { runConformance } from '../../conformance/runner.js';
+import { startMock, type RunningMock } from '../../conformance/mock.js';
+import { REPO_ROOT } from '../../scripts/lib/contract.js';
+
+const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
+let mock: RunningMock;
+beforeAll(async () => { mock = await startMock(); }, 60_000);
+afterAll(async () => { await mock?.stop(); });
+
+describe('the conformance suite against the Prism mock', () => {
+  it('passes every case of the five APIs, and reports the count per API', async () => {
+    const results = await runConformance({ baseUrl: mock.url, profile: loadProfile(resolveProfilePath('mock')).profile });
+    expect(results.filter((r) => r.outcome !== 'passed').map((r) => `${r.id}: ${JSON.stringify(r.failures)}`)).toEqual([]);
+    expect(Object.fromEntries([...tallyByApi(results)].map(([slug, t]) => [slug, t.passed]))).toEqual({
+      'authentication-fr': 16, 'form-id-fr': 4, 'match-id-fr': 4, 'id-match-es': 6, 'direct-match-id-fr': 41,
+    });
+    const junit = junitReport(results, { target: mock.url });
+    expect(junit).toMatch(/<testsuites name="conformance http:\/\/127\.0\.0\.1:\d+" tests="71" failures="0" skipped="0">/);
+    expect(junit.match(/<testcase /g)).toHaveLength(71);
+  });
+});
+
+describe('orange-identity mock', () => {
+  it('prints its URL once ready and stops cleanly on Ctrl-C', async () => {
+    const child = spawn(TSX, ['src/bin.ts', 'mock', '--port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    while (!/listening on (http:\S+)/.test(out)) await once(child.stdout, 'data');
+    const url = /listening on (http:\S+)/.exec(out)![1]!;
+    expect((await fetch(`${url}/oauth-jwt/fr/v1/.well-known/oauth-authorization-server`)).status).toBe(200);
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(out).toContain('mock stopped');
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('says clearly when the port is taken, and exits 2', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as { port: number }).port;
+    const child = spawn(TSX, ['src/bin.ts', 'mock', '--port', String(port)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    const [code] = await once(child, 'exit');
+    blocker.close();
+    expect(code).toBe(2);
+    expect(err).toContain(`port ${port} on 127.0.0.1 is already in use`);
+  });
+});
