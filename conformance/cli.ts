@@ -22,6 +22,8 @@ export const CONFORMANCE_USAGE = `usage: orange-identity conformance [--target <
   --concurrency  cases in flight at once (4)`;
 
 class UsageError extends Error {}
+/** A configuration error that is not about the arguments (no usage text). */
+class ConfigError extends Error {}
 
 export async function conformanceCommand(args: string[]): Promise<number> {
   let mock: RunningMock | undefined;
@@ -55,7 +57,7 @@ export async function conformanceCommand(args: string[]): Promise<number> {
     try {
       await fetch(target, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     } catch (error) {
-      throw new UsageError(`cannot reach ${target}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
+      throw new ConfigError(`cannot reach ${target}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
     }
 
     const start = performance.now();
@@ -69,7 +71,7 @@ export async function conformanceCommand(args: string[]): Promise<number> {
     }
     return results.some((r) => r.outcome === 'failed') ? 1 : 0;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ProfileError || error instanceof PortInUseError || error instanceof MockUnavailableError ||
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProfileError || error instanceof PortInUseError || error instanceof MockUnavailableError ||
         (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       console.error(`error: ${(error as Error).message}`);
       if (error instanceof UsageError || (error as NodeJS.ErrnoException).code) console.error(CONFORMANCE_USAGE);

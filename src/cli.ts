@@ -3,6 +3,7 @@
  *
  *   conformance [...]              replay every documented response against a target (see --help)
  *   mock [--port 4010]             Prism mock of the five APIs on one port
+ *   sandbox [--port 8080]          the stateful reference sandbox of the five APIs
  *   keys [--out <dir>] [--force]   generate an RS256 2048-bit key pair for Direct Match ID France: writes
  *                                  <dir>/private-key.jwk.json (mode 0600) and <dir>/jwks.json, prints the JWKS
  *                                  to register on the Orange Developer portal. The private key is never printed.
@@ -12,12 +13,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { conformanceCommand, mockCommand } from '../conformance/cli.js';
+import { sandboxCommand } from '../sandbox/cli.js';
 import { generateSigningKey } from './auth/keys.js';
 
 const USAGE = `usage: orange-identity <command>
 
   conformance [--target <baseURL>] [--profile <name|file>] [--api <slug>]... [--report <junit.xml>]
   mock [--port 4010] [--host 127.0.0.1] [--verbose]
+  sandbox [--port 8080] [--host 127.0.0.1] [--fixture <file>]
   keys [--out <dir>] [--force]`;
 
 async function keys(args: string[]): Promise<number> {
@@ -38,7 +41,7 @@ async function keys(args: string[]): Promise<number> {
   return 0;
 }
 
-const commands: Record<string, (args: string[]) => Promise<number>> = { conformance: conformanceCommand, mock: mockCommand, keys };
+const commands: Record<string, (args: string[]) => Promise<number>> = { conformance: conformanceCommand, mock: mockCommand, sandbox: sandboxCommand, keys };
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

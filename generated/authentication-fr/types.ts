@@ -72,7 +72,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Access token request of the authorization code grant (RFC 6749 section 4.1.3), form-encoded. */
+        /** @description Access token request of the authorization code grant (RFC 6749 section 4.1.3), form-encoded. Unrecognised parameters are ignored (RFC 6749 section 3.2). */
         AuthorizationCodeTokenRequest: {
             /** @constant */
             grant_type: "authorization_code";
@@ -152,7 +152,7 @@ export interface components {
             /** @description Human-readable ASCII text providing additional information, used to assist the developer in understanding the error that occurred. */
             error_description?: string;
         };
-        /** @description Refresh request (RFC 6749 section 6), form-encoded, sent to `POST /oauth/v2/token`. */
+        /** @description Refresh request (RFC 6749 section 6), form-encoded, sent to `POST /oauth/v2/token`. Unrecognised parameters are ignored (RFC 6749 section 3.2). */
         RefreshTokenRequest: {
             /** @constant */
             grant_type: "refresh_token";

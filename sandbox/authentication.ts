@@ -1,0 +1,223 @@
+/**
+ * Authentication France in the sandbox: authorize (mandatory `state`, exact `redirect_uri`, scope check) with a
+ * login and consent page, single-use authorization codes with a short lifetime, the code exchange with HTTP
+ * Basic client authentication and an HS256 id_token, refresh tokens on /oauth/v2/token; and the userinfo
+ * endpoints of Form ID France and Match ID France.
+ *
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth 3.1 Authorization code flow
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1 Authorization code grant
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6 Refreshing an access token
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3 The WWW-Authenticate response header
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SignJWT } from 'jose';
+import type { ValidateFunction } from 'ajv';
+import type { DocumentedResponses } from './contract.js';
+import type { Client } from './fixture.js';
+import { BodyTooLarge, basicCredentials, bearerToken, escapeHtml, parseForm, readBody, sendHtml, sendJson } from './http.js';
+import { newToken, type SandboxState, type Session } from './state.js';
+
+export const SESSION_COOKIE = 'sandbox_session';
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+const AUTHORIZE_PARAMS = ['response_type', 'client_id', 'scope', 'redirect_uri', 'state', 'nonce', 'charset', 'code_challenge', 'code_challenge_method'];
+
+const sameSecret = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+export interface AuthenticationOptions {
+  state: SandboxState;
+  docs: DocumentedResponses;
+  validator: (name: string) => ValidateFunction;
+  issuer: string;
+  now: () => number;
+}
+
+export function authentication(options: AuthenticationOptions) {
+  const { state, docs, validator, issuer, now } = options;
+  const codeRequest = validator('AuthorizationCodeTokenRequest');
+  const refreshRequest = validator('RefreshTokenRequest');
+
+  /** The authorize request's checks: an error page (client or redirect URI at fault), an error redirect, or the checked request. */
+  function checkAuthorize(params: URLSearchParams): { page: string } | { redirect: string } | { client: Client; scopes: string[]; query: Record<string, string> } {
+    const client = state.clients.get(params.get('client_id') ?? '');
+    if (!client?.clientSecret) return { page: 'unknown client_id' };
+    const redirectUri = params.get('redirect_uri') ?? '';
+    if (!client.redirectUris?.includes(redirectUri)) return { page: 'redirect_uri is not the one registered for this client' };
+    const stateParam = params.get('state');
+    if (!stateParam) return { page: 'state is mandatory' };
+    const error = (code: string) => {
+      const url = new URL(redirectUri);
+      url.searchParams.set('error', code);
+      url.searchParams.set('state', stateParam);
+      return { redirect: url.toString() };
+    };
+    if (params.get('response_type') !== 'code') return error('unsupported_response_type');
+    const scopes = (params.get('scope') ?? '').split(' ').filter(Boolean);
+    if (!scopes.includes('openid') || scopes.some((s) => !client.scopes?.includes(s))) return error('invalid_scope');
+    const challenge = params.get('code_challenge');
+    if (challenge !== null && (params.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge))) return error('invalid_request');
+    const query = Object.fromEntries(AUTHORIZE_PARAMS.filter((p) => params.has(p)).map((p) => [p, params.get(p)!]));
+    return { client, scopes, query };
+  }
+
+  /** Redirects with a new code (consent given) or access_denied (consent refused). */
+  function finish(res: ServerResponse, query: Record<string, string>, scopes: string[], session: Session, extraHeaders: Record<string, string> = {}) {
+    const url = new URL(query.redirect_uri!);
+    if (session.consent === 'deny') {
+      url.searchParams.set('error', 'access_denied');
+    } else {
+      const code = newToken('SBX-');
+      state.codes.set(code, {
+        clientId: query.client_id!, redirectUri: query.redirect_uri!, msisdn: session.msisdn, scopes, authTime: session.authTime,
+        expiresAt: now() + (state.fixture.codeLifetime ?? 60) * 1000,
+        ...(query.nonce ? { nonce: query.nonce } : {}), ...(query.code_challenge ? { codeChallenge: query.code_challenge } : {}),
+      });
+      for (const scope of scopes) state.revokedConsents.delete(`${session.msisdn} ${scope}`);
+      url.searchParams.set('code', code);
+    }
+    url.searchParams.set('state', query.state!);
+    res.writeHead(302, { Location: url.toString(), 'Cache-Control': 'no-store', ...extraHeaders });
+    res.end();
+  }
+
+  const errorPage = (res: ServerResponse, reason: string) =>
+    sendHtml(res, 400, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Orange sandbox - Error</title></head><body><h1>invalid_request</h1><p>${escapeHtml(reason)}</p></body></html>`);
+
+  function loginPage(res: ServerResponse, client: Client, scopes: string[], query: Record<string, string>, message = '', status = 200) {
+    const hidden = Object.entries(query).map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('');
+    sendHtml(res, status, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Orange sandbox - Sign in and consent</title></head>
+<body><main><h1>Orange sandbox</h1><p><strong>${escapeHtml(client.clientId)}</strong> asks for: ${scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ')}</p>
+${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
+<form method="post" action="/_sandbox/authorize">${hidden}
+<label>Mobile number (MSISDN) <input name="msisdn" autocomplete="username" required></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit" name="decision" value="grant">Sign in and accept</button>
+<button type="submit" name="decision" value="deny">Sign in and refuse</button>
+</form></main></body></html>`);
+  }
+
+  function tokenClient(req: IncomingMessage): Client | undefined {
+    const credentials = basicCredentials(req);
+    const client = credentials ? state.clients.get(credentials.id) : undefined;
+    return client?.clientSecret && sameSecret(client.clientSecret, credentials!.secret) ? client : undefined;
+  }
+
+  const invalidClient = (res: ServerResponse, operationId: string) =>
+    docs.send(res, `authentication-fr/${operationId}/401/InvalidClient`, { 'WWW-Authenticate': 'Basic realm="Orange sandbox"' });
+
+  async function readTokenForm(req: IncomingMessage): Promise<Record<string, string> | undefined> {
+    try {
+      return parseForm(req, await readBody(req));
+    } catch (error) {
+      if (error instanceof BodyTooLarge) return undefined;
+      throw error;
+    }
+  }
+
+  return {
+    authorize(req: IncomingMessage, res: ServerResponse, url: URL) {
+      const checked = checkAuthorize(url.searchParams);
+      if ('page' in checked) return errorPage(res, checked.page);
+      if ('redirect' in checked) {
+        res.writeHead(302, { Location: checked.redirect });
+        return res.end();
+      }
+      const session = state.sessions.get(cookie(req, SESSION_COOKIE) ?? '');
+      if (session?.consent) return finish(res, checked.query, checked.scopes, session);
+      loginPage(res, checked.client, checked.scopes, checked.query);
+    },
+
+    /** The login and consent form of the page (sandbox-only path). */
+    async submitLogin(req: IncomingMessage, res: ServerResponse) {
+      let form: Record<string, string> | undefined;
+      try {
+        form = parseForm(req, await readBody(req));
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+      }
+      const checked = checkAuthorize(new URLSearchParams(form ?? {}));
+      if ('page' in checked) return errorPage(res, checked.page);
+      if ('redirect' in checked) {
+        res.writeHead(302, { Location: checked.redirect });
+        return res.end();
+      }
+      const subscriber = state.subscribers.get(form!.msisdn ?? '');
+      if (!subscriber?.password || !sameSecret(subscriber.password, form!.password ?? '')) {
+        return loginPage(res, checked.client, checked.scopes, checked.query, 'Unknown mobile number or wrong password.', 401);
+      }
+      const session: Session = { msisdn: subscriber.msisdn, consent: form!.decision === 'deny' ? 'deny' : 'grant', authTime: Math.floor(now() / 1000) };
+      const id = randomBytes(24).toString('base64url');
+      state.sessions.set(id, session);
+      finish(res, checked.query, checked.scopes, session, { 'Set-Cookie': `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax` });
+    },
+
+    async token(req: IncomingMessage, res: ServerResponse) {
+      const form = await readTokenForm(req);
+      const client = tokenClient(req);
+      if (!client) return invalidClient(res, 'exchangeAuthorizationCode');
+      if (!form) return docs.send(res, 'authentication-fr/exchangeAuthorizationCode/400/InvalidRequest');
+      if (form.grant_type !== 'authorization_code') return docs.send(res, 'authentication-fr/exchangeAuthorizationCode/400/UnsupportedGrantType');
+      if (!codeRequest(form)) return docs.send(res, 'authentication-fr/exchangeAuthorizationCode/400/InvalidRequest');
+      const code = state.takeCode(form.code!);
+      const verifierOk = !code?.codeChallenge || (form.code_verifier !== undefined && createHash('sha256').update(form.code_verifier).digest('base64url') === code.codeChallenge);
+      if (!code || code.clientId !== client.clientId || code.redirectUri !== form.redirect_uri || !verifierOk) {
+        return docs.send(res, 'authentication-fr/exchangeAuthorizationCode/400/InvalidGrant');
+      }
+      const subscriber = state.subscribers.get(code.msisdn)!;
+      const seconds = Math.floor(now() / 1000);
+      const issued = state.issueAccessToken(client.clientId, code.msisdn, code.scopes);
+      const refreshToken = newToken('SBXR-');
+      state.refreshTokens.set(refreshToken, { clientId: client.clientId, msisdn: code.msisdn, scopes: code.scopes });
+      const idToken = await new SignJWT({ auth_time: code.authTime, acr: '0', ...(code.nonce ? { nonce: code.nonce } : {}) })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuer(issuer).setSubject(subscriber.sub).setAudience(client.clientId)
+        .setIssuedAt(seconds).setExpirationTime(seconds + state.accessTokenLifetime)
+        .sign(new TextEncoder().encode(client.clientSecret));
+      sendJson(res, 200, { token_type: 'Bearer', ...issued, refresh_token: refreshToken, id_token: idToken }, NO_STORE);
+    },
+
+    async refresh(req: IncomingMessage, res: ServerResponse) {
+      const form = await readTokenForm(req);
+      const client = tokenClient(req);
+      if (!client) return invalidClient(res, 'refreshAccessToken');
+      if (!form) return docs.send(res, 'authentication-fr/refreshAccessToken/400/InvalidRequest');
+      if (form.grant_type !== 'refresh_token') return docs.send(res, 'authentication-fr/refreshAccessToken/400/UnsupportedGrantType');
+      if (!refreshRequest(form)) return docs.send(res, 'authentication-fr/refreshAccessToken/400/InvalidRequest');
+      const grant = state.refreshTokens.get(form.refresh_token!);
+      const requested = form.scope ? form.scope.split(' ').filter(Boolean) : grant?.scopes;
+      if (!grant || grant.clientId !== client.clientId || !requested?.every((s) => grant.scopes.includes(s)) ||
+          requested.some((s) => state.revokedConsents.has(`${grant.msisdn} ${s}`))) {
+        return docs.send(res, 'authentication-fr/refreshAccessToken/400/InvalidGrant');
+      }
+      sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(client.clientId, grant.msisdn, requested) }, NO_STORE);
+    },
+
+    /** A userinfo endpoint: exactly the claims `scope` grants (the response schema's properties). */
+    userinfo(slug: 'form-id-fr' | 'match-id-fr', operationId: string, scope: string, grantedClaims: string[]) {
+      const prefix = `${slug}/${operationId}`;
+      return (req: IncomingMessage, res: ServerResponse) => {
+        const bearer = bearerToken(req);
+        const token = bearer ? state.accessToken(bearer) : undefined;
+        if (!token?.msisdn) return docs.send(res, `${prefix}/401/InvalidToken`, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+        if (!token.scopes.has(scope) || state.consentRevoked(token, scope)) {
+          return docs.send(res, `${prefix}/403/InsufficientScope`, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` });
+        }
+        const subscriber = state.subscribers.get(token.msisdn)!;
+        const claims = Object.fromEntries(Object.entries({ sub: subscriber.sub, ...subscriber.claims }).filter(([k]) => grantedClaims.includes(k)));
+        sendJson(res, 200, claims, NO_STORE);
+      };
+    },
+  };
+}

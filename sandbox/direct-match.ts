@@ -1,0 +1,206 @@
+/**
+ * Direct Match ID France in the sandbox: the discovery document, the JWT bearer token endpoint (each row of
+ * the page's error table under its own condition, checked in the order docs/sandbox.md gives), and matchid with
+ * Jaro-Winkler scores.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7523#section-3 JWT format and processing requirements
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3 Authorization server metadata
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jaroWinkler } from '@skyra/jaro-winkler';
+import { compactVerify, importJWK, type JWK, type KeyObject, type CryptoKey } from 'jose';
+import type { ValidateFunction } from 'ajv';
+import type { DocumentedResponses } from './contract.js';
+import type { Client } from './fixture.js';
+import { BodyTooLarge, bearerToken, parseForm, parseJsonObject, readBody, sendJson } from './http.js';
+import type { SandboxState } from './state.js';
+
+const TOKEN = 'direct-match-id-fr/requestJwtBearerToken/400/';
+const MATCHID = 'direct-match-id-fr/matchIdentity/';
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** Algorithms the server knows; a client registers RS256. Symmetric ones and `none` are refused outright. */
+const SERVER_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512']);
+const MAX_LIFETIME = 24 * 3600;
+const SEGMENT = /^[A-Za-z0-9_-]*$/;
+/** Compared length: longer values are compared on their first characters, so a score stays cheap. */
+const MAX_COMPARED = 256;
+const ADDRESS = ['street_address', 'locality', 'postal_code', 'country'] as const;
+const ATTRIBUTES = ['family_name', 'given_name', 'birthdate', 'email'] as const;
+
+/** Lower case, accents removed, spaces collapsed and trimmed (docs/sandbox.md). */
+export function normaliseForScore(value: string): string {
+  return value.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim().slice(0, MAX_COMPARED);
+}
+
+/** Jaro-Winkler similarity of the normalised values, from 0 to 100, with one decimal. */
+export function score(provided: string, held: string | undefined): number {
+  if (held === undefined) return 0;
+  const a = normaliseForScore(provided);
+  const b = normaliseForScore(held);
+  if (a === b) return 100;
+  return Math.round(jaroWinkler(a, b) * 1000) / 10;
+}
+
+type Json = Record<string, unknown>;
+const decode = (segment: string): string | undefined => (SEGMENT.test(segment) ? Buffer.from(segment, 'base64url').toString('utf8') : undefined);
+const parseObject = (text: string | undefined): Json | undefined => {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export interface DirectMatchOptions {
+  state: SandboxState;
+  docs: DocumentedResponses;
+  validator: (name: string) => ValidateFunction;
+  audience: string;
+  matchIdScope: string;
+  now: () => number;
+}
+
+export function directMatch(options: DirectMatchOptions) {
+  const { state, docs, validator, audience, matchIdScope, now } = options;
+  const claimsSchema = validator('JwtBearerAssertionClaims');
+  const matchIdSchema = validator('MatchIdRequest');
+  const keys = new Map<string, Promise<CryptoKey | KeyObject>>();
+  const remoteJwks = new Map<string, { keys: JWK[]; fetchedAt: number }>();
+
+  /** The keys a client registered: inline, or fetched from its authorized JWKS URI (cached 5 minutes). */
+  async function registeredKeys(client: Client): Promise<JWK[] | undefined> {
+    if (client.jwks) return client.jwks.keys;
+    if (!client.jwksUri) return undefined;
+    const cached = remoteJwks.get(client.clientId);
+    if (cached && now() - cached.fetchedAt < 300_000) return cached.keys;
+    try {
+      const response = await fetch(client.jwksUri, { signal: AbortSignal.timeout(5000) });
+      const body = (await response.json()) as { keys?: JWK[] };
+      if (!response.ok || !Array.isArray(body.keys)) return undefined;
+      remoteJwks.set(client.clientId, { keys: body.keys, fetchedAt: now() });
+      return body.keys;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The documented error of the assertion, or the granted token. */
+  async function grant(form: Record<string, string> | undefined): Promise<string | { clientId: string; msisdn: string; scopes: string[] }> {
+    if (form?.grant_type !== JWT_BEARER) return 'UnsupportedGrantType';
+    const segments = (form.assertion ?? '').split('.');
+    if (segments.length !== 3) return 'JwtValidationFailed';
+    const [headerPart, payloadPart] = segments as [string, string, string];
+    if (headerPart === '') return 'MissingJwsHeader';
+    const header = parseObject(decode(headerPart));
+    const payloadText = decode(payloadPart);
+    if (!header || payloadText === undefined || !SEGMENT.test(segments[2]!)) return 'JwtValidationFailed';
+    const claims = parseObject(payloadText);
+    if (!claims) return 'InvalidPayload';
+    if (typeof header.kid !== 'string' || !header.kid) return 'MissingJwsHeaderKid';
+    if (typeof header.alg !== 'string' || !SERVER_ALGS.has(header.alg)) return 'RequestHeaderAlgNotSupported';
+    if (typeof claims.client_id !== 'string' || !claims.client_id) return 'ClientIdUndefined';
+    const client = state.clients.get(claims.client_id);
+    if (!client) return 'ClientNotFound';
+    if (client.suspended) return 'AccessDenied';
+    if (header.alg !== 'RS256') return 'AlgNotSupportedInClient';
+    if (client.jwksUri && client.jwksUriAuthorized === false) return 'JwksUriNotYetAuthorized';
+    const jwks = await registeredKeys(client);
+    if (!jwks || jwks.length === 0) return 'MissingJwks';
+    if (jwks.some((k) => !k.kid)) return 'KidIsMissing';
+    const jwk = jwks.find((k) => k.kid === header.kid);
+    if (!jwk) return 'NoKeyFound';
+    const cacheKey = `${client.clientId} ${jwk.kid} ${jwk.n}`;
+    let key = keys.get(cacheKey);
+    if (!key) keys.set(cacheKey, (key = importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e } as JWK, 'RS256') as Promise<CryptoKey | KeyObject>));
+    try {
+      await compactVerify(form.assertion!, await key, { algorithms: ['RS256'] });
+    } catch {
+      return 'InvalidSignature';
+    }
+    if (claims.iss !== client.clientId) return 'JwtValidationFailed';
+    if (claims.aud !== audience) return 'AudienceMismatch';
+    const seconds = Math.floor(now() / 1000);
+    if (typeof claims.exp !== 'number') return 'JwtValidationFailed';
+    if (claims.exp <= seconds) return 'JwtHasExpired';
+    if (claims.exp - (typeof claims.iat === 'number' ? claims.iat : seconds) > MAX_LIFETIME) return 'JwtLifetimeOver24h';
+    if (claims.sub_type !== 'MSISDN') return 'SubTypeNotAllowed';
+    if (!claimsSchema(claims)) return 'InvalidPayload';
+    const requested = claims.scope as string[];
+    const allowed = requested.filter((s) => client.scopes?.includes(s));
+    if (allowed.length === 0) return 'ClientNotAllowedForScopes';
+    const subscriber = state.subscribers.get(claims.sub as string);
+    if (!subscriber) return 'UnknownUser';
+    if (subscriber.massMarket === false) return 'SubAuthenticateFalse';
+    const eligible = allowed.filter((s) => !subscriber.eligibleScopes || subscriber.eligibleScopes.includes(s));
+    if (eligible.length === 0) return 'NoScopeEligibleForUser';
+    return { clientId: client.clientId, msisdn: subscriber.msisdn, scopes: eligible };
+  }
+
+  const requestId = () => `sandbox-${randomBytes(8).toString('hex')}`;
+
+  return {
+    metadata(_req: IncomingMessage, res: ServerResponse, origin: string) {
+      sendJson(res, 200, {
+        issuer: audience,
+        token_endpoint: `${origin}/oauth-jwt/fr/v1/token`,
+        grant_types_supported: [JWT_BEARER],
+        token_endpoint_auth_methods_supported: ['none'],
+        token_endpoint_auth_signing_alg_values_supported: ['RS256'],
+        scopes_supported: [...new Set(state.fixture.clients.flatMap((c) => (c.jwks || c.jwksUri ? c.scopes ?? [] : [])))],
+      });
+    },
+
+    async token(req: IncomingMessage, res: ServerResponse) {
+      let form: Record<string, string> | undefined;
+      try {
+        form = parseForm(req, await readBody(req));
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        return docs.send(res, `${TOKEN}JwtValidationFailed`, { Connection: 'close' });
+      }
+      const result = await grant(form);
+      if (typeof result === 'string') return docs.send(res, `${TOKEN}${result}`);
+      sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(result.clientId, result.msisdn, result.scopes) }, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    },
+
+    async matchid(req: IncomingMessage, res: ServerResponse) {
+      const headers = { 'X-OAPI-Request-Id': requestId() };
+      const bearer = bearerToken(req);
+      if (bearer === undefined) return docs.send(res, `${MATCHID}401/MissingCredentials`, headers);
+      const token = bearer ? state.accessToken(bearer) : undefined;
+      if (!token) return docs.send(res, `${MATCHID}401/InvalidCredentials`, headers);
+      let body: Json | undefined;
+      try {
+        body = parseJsonObject(req, await readBody(req));
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        return docs.send(res, `${MATCHID}400/ProxificationInformationMissing`, { ...headers, Connection: 'close' });
+      }
+      if (!body) return docs.send(res, `${MATCHID}400/ProxificationInformationMissing`, headers);
+      if (!token.scopes.has(matchIdScope)) return docs.send(res, `${MATCHID}400/InvalidScope`, headers);
+      if (!token.msisdn) return docs.send(res, `${MATCHID}400/NoUserIdInAccessToken`, headers);
+      if (body.msisdn === undefined) return docs.send(res, `${MATCHID}400/MsisdnMissing`, headers);
+      if (!matchIdSchema(body)) {
+        const msisdnError = matchIdSchema.errors!.some((e) => e.instancePath === '/msisdn');
+        return docs.send(res, `${MATCHID}400/${msisdnError ? 'MsisdnInvalid' : 'ProxificationInformationMissing'}`, headers);
+      }
+      if (body.msisdn !== token.msisdn) return docs.send(res, `${MATCHID}400/MsisdnMismatch`, headers);
+      const subscriber = state.subscribers.get(token.msisdn);
+      if (!subscriber?.kyc) return docs.send(res, `${MATCHID}400/UserUnknown`, headers);
+      if (subscriber.eligible === false) return docs.send(res, `${MATCHID}400/UserIneligible`, headers);
+      const kyc = subscriber.kyc;
+      const scores: Json = {};
+      for (const attribute of ATTRIBUTES) {
+        if (typeof body[attribute] === 'string') scores[`${attribute}_score`] = score(body[attribute] as string, kyc[attribute]);
+      }
+      const address = body.address as Record<string, string> | undefined;
+      if (address) {
+        scores.address = Object.fromEntries(ADDRESS.filter((f) => typeof address[f] === 'string').map((f) => [`${f}_score`, score(address[f]!, kyc.address?.[f])]));
+      }
+      sendJson(res, 200, scores, headers);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/** HTTP plumbing of the sandbox: bounded body reading, JSON and form bodies, replies. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Bodies above this size are refused with the API's documented 400, and the connection is closed. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export class BodyTooLarge extends Error {}
+
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export const mediaType = (req: IncomingMessage) => (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+
+/** A JSON object body, or undefined when the body is not one (or not declared as JSON). */
+export function parseJsonObject(req: IncomingMessage, body: string): Record<string, unknown> | undefined {
+  if (mediaType(req) !== 'application/json') return undefined;
+  try {
+    const value: unknown = JSON.parse(body);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A form body; a repeated parameter keeps its first value. Undefined when the body is not declared as a form. */
+export function parseForm(req: IncomingMessage, body: string): Record<string, string> | undefined {
+  if (mediaType(req) !== 'application/x-www-form-urlencoded') return undefined;
+  const form: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(body)) if (!(k in form)) form[k] = v;
+  return form;
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html), 'Cache-Control': 'no-store', ...headers });
+  res.end(html);
+}
+
+/** The bearer token of the Authorization header: undefined when absent, null when not a bearer credential. */
+export function bearerToken(req: IncomingMessage): string | undefined | null {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+/** HTTP Basic credentials, or undefined. */
+export function basicCredentials(req: IncomingMessage): { id: string; secret: string } | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

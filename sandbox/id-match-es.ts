@@ -1,0 +1,64 @@
+/**
+ * ID Match Spain in the sandbox: premiuminfo compares each claim sent with the subscriber's after the page's
+ * normalisation, and answers with the page's `*_match` semantics; errors in the Orange gateway envelope
+ * (40 no token, 41 invalid token, 22 invalid body).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ValidateFunction } from 'ajv';
+import type { DocumentedResponses } from './contract.js';
+import { BodyTooLarge, bearerToken, parseJsonObject, readBody, sendJson } from './http.js';
+import type { SandboxState } from './state.js';
+
+const PREFIX = 'id-match-es/verifyPremiumInfo';
+
+/**
+ * The page's rules: all spaces removed, lower case, the characters `\n` `,` `º` `(` `)` removed, the `+34`
+ * prefix removed from MSISDNs, accented vowels replaced by unaccented ones. Other values compare as they are.
+ */
+export function normaliseForMatch(value: unknown, msisdn = false): unknown {
+  if (typeof value !== 'string') return value;
+  let v = value.replace(/\s+/g, '').toLowerCase().replace(/[\n,º()]/g, '');
+  if (msisdn) v = v.replace(/^\+34/, '');
+  return v.replace(/[áàâäãéèêëíìîïóòôöõúùûü]/g, (c) => c.normalize('NFD')[0]!);
+}
+
+const MSISDN_CLAIMS = new Set(['subscriber_msisdn', 'phone_number']);
+
+/** Each claim sent, echoed with `*_match: true` when equivalent, or alone as `*_match: false`. */
+export function matchClaims(sent: Record<string, unknown>, held: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [claim, value] of Object.entries(sent)) {
+    if (claim === 'address') {
+      out.address = matchClaims(value as Record<string, unknown>, (held.address ?? {}) as Record<string, unknown>);
+    } else if (held[claim] !== undefined && normaliseForMatch(value, MSISDN_CLAIMS.has(claim)) === normaliseForMatch(held[claim], MSISDN_CLAIMS.has(claim))) {
+      out[claim] = value;
+      out[`${claim}_match`] = true;
+    } else {
+      out[`${claim}_match`] = false;
+    }
+  }
+  return out;
+}
+
+export function idMatchEs(options: { state: SandboxState; docs: DocumentedResponses; validator: (name: string) => ValidateFunction }) {
+  const { state, docs } = options;
+  const request = options.validator('PremiumInfoRequest');
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const bearer = bearerToken(req);
+    if (bearer === undefined) return docs.send(res, `${PREFIX}/401/MissingCredentials`);
+    const token = bearer ? state.accessToken(bearer) : undefined;
+    if (!token?.msisdn || !token.scopes.has('id_match') || state.consentRevoked(token, 'id_match')) {
+      return docs.send(res, `${PREFIX}/401/InvalidCredentials`);
+    }
+    let body: Record<string, unknown> | undefined;
+    try {
+      body = parseJsonObject(req, await readBody(req));
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      return docs.send(res, `${PREFIX}/400/InvalidBody`, { Connection: 'close' });
+    }
+    if (!body || !request(body)) return docs.send(res, `${PREFIX}/400/InvalidBody`);
+    const subscriber = state.subscribers.get(token.msisdn)!;
+    sendJson(res, 200, matchClaims(body, { ...subscriber.claims, sub: subscriber.sub }));
+  };
+}

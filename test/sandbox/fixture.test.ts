@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { FixtureError, loadFixture, validateFixture } from '../../sandbox/fixture.js';
+import { REPO_ROOT } from '../../scripts/lib/contract.js';
+
+const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
+
+describe('sandbox fixtures', () => {
+  it('ships a default fixture that validates', () => {
+    expect(loadFixture().subscribers.length).toBeGreaterThan(5);
+  });
+
+  it.each([
+    ['a malformed MSISDN', { subscribers: [{ msisdn: '+33600000000', sub: 's' }], clients: [] }, '/subscribers/0/msisdn must match pattern'],
+    ['an unknown field', { subscribers: [], clients: [{ clientId: 'c', colour: 'blue' }] }, '/clients/0 must NOT have additional properties (colour)'],
+    ['a private key in a JWKS', { subscribers: [], clients: [{ clientId: 'c', jwks: { keys: [{ kty: 'RSA', n: 'n', e: 'AQAB', d: 'secret' }] } }] }, '/clients/0/jwks/keys/0/d boolean schema is false'],
+    ['a token of an unknown subscriber', { subscribers: [], clients: [{ clientId: 'c' }], tokens: [{ token: 'tttttttt', clientId: 'c', msisdn: '33600000009', scopes: [] }] }, '/tokens/0/msisdn 33600000009 is not a subscriber'],
+    ['a duplicate client', { subscribers: [], clients: [{ clientId: 'c' }, { clientId: 'c' }] }, '/clients/1/clientId c is not unique'],
+  ])('refuses %s, naming the field', (_label, fixture, message) => {
+    expect(() => validateFixture(fixture)).toThrow(FixtureError);
+    expect(() => validateFixture(fixture)).toThrow(message);
+  });
+
+  it('makes the sandbox command exit 2 with the field named', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'fixture-'));
+    await writeFile(path.join(dir, 'bad.yaml'), 'subscribers:\n  - msisdn: abc\n    sub: s\nclients: []\n');
+    const result = await promisify(execFile)(TSX, ['src/bin.ts', 'sandbox', '--fixture', path.join(dir, 'bad.yaml'), '--port', '0'], { cwd: REPO_ROOT })
+      .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('/subscribers/0/msisdn must match pattern');
+  });
+
+  it('starts with no arguments on PORT, and stops on Ctrl-C', async () => {
+    const child = spawn(TSX, ['src/bin.ts', 'sandbox'], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    while (!/listening on (http:\S+)/.test(out)) await once(child.stdout, 'data');
+    const url = /listening on (http:\S+)/.exec(out)![1]!;
+    expect(await (await fetch(`${url}/_sandbox/health`)).json()).toEqual({ status: 'ok' });
+    child.kill('SIGINT');
+    expect((await once(child, 'exit'))[0]).toBe(0);
+  });
+});

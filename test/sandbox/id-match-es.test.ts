@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matchClaims, normaliseForMatch } from '../../sandbox/id-match-es.js';
+import { createIdMatchEsClient } from '../../src/clients/id-match-es.js';
+import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+
+let target: RunningSandbox;
+beforeAll(async () => { target = await startSandbox(); });
+afterAll(async () => { await target?.close(); });
+
+describe('the ID Match Spain normalisation', () => {
+  it('removes spaces, lower-cases, drops \\n , º ( ), the +34 prefix of MSISDNs, and accents of vowels', () => {
+    expect(normaliseForMatch(' Calle de  Alcalá, 1º (Madrid)\n')).toBe('callede alcala1madrid'.replace(' ', ''));
+    expect(normaliseForMatch('+34712345678', true)).toBe('712345678');
+    expect(normaliseForMatch('+34712345678', false)).toBe('+34712345678');
+    expect(normaliseForMatch(true)).toBe(true);
+  });
+
+  it('echoes equivalent claims with *_match true, and answers *_match false alone otherwise', () => {
+    expect(matchClaims({ name: 'JANE  DOE', phone_number: '712345678', email: 'x@y.es', address: { locality: 'madrid', country: 'France' } },
+      { name: 'Jane Doe', phone_number: '+34712345678', email: 'jane@orange.es', address: { locality: 'Madrid', country: 'Spain' } }))
+      .toEqual({ name: 'JANE  DOE', name_match: true, phone_number: '712345678', phone_number_match: true, email_match: false, address: { locality: 'madrid', locality_match: true, country_match: false } });
+  });
+});
+
+describe('the sandbox premiuminfo', () => {
+  it('answers with the page semantics, valid against the contract (typed client)', async () => {
+    const client = createIdMatchEsClient({ baseUrl: target.url, accessToken: 'sandbox-token-id-match' });
+    const { data } = await client.POST('/idmatch/es/v1/premiuminfo', { body: { name: 'jane doe', given_name: 'Janet', address: { street_address: 'Calle de Alcala 1' } } });
+    expect(data).toEqual({ name: 'jane doe', name_match: true, given_name_match: false, address: { street_address: 'Calle de Alcala 1', street_address_match: true } });
+  });
+
+  it('answers the Orange gateway errors 40, 41 and 22', async () => {
+    const anonymous = await createIdMatchEsClient({ baseUrl: target.url }).POST('/idmatch/es/v1/premiuminfo', { body: {} });
+    expect(anonymous.error).toMatchObject({ code: 40 });
+    const invalid = await createIdMatchEsClient({ baseUrl: target.url, accessToken: 'nope' }).POST('/idmatch/es/v1/premiuminfo', { body: {} });
+    expect(invalid.error).toMatchObject({ code: 41 });
+    const unknownField = await createIdMatchEsClient({ baseUrl: target.url, accessToken: 'sandbox-token-id-match' }).POST('/idmatch/es/v1/premiuminfo', { body: { nickname: 'J' } as never });
+    expect(unknownField.error).toMatchObject({ code: 22, message: 'Invalid body' });
+  });
+});
