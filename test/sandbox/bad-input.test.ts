@@ -43,7 +43,7 @@ const BAD: [string, string, string, Record<string, string>, number, Record<strin
 
 describe('bad input', () => {
   it.each(BAD)('%s gets its documented answer, never a 500', async (_label, path, body, headers, status, member) => {
-    const auth = path.startsWith('/direct-matchid') ? { Authorization: `Bearer ${token}` } : {};
+    const auth: Record<string, string> = path.startsWith('/direct-matchid') ? { Authorization: `Bearer ${token}` } : {};
     const response = await post(`${target.url}${path}`, body, { ...JSON_H, ...auth, ...headers });
     expect(response.status).toBe(status);
     if (typeof member.error_description === 'string' && member.error_description.endsWith(':')) {

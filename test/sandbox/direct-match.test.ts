@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { CompactSign, SignJWT, exportSPKI, importJWK, type JWK } from 'jose';
+import { CompactSign, SignJWT, exportSPKI, importJWK, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { score, normaliseForScore } from '../../sandbox/direct-match.js';
 import { createTokenProvider } from '../../src/auth/token-provider.js';
