@@ -19,6 +19,10 @@ import { BodyTooLarge, basicCredentials, bearerToken, escapeHtml, parseForm, rea
 import { newToken, type SandboxState, type Session } from './state.js';
 
 export const SESSION_COOKIE = 'sandbox_session';
+const PAGE_STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f4f4f4;color:#000}main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-top:6px solid #ff7900}' +
+  'h1{margin-top:0}label{display:block;margin:1rem 0 .25rem;font-weight:600}input{display:block;width:100%;box-sizing:border-box;padding:.5rem;margin-top:.25rem;font-size:1rem}' +
+  'button{margin:1.5rem .5rem 0 0;padding:.6rem 1rem;font-size:1rem;border:0;cursor:pointer}button[value=grant]{background:#ff7900;color:#000}button[value=deny]{background:#ddd}' +
+  '.hint{color:#555;font-size:.9rem}[role=alert]{color:#b00020;font-weight:600}';
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 const AUTHORIZE_PARAMS = ['response_type', 'client_id', 'scope', 'redirect_uri', 'state', 'nonce', 'charset', 'code_challenge', 'code_challenge_method'];
 
@@ -97,8 +101,10 @@ export function authentication(options: AuthenticationOptions) {
 
   function loginPage(res: ServerResponse, client: Client, scopes: string[], query: Record<string, string>, message = '', status = 200) {
     const hidden = Object.entries(query).map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('');
-    sendHtml(res, status, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Orange sandbox - Sign in and consent</title></head>
+    sendHtml(res, status, `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Orange sandbox - Sign in and consent</title>
+<style>${PAGE_STYLE}</style></head>
 <body><main><h1>Orange sandbox</h1><p><strong>${escapeHtml(client.clientId)}</strong> asks for: ${scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ')}</p>
+<p class="hint">A local emulator, not Orange: sign in as a subscriber of the sandbox fixture.</p>
 ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
 <form method="post" action="/_sandbox/authorize">${hidden}
 <label>Mobile number (MSISDN) <input name="msisdn" autocomplete="username" required></label>

@@ -6,9 +6,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-3 JWT format and processing requirements
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3 Authorization server metadata
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { jaroWinkler } from '@skyra/jaro-winkler';
+import jaroWinkler from 'jaro-winkler';
 import { compactVerify, importJWK, type JWK, type KeyObject, type CryptoKey } from 'jose';
 import type { ValidateFunction } from 'ajv';
 import type { DocumentedResponses } from './contract.js';
@@ -28,9 +27,12 @@ const MAX_COMPARED = 256;
 const ADDRESS = ['street_address', 'locality', 'postal_code', 'country'] as const;
 const ATTRIBUTES = ['family_name', 'given_name', 'birthdate', 'email'] as const;
 
+const ASCII = /^[\x20-\x7e]*$/;
+
 /** Lower case, accents removed, spaces collapsed and trimmed (docs/sandbox.md). */
 export function normaliseForScore(value: string): string {
-  return value.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim().slice(0, MAX_COMPARED);
+  const plain = ASCII.test(value) ? value : value.normalize('NFD').replace(/\p{M}/gu, '');
+  return plain.toLowerCase().replace(/\s+/g, ' ').trim().slice(0, MAX_COMPARED);
 }
 
 /** Jaro-Winkler similarity of the normalised values, from 0 to 100, with one decimal. */
@@ -139,7 +141,8 @@ export function directMatch(options: DirectMatchOptions) {
     return { clientId: client.clientId, msisdn: subscriber.msisdn, scopes: eligible };
   }
 
-  const requestId = () => `sandbox-${randomBytes(8).toString('hex')}`;
+  let requests = 0;
+  const requestId = () => `sandbox-${process.pid}-${++requests}`;
 
   return {
     metadata(_req: IncomingMessage, res: ServerResponse, origin: string) {

@@ -33,7 +33,8 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => unknown;
+/** `url` is built only for the handlers that read the query or the origin. */
+type Handler = (req: IncomingMessage, res: ServerResponse, url: () => URL) => unknown;
 
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const fixture = options.fixture ?? loadFixture();
@@ -50,14 +51,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const adminApi = admin(state);
 
   const routes = new Map<string, Handler>([
-    ['GET /openidconnect/fr/v1/authorize', (req, res, url) => auth.authorize(req, res, url)],
+    ['GET /openidconnect/fr/v1/authorize', (req, res, url) => auth.authorize(req, res, url())],
     ['POST /_sandbox/authorize', (req, res) => auth.submitLogin(req, res)],
     ['POST /openidconnect/fr/v1/token', (req, res) => auth.token(req, res)],
     ['POST /oauth/v2/token', (req, res) => auth.refresh(req, res)],
     ['GET /formfilling/fr/v1/userinfo', auth.userinfo('form-id-fr', 'getFormFillingUserInfo', 'form_filling', Object.keys(formIdSchema.properties))],
     ['GET /checkid/fr/v1/userinfo', auth.userinfo('match-id-fr', 'getCheckIdUserInfo', 'check_id', Object.keys(matchIdSchema.properties))],
     ['POST /idmatch/es/v1/premiuminfo', idMatchEs({ state, docs, validator: (n) => validators('id-match-es', n) })],
-    ['GET /oauth-jwt/fr/v1/.well-known/oauth-authorization-server', (req, res, url) => dm.metadata(req, res, url.origin)],
+    ['GET /oauth-jwt/fr/v1/.well-known/oauth-authorization-server', (req, res, url) => dm.metadata(req, res, url().origin)],
     ['POST /oauth-jwt/fr/v1/token', (req, res) => dm.token(req, res)],
     ['POST /direct-matchid/fr/v1/matchid', (req, res) => dm.matchid(req, res)],
     ['GET /_sandbox/health', (_req, res) => sendJson(res, 200, { status: 'ok' })],
@@ -70,13 +71,14 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
 
   const server = createServer(async (req, res) => {
     try {
-      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-      const handler = routes.get(`${req.method} ${url.pathname}`);
+      const target = req.url ?? '/';
+      const query = target.indexOf('?');
+      const handler = routes.get(`${req.method} ${query < 0 ? target : target.slice(0, query)}`);
       if (!handler) {
         req.resume();
         return docs.send(res, notFound);
       }
-      await handler(req, res, url);
+      await handler(req, res, () => new URL(target, `http://${req.headers.host ?? 'localhost'}`));
     } catch (error) {
       log(`sandbox: unexpected error on ${req.method} ${(req.url ?? '').split('?')[0]}: ${(error as Error).message}`);
       if (!res.headersSent) docs.send(res, serverError, { Connection: 'close' });

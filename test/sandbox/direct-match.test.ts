@@ -78,6 +78,8 @@ describe('matchid scores', () => {
     expect(score('Hélène', 'Helene')).toBe(100);
     expect(score('MARTHA', 'MARHTA')).toBe(96.1);
     expect(score('DIXON', 'DICKSONX')).toBe(81.3);
+    expect(score('75018', '75019')).toBe(92); // the common prefix counts 4 characters at most
+    expect(score('abcdefgh', 'abcdxyzw')).toBe(66.7); // no prefix bonus below Winkler's 0.7 threshold
     expect(score('Paris', 'Lyon')).toBeLessThan(50);
     expect(score('anything', undefined)).toBe(0);
   });

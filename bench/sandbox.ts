@@ -1,0 +1,69 @@
+/**
+ * `npm run bench:sandbox`: matchid throughput of the sandbox, against the Prism mock on the same request and
+ * against a bare node:http server that answers fixed scores (the ceiling of this machine). Each target runs in
+ * its own process; autocannon drives them one after the other with the same load. Figures and ratios come from
+ * one run; nothing here is asserted.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { startMock } from '../conformance/mock.js';
+import { REPO_ROOT } from '../scripts/lib/contract.js';
+import { readBundle } from '../src/contract/load.js';
+import { startChildServer } from './lib.js';
+
+const CONNECTIONS = 50;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+/** Rounds, interleaved across targets so that the machine's drift hits all alike; medians are reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PATH = '/direct-matchid/fr/v1/matchid';
+// The page's request, from the contract.
+const body = JSON.stringify((readBundle('direct-match-id-fr') as any).paths[PATH].post.requestBody.content['application/json'].examples.AllAttributes.value);
+
+async function load(url: string, token: string, seconds: number) {
+  const result = await autocannon({
+    url: url + PATH, method: 'POST', connections: CONNECTIONS, duration: seconds,
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body,
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+/** The shipped command, compiled (`npm run bench:sandbox` builds it first), as integrators run it. */
+async function startSandboxProcess() {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/bin.js'), 'sandbox'], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  while (!/listening on (http:\S+)/.test(out)) out += ((await once(child.stdout, 'data')) as [Buffer])[0].toString();
+  return { url: /listening on (http:\S+)/.exec(out)![1]!, child };
+}
+
+const sandbox = await startSandboxProcess();
+const mock = await startMock();
+const bare = await startChildServer(`
+import { createServer } from 'node:http';
+const scores = JSON.stringify({ given_name_score: 100, family_name_score: 100, birthdate_score: 100, address: { street_address_score: 100, locality_score: 100, postal_code_score: 100, country_score: 100 }, email_score: 100 });
+const server = createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'Content-Type': 'application/json', 'X-OAPI-Request-Id': 'bare' }); res.end(scores); }); });
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));`);
+try {
+  const minted = await fetch(`${sandbox.url}/_sandbox/admin/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ msisdn: '33600000000', scope: 'atp_kyc_plain' }) });
+  const { access_token: token } = (await minted.json()) as { access_token: string };
+  const targets = { 'bare node:http (fixed scores)': bare.url, 'sandbox': sandbox.url, 'Prism 5.14.2 mock': mock.url };
+  const runs: Record<string, Awaited<ReturnType<typeof load>>[]> = Object.fromEntries(Object.keys(targets).map((n) => [n, []]));
+  for (const url of Object.values(targets)) await load(url, token, 2); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, url] of Object.entries(targets)) runs[name]!.push(await load(url, token, SECONDS));
+  }
+  const figures = Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, [...r].sort((a, b) => a.rps - b.rps)[Math.floor(r.length / 2)]!]));
+  console.log(`matchid throughput, ${CONNECTIONS} connections, median of ${ROUNDS} interleaved rounds of ${SECONDS} s, same request (the page's AllAttributes example):`);
+  for (const [name, r] of Object.entries(runs)) console.log(`  ${name.padEnd(30)} rounds: ${r.map((f) => Math.round(f.rps)).join(', ')} req/s`);
+  for (const [name, f] of Object.entries(figures)) {
+    console.log(`  ${name.padEnd(30)} ${Math.round(f.rps).toString().padStart(7)} req/s   p50 ${f.p50} ms   p99 ${f.p99} ms   non-2xx ${f.non2xx}   errors ${f.errors}`);
+  }
+  const s = figures.sandbox!.rps;
+  console.log(`  sandbox / Prism: ${(s / figures['Prism 5.14.2 mock']!.rps).toFixed(1)}x   sandbox / bare node:http: ${(s / figures['bare node:http (fixed scores)']!.rps).toFixed(2)}x`);
+} finally {
+  sandbox.child.kill();
+  bare.child.kill();
+  await mock.stop();
+}

@@ -1,0 +1,23 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's chromium (installed by .ci/run), or CHROMIUM_PATH. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? (() => {
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+})();
+
+/** Browser tests run wherever chromium is; in CI (where .ci/run installs it) its absence is a failure, not a skip. */
+export const browserUnavailable = !CHROMIUM || !existsSync(CHROMIUM);
+if (browserUnavailable && process.env.CI) throw new Error('CI needs Debian chromium for the browser tests: .ci/run installs it');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
