@@ -38,6 +38,7 @@ export function normaliseForScore(value: string): string {
 /** Jaro-Winkler similarity of the normalised values, from 0 to 100, with one decimal. */
 export function score(provided: string, held: string | undefined): number {
   if (held === undefined) return 0;
+  if (provided === held) return 100;
   const a = normaliseForScore(provided);
   const b = normaliseForScore(held);
   if (a === b) return 100;
