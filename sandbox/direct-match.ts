@@ -123,10 +123,9 @@ export function directMatch(options: DirectMatchOptions) {
     } catch {
       return 'InvalidSignature';
     }
-    if (claims.iss !== client.clientId) return 'JwtValidationFailed';
+    if (claims.iss !== client.clientId || typeof claims.exp !== 'number') return 'JwtValidationFailed';
     if (claims.aud !== audience) return 'AudienceMismatch';
     const seconds = Math.floor(now() / 1000);
-    if (typeof claims.exp !== 'number') return 'JwtValidationFailed';
     if (claims.exp <= seconds) return 'JwtHasExpired';
     if (claims.exp - (typeof claims.iat === 'number' ? claims.iat : seconds) > MAX_LIFETIME) return 'JwtLifetimeOver24h';
     if (claims.sub_type !== 'MSISDN') return 'SubTypeNotAllowed';

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -61,9 +62,9 @@ beforeAll(async () => {
 afterAll(async () => { if (consumer) await rm(consumer, { recursive: true, force: true }); });
 
 describe('the packed package', () => {
-  it('ships only dist, generated, openapi, the conformance profiles, docs and the README', async () => {
+  it('ships only dist, generated, openapi, the conformance profiles, the sandbox fixtures, docs and the README', async () => {
     const top = (await readdir(path.join(consumer, 'node_modules/orange-identity-contracts'))).sort();
-    expect(top).toEqual(['README.md', 'conformance', 'dist', 'docs', 'generated', 'openapi', 'package.json'].sort());
+    expect(top).toEqual(['README.md', 'conformance', 'dist', 'docs', 'generated', 'openapi', 'package.json', 'sandbox'].sort());
   });
 
   it('compiles a consumer under tsc --strict, with the contract types reaching it', async () => {
@@ -85,6 +86,18 @@ describe('the packed package', () => {
     const noTarget = await run(bin, ['conformance', '--profile', 'sandbox-does-not-exist.json'], { cwd: consumer }).catch((e: { code: number; stderr: string }) => e);
     expect((noTarget as { code: number }).code).toBe(2);
     expect((noTarget as { stderr: string }).stderr).toContain('cannot read profile');
+  });
+
+  it('runs the sandbox from the package, with its default fixture', async () => {
+    const child = spawn(path.join(consumer, 'node_modules/.bin/orange-identity'), ['sandbox', '--port', '0'], { cwd: consumer, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    while (!/listening on (http:\S+)/.test(out)) await once(child.stdout, 'data');
+    const url = /listening on (http:\S+)/.exec(out)![1]!;
+    const metadata = (await (await fetch(`${url}/oauth-jwt/fr/v1/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
+    child.kill('SIGINT');
+    await once(child, 'exit');
+    expect(metadata.issuer).toBe('https://openid.orange.fr');
   });
 
   it('exports the bundles and the JSON Schemas for other repos', async () => {
