@@ -4,8 +4,12 @@
  * client sends makes it answer 500 or stop: an unexpected exception is logged (message only) and answered with
  * the documented server_error.
  */
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import sirv from 'sirv';
+import { PACKAGE_ROOT } from '../src/contract/load.js';
 import formIdSchema from '../generated/form-id-fr/schemas/FormFillingUserInfo.json' with { type: 'json' };
 import matchIdSchema from '../generated/match-id-fr/schemas/CheckIdUserInfo.json' with { type: 'json' };
 import { admin } from './admin.js';
@@ -24,6 +28,8 @@ export interface SandboxOptions {
   now?: () => number;
   /** Where unexpected errors are reported (stderr by default). */
   log?: (message: string) => void;
+  /** The built documentation site served at /docs/ (build/docs by default, when `npm run docs` has built it). */
+  docsDir?: string;
 }
 
 export interface Sandbox {
@@ -67,13 +73,29 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ['POST /_sandbox/admin/consents/revoke', (req, res) => adminApi.revokeConsent(req, res)],
   ]);
   const notFound = 'form-id-fr/getFormFillingUserInfo/404/ResourceNotFound';
+  const docsDir = options.docsDir ?? path.join(PACKAGE_ROOT, 'build/docs');
+  const site = existsSync(docsDir) ? sirv(docsDir, { extensions: ['html'], dev: false }) : undefined;
+  const serveDocs = (req: IncomingMessage, res: ServerResponse, target: string) => {
+    if (target === '/docs') {
+      res.writeHead(301, { Location: '/docs/' }).end();
+      return;
+    }
+    if (!site) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('The documentation site is not built: run npm run docs, then restart the sandbox.\n');
+      return;
+    }
+    req.url = target.slice('/docs'.length);
+    site(req, res, () => docs.send(res, notFound));
+  };
   const serverError = 'direct-match-id-fr/matchIdentity/500/InternalServerError';
 
   const server = createServer(async (req, res) => {
     try {
       const target = req.url ?? '/';
       const query = target.indexOf('?');
-      const handler = routes.get(`${req.method} ${query < 0 ? target : target.slice(0, query)}`);
+      const pathname = query < 0 ? target : target.slice(0, query);
+      const handler = routes.get(`${req.method} ${pathname}`);
+      if (!handler && req.method === 'GET' && (pathname === '/docs' || pathname.startsWith('/docs/'))) return serveDocs(req, res, target);
       if (!handler) {
         req.resume();
         return docs.send(res, notFound);

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -98,6 +98,28 @@ describe('the packed package', () => {
     child.kill('SIGINT');
     await once(child, 'exit');
     expect(metadata.issuer).toBe('https://openid.orange.fr');
+  });
+
+  it('compiles every TypeScript block of README.md and docs/ against the package, under tsc --strict', async () => {
+    const sources = ['README.md', ...(await readdir(path.join(REPO_ROOT, 'docs'), { recursive: true, encoding: 'utf8' })).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+    const snippets: string[] = [];
+    await mkdir(path.join(consumer, 'snippets'), { recursive: true });
+    for (const source of sources) {
+      const blocks = [...(await readFile(path.join(REPO_ROOT, source), 'utf8')).matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+      for (const [i, block] of blocks.entries()) {
+        const name = `${source.replace(/[/.]/g, '_')}_${i + 1}.ts`;
+        await writeFile(path.join(consumer, 'snippets', name), `${block}\nexport {};\n`);
+        snippets.push(name);
+      }
+    }
+    expect(snippets.length).toBeGreaterThanOrEqual(10);
+    await writeFile(path.join(consumer, 'snippets', 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'],
+        typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')], types: ['node'], skipLibCheck: true },
+      include: ['*.ts'],
+    }));
+    const result = await run(TSC, ['-p', 'snippets/tsconfig.json'], { cwd: consumer }).catch((e: { stdout: string }) => e);
+    expect((result as { stdout: string }).stdout).toBe('');
   });
 
   it('exports the bundles and the JSON Schemas for other repos', async () => {

@@ -1,0 +1,102 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDocs } from '../scripts/docs.js';
+import { REPO_ROOT, listApis } from '../scripts/lib/contract.js';
+import { browserUnavailable, launchChromium } from './helpers/browser.js';
+import { bundled } from './helpers/contract.js';
+import { startSandbox, type RunningSandbox } from './helpers/sandbox.js';
+
+let site: string;
+let pages: string[];
+let target: RunningSandbox;
+let browser: Browser;
+
+beforeAll(async () => {
+  site = await mkdtemp(path.join(tmpdir(), 'docs-'));
+  pages = await buildDocs(site);
+  target = await startSandbox({ docsDir: site });
+  if (!browserUnavailable) browser = await launchChromium();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await target?.close();
+  await rm(site, { recursive: true, force: true });
+});
+
+describe('npm run docs', () => {
+  it('builds an index, one Redoc page per API, and a page per guide, the errata and the sandbox', () => {
+    expect(pages).toEqual(expect.arrayContaining([
+      'index.html', ...listApis().map((a) => `api/${a.slug}.html`), 'errata.html', 'sandbox.html',
+      ...['getting-started', 'testing', ...listApis().map((a) => a.slug)].map((g) => `guides/${g}.html`),
+    ]));
+  });
+
+  it('is served by the sandbox at /docs/', async () => {
+    const index = await fetch(`${target.url}/docs/`);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('href="api/direct-match-id-fr.html"');
+    expect((await fetch(`${target.url}/docs`, { redirect: 'manual' })).headers.get('location')).toBe('/docs/');
+    expect((await fetch(`${target.url}/docs/%2e%2e/package.json`)).status).toBe(404);
+  });
+});
+
+describe.skipIf(browserUnavailable)('the documentation site in a real browser', () => {
+  /** Loads a page; fails on console errors, page errors, and any request that leaves this machine. */
+  async function visit(page: string) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    await context.route('**/*', (route) => {
+      const host = new URL(route.request().url()).hostname;
+      if (host === '127.0.0.1' || route.request().url().startsWith('data:')) return route.continue();
+      problems.push(`request off this machine: ${route.request().url()}`);
+      return route.abort();
+    });
+    const tab = await context.newPage();
+    tab.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await tab.goto(`${target.url}/docs/${page}`, { waitUntil: 'networkidle' });
+    return { tab, context, problems };
+  }
+
+  it.each(listApis().map((a) => [a.slug] as const))('shows %s: its title and each operation, with no console error', async (slug) => {
+    const doc = bundled(slug);
+    const { tab, context, problems } = await visit(`api/${slug}.html`);
+    const summaries: string[] = [...Object.values(doc.paths), ...Object.values(doc.webhooks ?? {})].flatMap((item: any) => Object.values(item).map((op: any) => op.summary));
+    // The title is pre-rendered; Redoc then hydrates the page. Every operation is listed under its tag by path.
+    await tab.waitForFunction("!document.body.innerText.includes('Loading...')");
+    expect(await tab.getByRole('heading', { name: new RegExp(`^${doc.info.title}`) }).count()).toBeGreaterThan(0);
+    const listed = await tab.locator('body').innerText();
+    for (const p of Object.keys(doc.paths)) expect(listed, p).toContain(p);
+    // Redoc 3 folds each tag's operations behind "+ Show", one tag open at a time: open each as a reader would,
+    // and collect the operations each one reveals.
+    const show = tab.getByRole('button', { name: '+ Show' });
+    const seen = new Set<string>();
+    for (let tag = 0, tags = await show.count(); tag < tags; tag++) {
+      await show.first().click();
+      await tab.waitForTimeout(200);
+      for (const summary of summaries) if (await tab.getByText(summary, { exact: true }).count()) seen.add(summary);
+    }
+    expect([...seen].sort()).toEqual([...summaries].sort());
+    await mkdir(path.join(REPO_ROOT, 'screenshots'), { recursive: true });
+    await tab.screenshot({ path: path.join(REPO_ROOT, `screenshots/docs-${slug}.png`) });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the index, the guides, the errata and the sandbox page, with working links and no console error', async () => {
+    for (const page of pages.filter((p) => !p.startsWith('api/'))) {
+      const { tab, context, problems } = await visit(page);
+      expect((await tab.locator('h1').first().innerText()).length, page).toBeGreaterThan(0);
+      for (const href of await tab.locator('main a[href]').evaluateAll((links) => links.map((a) => (a as unknown as { href: string }).href))) {
+        if (!href.startsWith(target.url)) continue;
+        expect((await fetch(href)).status, `${page} links to ${href}`).toBe(200);
+      }
+      await tab.screenshot({ path: path.join(REPO_ROOT, `screenshots/docs-${page.replace(/\//g, '-').replace(/\.html$/, '')}.png`), fullPage: true });
+      expect(problems, page).toEqual([]);
+      await context.close();
+    }
+  });
+});
