@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { untilStopped } from '../src/signals.js';
 import { API_SLUGS, type ApiSlug } from '../src/contract/load.js';
 import { MockUnavailableError, PortInUseError, startMock, type RunningMock } from './mock.js';
 import { ProfileError, loadProfile, resolveProfilePath } from './profile.js';
@@ -101,10 +102,7 @@ export async function mockCommand(args: string[]): Promise<number> {
     throw error;
   }
   console.log(`Prism mock of the five Orange identity APIs listening on ${mock.url} (Ctrl-C to stop)`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilStopped();
   await mock.stop();
   console.log('mock stopped');
   return 0;

@@ -5,13 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CompactSign, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import claimsSchema from '../generated/direct-match-id-fr/schemas/JwtBearerAssertionClaims.json' with { type: 'json' };
-import requestSchema from '../generated/direct-match-id-fr/schemas/JwtBearerTokenRequest.json' with { type: 'json' };
+import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from '../src/auth/jwt-bearer.js';
 import type { ClientRef, Profile } from './profile.js';
 import type { HttpRequest, HttpResponse } from './types.js';
-
-export const JWT_BEARER = requestSchema.properties.grant_type.const;
-export const AUDIENCE = claimsSchema.properties.aud.const;
 
 export type Claims = Record<string, unknown>;
 export type Header = Record<string, unknown>;
@@ -112,10 +108,10 @@ export class TriggerContext {
     const jwk = client.privateJwk;
     const now = Math.floor(Date.now() / 1000);
     const validClaims: Claims = {
-      iss: client.clientId, client_id: client.clientId, sub: spec.msisdn ?? this.known.msisdn, sub_type: 'MSISDN',
-      scope: spec.scope ?? this.directMatch.scope, aud: AUDIENCE, jti: this.random(), iat: now, exp: now + 3600,
+      iss: client.clientId, client_id: client.clientId, sub: spec.msisdn ?? this.known.msisdn, sub_type: ASSERTION_SUB_TYPE,
+      scope: spec.scope ?? this.directMatch.scope, aud: ASSERTION_AUDIENCE, jti: this.random(), iat: now, exp: now + 3600,
     };
-    const validHeader: Header = { alg: 'RS256', typ: 'JWT', kid: jwk?.kid };
+    const validHeader: Header = { alg: ASSERTION_ALG, typ: ASSERTION_TYP, kid: jwk?.kid };
     const sign = spec.sign ?? 'rs256';
     const header = strip((spec.header ?? ((h) => h))({ ...validHeader, alg: { rs256: 'RS256', rs512: 'RS512', 'hs256-public': 'HS256', 'other-key': 'RS256', none: 'none' }[sign] }));
     const payload = spec.rawPayload ?? JSON.stringify(strip((spec.claims ?? ((c) => c))(validClaims)));
@@ -129,7 +125,7 @@ export class TriggerContext {
     return new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader(header as never).sign(key);
   }
 
-  tokenRequest(assertion: string, grantType: string = JWT_BEARER): HttpRequest {
+  tokenRequest(assertion: string, grantType: string = JWT_BEARER_GRANT_TYPE): HttpRequest {
     return { method: 'POST', path: '/oauth-jwt/fr/v1/token', form: { grant_type: grantType, assertion } };
   }
 

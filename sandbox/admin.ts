@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { SESSION_COOKIE } from './authentication.js';
-import { BodyTooLarge, parseJsonObject, readBody, sendJson } from './http.js';
+import { parseJsonObject, readBodyWithinLimit, sendJson } from './http.js';
 import type { SandboxState } from './state.js';
 
 const fail = (res: ServerResponse, description: string) => sendJson(res, 400, { error: 'invalid_request', error_description: description });
@@ -15,12 +15,8 @@ const scopesOf = (value: unknown): string[] | undefined =>
 
 export function admin(state: SandboxState) {
   async function body(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
-    try {
-      return parseJsonObject(req, await readBody(req));
-    } catch (error) {
-      if (error instanceof BodyTooLarge) return undefined;
-      throw error;
-    }
+    const text = await readBodyWithinLimit(req);
+    return text === undefined ? undefined : parseJsonObject(req, text);
   }
 
   return {

@@ -15,7 +15,7 @@ import { SignJWT } from 'jose';
 import type { ValidateFunction } from 'ajv';
 import type { DocumentedResponses } from './contract.js';
 import type { Client } from './fixture.js';
-import { BodyTooLarge, basicCredentials, bearerToken, escapeHtml, parseForm, readBody, sendHtml, sendJson } from './http.js';
+import { basicCredentials, bearerToken, escapeHtml, parseForm, readBodyWithinLimit, sendHtml, sendJson } from './http.js';
 import { newToken, type SandboxState, type Session } from './state.js';
 
 export const SESSION_COOKIE = 'sandbox_session';
@@ -50,8 +50,24 @@ export interface AuthenticationOptions {
 
 export function authentication(options: AuthenticationOptions) {
   const { state, docs, validator, issuer, now } = options;
-  const codeRequest = validator('AuthorizationCodeTokenRequest');
-  const refreshRequest = validator('RefreshTokenRequest');
+  /** A token endpoint's request: client authentication, then the grant type, then the request schema. */
+  const tokenEndpoint = (operationId: string, schema: string) => {
+    const validate = validator(schema);
+    const grantType = (validate.schema as { properties: { grant_type: { const: string } } }).properties.grant_type.const;
+    const prefix = `authentication-fr/${operationId}`;
+    return async (req: IncomingMessage, res: ServerResponse): Promise<{ client: Client; form: Record<string, string> } | undefined> => {
+      const text = await readBodyWithinLimit(req);
+      const form = text === undefined ? undefined : parseForm(req, text);
+      const client = tokenClient(req);
+      if (!client) docs.send(res, `${prefix}/401/InvalidClient`, { 'WWW-Authenticate': 'Basic realm="Orange sandbox"' });
+      else if (form?.grant_type !== undefined && form.grant_type !== grantType) docs.send(res, `${prefix}/400/UnsupportedGrantType`);
+      else if (!form || !validate(form)) docs.send(res, `${prefix}/400/InvalidRequest`);
+      else return { client, form };
+      return undefined;
+    };
+  };
+  const codeExchange = tokenEndpoint('exchangeAuthorizationCode', 'AuthorizationCodeTokenRequest');
+  const refreshRequest = tokenEndpoint('refreshAccessToken', 'RefreshTokenRequest');
 
   /** The authorize request's checks: an error page (client or redirect URI at fault), an error redirect, or the checked request. */
   function checkAuthorize(params: URLSearchParams): { page: string } | { redirect: string } | { client: Client; scopes: string[]; query: Record<string, string> } {
@@ -120,17 +136,6 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
     return client?.clientSecret && sameSecret(client.clientSecret, credentials!.secret) ? client : undefined;
   }
 
-  const invalidClient = (res: ServerResponse, operationId: string) =>
-    docs.send(res, `authentication-fr/${operationId}/401/InvalidClient`, { 'WWW-Authenticate': 'Basic realm="Orange sandbox"' });
-
-  async function readTokenForm(req: IncomingMessage): Promise<Record<string, string> | undefined> {
-    try {
-      return parseForm(req, await readBody(req));
-    } catch (error) {
-      if (error instanceof BodyTooLarge) return undefined;
-      throw error;
-    }
-  }
 
   return {
     authorize(req: IncomingMessage, res: ServerResponse, url: URL) {
@@ -147,35 +152,28 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
 
     /** The login and consent form of the page (sandbox-only path). */
     async submitLogin(req: IncomingMessage, res: ServerResponse) {
-      let form: Record<string, string> | undefined;
-      try {
-        form = parseForm(req, await readBody(req));
-      } catch (error) {
-        if (!(error instanceof BodyTooLarge)) throw error;
-      }
-      const checked = checkAuthorize(new URLSearchParams(form ?? {}));
+      const text = await readBodyWithinLimit(req);
+      const form = (text === undefined ? undefined : parseForm(req, text)) ?? {};
+      const checked = checkAuthorize(new URLSearchParams(form));
       if ('page' in checked) return errorPage(res, checked.page);
       if ('redirect' in checked) {
         res.writeHead(302, { Location: checked.redirect });
         return res.end();
       }
-      const subscriber = state.subscribers.get(form!.msisdn ?? '');
-      if (!subscriber?.password || !sameSecret(subscriber.password, form!.password ?? '')) {
+      const subscriber = state.subscribers.get(form.msisdn ?? '');
+      if (!subscriber?.password || !sameSecret(subscriber.password, form.password ?? '')) {
         return loginPage(res, checked.client, checked.scopes, checked.query, 'Unknown mobile number or wrong password.', 401);
       }
-      const session: Session = { msisdn: subscriber.msisdn, consent: form!.decision === 'deny' ? 'deny' : 'grant', authTime: Math.floor(now() / 1000) };
+      const session: Session = { msisdn: subscriber.msisdn, consent: form.decision === 'deny' ? 'deny' : 'grant', authTime: Math.floor(now() / 1000) };
       const id = randomBytes(24).toString('base64url');
       state.sessions.set(id, session);
       finish(res, checked.query, checked.scopes, session, { 'Set-Cookie': `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax` });
     },
 
     async token(req: IncomingMessage, res: ServerResponse) {
-      const form = await readTokenForm(req);
-      const client = tokenClient(req);
-      if (!client) return invalidClient(res, 'exchangeAuthorizationCode');
-      if (!form) return docs.send(res, 'authentication-fr/exchangeAuthorizationCode/400/InvalidRequest');
-      if (form.grant_type !== 'authorization_code') return docs.send(res, 'authentication-fr/exchangeAuthorizationCode/400/UnsupportedGrantType');
-      if (!codeRequest(form)) return docs.send(res, 'authentication-fr/exchangeAuthorizationCode/400/InvalidRequest');
+      const checked = await codeExchange(req, res);
+      if (!checked) return;
+      const { client, form } = checked;
       const code = state.takeCode(form.code!);
       const verifierOk = !code?.codeChallenge || (form.code_verifier !== undefined && createHash('sha256').update(form.code_verifier).digest('base64url') === code.codeChallenge);
       if (!code || code.clientId !== client.clientId || code.redirectUri !== form.redirect_uri || !verifierOk) {
@@ -195,12 +193,9 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
     },
 
     async refresh(req: IncomingMessage, res: ServerResponse) {
-      const form = await readTokenForm(req);
-      const client = tokenClient(req);
-      if (!client) return invalidClient(res, 'refreshAccessToken');
-      if (!form) return docs.send(res, 'authentication-fr/refreshAccessToken/400/InvalidRequest');
-      if (form.grant_type !== 'refresh_token') return docs.send(res, 'authentication-fr/refreshAccessToken/400/UnsupportedGrantType');
-      if (!refreshRequest(form)) return docs.send(res, 'authentication-fr/refreshAccessToken/400/InvalidRequest');
+      const checked = await refreshRequest(req, res);
+      if (!checked) return;
+      const { client, form } = checked;
       const grant = state.refreshTokens.get(form.refresh_token!);
       const requested = form.scope ? form.scope.split(' ').filter(Boolean) : grant?.scopes;
       if (!grant || grant.clientId !== client.clientId || !requested?.every((s) => grant.scopes.includes(s)) ||

@@ -1,5 +1,6 @@
 /** `orange-identity sandbox [--port 8080] [--host 127.0.0.1] [--fixture <file>]` (also `npm start`). */
 import { parseArgs } from 'node:util';
+import { untilStopped } from '../src/signals.js';
 import { DEFAULT_FIXTURE, FixtureError, loadFixture } from './fixture.js';
 import { createSandbox } from './server.js';
 
@@ -46,10 +47,7 @@ export async function sandboxCommand(args: string[]): Promise<number> {
     return 2;
   }
   console.log(`Orange identity sandbox listening on ${url} (fixture ${fixturePath}; Ctrl-C to stop)`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilStopped();
   await sandbox.close();
   console.log('sandbox stopped');
   return 0;

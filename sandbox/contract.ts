@@ -1,15 +1,11 @@
 /**
  * What the sandbox takes from the contract: its documented responses (the named examples, serialized once at
- * start-up, so that every error the sandbox sends is the contract's, word for word) and validators built from
- * the generated JSON Schemas.
+ * start-up, so that every error the sandbox sends is the contract's, word for word) and the scopes of its APIs.
+ * Requests are validated with the generated JSON Schemas (src/contract/ajv.ts).
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import type { ServerResponse } from 'node:http';
-import type { ValidateFunction } from 'ajv';
-import { createAjv } from '../src/contract/ajv.js';
-import { collectExamples } from '../src/contract/examples.js';
-import { API_SLUGS, GENERATED_DIR, loadDereferenced, type ApiSlug } from '../src/contract/load.js';
+import { collectExamples, type JsonObject } from '../src/contract/examples.js';
+import { API_SLUGS, loadDereferenced, readBundle, type ApiSlug } from '../src/contract/load.js';
 
 export interface Documented {
   status: number;
@@ -54,22 +50,11 @@ export class DocumentedResponses {
   }
 }
 
-/** Validators of the generated JSON Schemas of every API, by `slug/Name`. */
-export function schemaValidators(): (slug: ApiSlug, name: string) => ValidateFunction {
-  const ajv = createAjv();
-  for (const slug of API_SLUGS) {
-    const dir = path.join(GENERATED_DIR, slug, 'schemas');
-    for (const file of readdirSync(dir)) ajv.addSchema(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-  }
-  const cache = new Map<string, ValidateFunction>();
-  return (slug, name) => {
-    const key = `${slug}/${name}`;
-    let validate = cache.get(key);
-    if (!validate) {
-      validate = ajv.getSchema(`https://orange-identity-contracts.invalid/schemas/${key}.json`);
-      if (!validate) throw new Error(`no generated schema ${key}`);
-      cache.set(key, validate);
-    }
-    return validate;
-  };
+/** The scope an operation's security requirement asks for, besides `openid` (`form_filling`, `check_id`, `id_match`). */
+export function operationScope(slug: ApiSlug, pathName: string, method: 'get' | 'post'): string {
+  const operation = ((readBundle(slug).paths as JsonObject)[pathName] as JsonObject)[method] as JsonObject;
+  const requirement = (operation.security as JsonObject[])[0]!;
+  const scope = (Object.values(requirement)[0] as string[]).find((s) => s !== 'openid');
+  if (!scope) throw new Error(`${slug} ${method} ${pathName} asks for no API scope`);
+  return scope;
 }

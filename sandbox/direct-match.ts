@@ -10,17 +10,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import jaroWinkler from 'jaro-winkler';
 import { compactVerify, importJWK, type JWK, type KeyObject, type CryptoKey } from 'jose';
 import type { ValidateFunction } from 'ajv';
+import { ASSERTION_ALG, ASSERTION_SUB_TYPE, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from '../src/auth/jwt-bearer.js';
 import type { DocumentedResponses } from './contract.js';
 import type { Client } from './fixture.js';
-import { BodyTooLarge, bearerToken, parseForm, parseJsonObject, readBody, sendJson } from './http.js';
+import { CLOSE, bearerToken, parseForm, parseJsonObject, readBodyWithinLimit, sendJson } from './http.js';
 import type { SandboxState } from './state.js';
 
 const TOKEN = 'direct-match-id-fr/requestJwtBearerToken/400/';
 const MATCHID = 'direct-match-id-fr/matchIdentity/';
-const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 /** Algorithms the server knows; a client registers RS256. Symmetric ones and `none` are refused outright. */
 const SERVER_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512']);
-const MAX_LIFETIME = 24 * 3600;
 const SEGMENT = /^[A-Za-z0-9_-]*$/;
 /** Compared length: longer values are compared on their first characters, so a score stays cheap. */
 const MAX_COMPARED = 256;
@@ -92,7 +91,7 @@ export function directMatch(options: DirectMatchOptions) {
 
   /** The documented error of the assertion, or the granted token. */
   async function grant(form: Record<string, string> | undefined): Promise<string | { clientId: string; msisdn: string; scopes: string[] }> {
-    if (form?.grant_type !== JWT_BEARER) return 'UnsupportedGrantType';
+    if (form?.grant_type !== JWT_BEARER_GRANT_TYPE) return 'UnsupportedGrantType';
     const segments = (form.assertion ?? '').split('.');
     if (segments.length !== 3) return 'JwtValidationFailed';
     const [headerPart, payloadPart] = segments as [string, string, string];
@@ -108,7 +107,7 @@ export function directMatch(options: DirectMatchOptions) {
     const client = state.clients.get(claims.client_id);
     if (!client) return 'ClientNotFound';
     if (client.suspended) return 'AccessDenied';
-    if (header.alg !== 'RS256') return 'AlgNotSupportedInClient';
+    if (header.alg !== ASSERTION_ALG) return 'AlgNotSupportedInClient';
     if (client.jwksUri && client.jwksUriAuthorized === false) return 'JwksUriNotYetAuthorized';
     const jwks = await registeredKeys(client);
     if (!jwks || jwks.length === 0) return 'MissingJwks';
@@ -117,9 +116,9 @@ export function directMatch(options: DirectMatchOptions) {
     if (!jwk) return 'NoKeyFound';
     const cacheKey = `${client.clientId} ${jwk.kid} ${jwk.n}`;
     let key = keys.get(cacheKey);
-    if (!key) keys.set(cacheKey, (key = importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e } as JWK, 'RS256') as Promise<CryptoKey | KeyObject>));
+    if (!key) keys.set(cacheKey, (key = importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e } as JWK, ASSERTION_ALG) as Promise<CryptoKey | KeyObject>));
     try {
-      await compactVerify(form.assertion!, await key, { algorithms: ['RS256'] });
+      await compactVerify(form.assertion!, await key, { algorithms: [ASSERTION_ALG] });
     } catch {
       return 'InvalidSignature';
     }
@@ -127,8 +126,8 @@ export function directMatch(options: DirectMatchOptions) {
     if (claims.aud !== audience) return 'AudienceMismatch';
     const seconds = Math.floor(now() / 1000);
     if (claims.exp <= seconds) return 'JwtHasExpired';
-    if (claims.exp - (typeof claims.iat === 'number' ? claims.iat : seconds) > MAX_LIFETIME) return 'JwtLifetimeOver24h';
-    if (claims.sub_type !== 'MSISDN') return 'SubTypeNotAllowed';
+    if (claims.exp - (typeof claims.iat === 'number' ? claims.iat : seconds) > MAX_ASSERTION_LIFETIME_SECONDS) return 'JwtLifetimeOver24h';
+    if (claims.sub_type !== ASSERTION_SUB_TYPE) return 'SubTypeNotAllowed';
     if (!claimsSchema(claims)) return 'InvalidPayload';
     const requested = claims.scope as string[];
     const allowed = requested.filter((s) => client.scopes?.includes(s));
@@ -149,22 +148,17 @@ export function directMatch(options: DirectMatchOptions) {
       sendJson(res, 200, {
         issuer: audience,
         token_endpoint: `${origin}/oauth-jwt/fr/v1/token`,
-        grant_types_supported: [JWT_BEARER],
+        grant_types_supported: [JWT_BEARER_GRANT_TYPE],
         token_endpoint_auth_methods_supported: ['none'],
-        token_endpoint_auth_signing_alg_values_supported: ['RS256'],
+        token_endpoint_auth_signing_alg_values_supported: [ASSERTION_ALG],
         scopes_supported: [...new Set(state.fixture.clients.flatMap((c) => (c.jwks || c.jwksUri ? c.scopes ?? [] : [])))],
       });
     },
 
     async token(req: IncomingMessage, res: ServerResponse) {
-      let form: Record<string, string> | undefined;
-      try {
-        form = parseForm(req, await readBody(req));
-      } catch (error) {
-        if (!(error instanceof BodyTooLarge)) throw error;
-        return docs.send(res, `${TOKEN}JwtValidationFailed`, { Connection: 'close' });
-      }
-      const result = await grant(form);
+      const text = await readBodyWithinLimit(req);
+      if (text === undefined) return docs.send(res, `${TOKEN}JwtValidationFailed`, CLOSE);
+      const result = await grant(parseForm(req, text));
       if (typeof result === 'string') return docs.send(res, `${TOKEN}${result}`);
       sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(result.clientId, result.msisdn, result.scopes) }, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
     },
@@ -175,14 +169,9 @@ export function directMatch(options: DirectMatchOptions) {
       if (bearer === undefined) return docs.send(res, `${MATCHID}401/MissingCredentials`, headers);
       const token = bearer ? state.accessToken(bearer) : undefined;
       if (!token) return docs.send(res, `${MATCHID}401/InvalidCredentials`, headers);
-      let body: Json | undefined;
-      try {
-        body = parseJsonObject(req, await readBody(req));
-      } catch (error) {
-        if (!(error instanceof BodyTooLarge)) throw error;
-        return docs.send(res, `${MATCHID}400/ProxificationInformationMissing`, { ...headers, Connection: 'close' });
-      }
-      if (!body) return docs.send(res, `${MATCHID}400/ProxificationInformationMissing`, headers);
+      const text = await readBodyWithinLimit(req);
+      const body = text === undefined ? undefined : parseJsonObject(req, text);
+      if (!body) return docs.send(res, `${MATCHID}400/ProxificationInformationMissing`, text === undefined ? { ...headers, ...CLOSE } : headers);
       if (!token.scopes.has(matchIdScope)) return docs.send(res, `${MATCHID}400/InvalidScope`, headers);
       if (!token.msisdn) return docs.send(res, `${MATCHID}400/NoUserIdInAccessToken`, headers);
       if (body.msisdn === undefined) return docs.send(res, `${MATCHID}400/MsisdnMissing`, headers);

@@ -4,11 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** Bodies above this size are refused with the API's documented 400, and the connection is closed. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
-export class BodyTooLarge extends Error {}
+class BodyTooLarge extends Error {}
 
 /** The body as text; rejects with BodyTooLarge past MAX_BODY_BYTES (declared or sent). Events, not an async
  *  iterator: it is on every request's path. */
-export function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return reject(new BodyTooLarge());
     const chunks: Buffer[] = [];
@@ -25,6 +25,19 @@ export function readBody(req: IncomingMessage): Promise<string> {
     req.once('error', reject);
   });
 }
+
+/** The body, or undefined when it exceeds MAX_BODY_BYTES: the caller then answers its API's documented 400 with
+ *  `Connection: close` (the rest of the body is not read). */
+export async function readBodyWithinLimit(req: IncomingMessage): Promise<string | undefined> {
+  try {
+    return await readBody(req);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) return undefined;
+    throw error;
+  }
+}
+
+export const CLOSE = { Connection: 'close' } as const;
 
 export function mediaType(req: IncomingMessage): string {
   const header = req.headers['content-type'] ?? '';

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ValidateFunction } from 'ajv';
 import type { DocumentedResponses } from './contract.js';
-import { BodyTooLarge, bearerToken, parseJsonObject, readBody, sendJson } from './http.js';
+import { CLOSE, bearerToken, parseJsonObject, readBodyWithinLimit, sendJson } from './http.js';
 import type { SandboxState } from './state.js';
 
 const PREFIX = 'id-match-es/verifyPremiumInfo';
@@ -40,24 +40,19 @@ export function matchClaims(sent: Record<string, unknown>, held: Record<string, 
   return out;
 }
 
-export function idMatchEs(options: { state: SandboxState; docs: DocumentedResponses; validator: (name: string) => ValidateFunction }) {
+export function idMatchEs(options: { state: SandboxState; docs: DocumentedResponses; validator: (name: string) => ValidateFunction; scope: string }) {
   const { state, docs } = options;
   const request = options.validator('PremiumInfoRequest');
   return async (req: IncomingMessage, res: ServerResponse) => {
     const bearer = bearerToken(req);
     if (bearer === undefined) return docs.send(res, `${PREFIX}/401/MissingCredentials`);
     const token = bearer ? state.accessToken(bearer) : undefined;
-    if (!token?.msisdn || !token.scopes.has('id_match') || state.consentRevoked(token, 'id_match')) {
+    if (!token?.msisdn || !token.scopes.has(options.scope) || state.consentRevoked(token, options.scope)) {
       return docs.send(res, `${PREFIX}/401/InvalidCredentials`);
     }
-    let body: Record<string, unknown> | undefined;
-    try {
-      body = parseJsonObject(req, await readBody(req));
-    } catch (error) {
-      if (!(error instanceof BodyTooLarge)) throw error;
-      return docs.send(res, `${PREFIX}/400/InvalidBody`, { Connection: 'close' });
-    }
-    if (!body || !request(body)) return docs.send(res, `${PREFIX}/400/InvalidBody`);
+    const text = await readBodyWithinLimit(req);
+    const body = text === undefined ? undefined : parseJsonObject(req, text);
+    if (!body || !request(body)) return docs.send(res, `${PREFIX}/400/InvalidBody`, text === undefined ? CLOSE : {});
     const subscriber = state.subscribers.get(token.msisdn)!;
     sendJson(res, 200, matchClaims(body, { ...subscriber.claims, sub: subscriber.sub }));
   };

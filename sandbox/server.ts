@@ -14,7 +14,9 @@ import formIdSchema from '../generated/form-id-fr/schemas/FormFillingUserInfo.js
 import matchIdSchema from '../generated/match-id-fr/schemas/CheckIdUserInfo.json' with { type: 'json' };
 import { admin } from './admin.js';
 import { authentication } from './authentication.js';
-import { DocumentedResponses, schemaValidators } from './contract.js';
+import { ASSERTION_AUDIENCE } from '../src/auth/jwt-bearer.js';
+import { schemaValidators } from '../src/contract/ajv.js';
+import { DocumentedResponses, operationScope } from './contract.js';
 import { directMatch } from './direct-match.js';
 import { loadFixture, type Fixture } from './fixture.js';
 import { idMatchEs } from './id-match-es.js';
@@ -52,7 +54,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const auth = authentication({ state, docs, validator: (n) => validators('authentication-fr', n), issuer: fixture.issuer ?? 'https://openid.orange.fr/', now });
   const dm = directMatch({
     state, docs, validator: (n) => validators('direct-match-id-fr', n), now,
-    audience: fixture.assertionAudience ?? 'https://openid.orange.fr', matchIdScope: fixture.matchIdScope ?? 'atp_kyc_plain',
+    audience: fixture.assertionAudience ?? ASSERTION_AUDIENCE, matchIdScope: fixture.matchIdScope ?? 'atp_kyc_plain',
   });
   const adminApi = admin(state);
 
@@ -61,9 +63,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ['POST /_sandbox/authorize', (req, res) => auth.submitLogin(req, res)],
     ['POST /openidconnect/fr/v1/token', (req, res) => auth.token(req, res)],
     ['POST /oauth/v2/token', (req, res) => auth.refresh(req, res)],
-    ['GET /formfilling/fr/v1/userinfo', auth.userinfo('form-id-fr', 'getFormFillingUserInfo', 'form_filling', Object.keys(formIdSchema.properties))],
-    ['GET /checkid/fr/v1/userinfo', auth.userinfo('match-id-fr', 'getCheckIdUserInfo', 'check_id', Object.keys(matchIdSchema.properties))],
-    ['POST /idmatch/es/v1/premiuminfo', idMatchEs({ state, docs, validator: (n) => validators('id-match-es', n) })],
+    ['GET /formfilling/fr/v1/userinfo', auth.userinfo('form-id-fr', 'getFormFillingUserInfo', operationScope('form-id-fr', '/formfilling/fr/v1/userinfo', 'get'), Object.keys(formIdSchema.properties))],
+    ['GET /checkid/fr/v1/userinfo', auth.userinfo('match-id-fr', 'getCheckIdUserInfo', operationScope('match-id-fr', '/checkid/fr/v1/userinfo', 'get'), Object.keys(matchIdSchema.properties))],
+    ['POST /idmatch/es/v1/premiuminfo', idMatchEs({ state, docs, validator: (n) => validators('id-match-es', n), scope: operationScope('id-match-es', '/idmatch/es/v1/premiuminfo', 'post') })],
     ['GET /oauth-jwt/fr/v1/.well-known/oauth-authorization-server', (req, res, url) => dm.metadata(req, res, url().origin)],
     ['POST /oauth-jwt/fr/v1/token', (req, res) => dm.token(req, res)],
     ['POST /direct-matchid/fr/v1/matchid', (req, res) => dm.matchid(req, res)],

@@ -1,10 +1,10 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { createAjv } from '../../src/contract/ajv.js';
-import { REPO_ROOT, SCHEMA_ID_BASE, listApis } from '../../scripts/lib/contract.js';
+import { readBundle, type ApiSlug } from '../../src/contract/load.js';
+import { generatedSchemasAjv, schemaValidators } from '../../src/contract/ajv.js';
+
+export { generatedSchemasAjv as generatedSchemas };
 
 /** A generated bundle, as integrators and the other repos read it. */
-export const bundled = (slug: string): any => JSON.parse(readFileSync(path.join(REPO_ROOT, 'generated', slug, 'openapi.json'), 'utf8'));
+export const bundled = (slug: string): any => readBundle(slug as ApiSlug);
 
 /** The value of a named example of a response body, following the bundle's local `$ref`s. */
 export function responseExample(slug: string, pathName: string, method: string, status: string, name: string, media = 'application/json'): any {
@@ -15,23 +15,11 @@ export function responseExample(slug: string, pathName: string, method: string, 
   return example.value;
 }
 
-/** An ajv instance holding every generated JSON Schema of every API. */
-export function generatedSchemas() {
-  const ajv = createAjv();
-  const root = path.join(REPO_ROOT, 'generated');
-  for (const { slug } of listApis()) {
-    for (const file of readdirSync(path.join(root, slug, 'schemas'))) {
-      ajv.addSchema(JSON.parse(readFileSync(path.join(root, slug, 'schemas', file), 'utf8')));
-    }
-  }
-  return ajv;
-}
+const validators = schemaValidators();
 
 /** Validates a value against `generated/<slug>/schemas/<name>.json`; `errors` says why not. */
 export function validateAgainst(slug: string, name: string, value: unknown): { ok: boolean; errors: string } {
-  const ajv = generatedSchemas();
-  const validate = ajv.getSchema(`${SCHEMA_ID_BASE}/${slug}/${name}.json`);
-  if (!validate) throw new Error(`no generated schema ${slug}/${name}`);
+  const validate = validators(slug as ApiSlug, name);
   const ok = validate(value) as boolean;
-  return { ok, errors: ajv.errorsText(validate.errors) };
+  return { ok, errors: validate.errors?.map((e) => `${e.instancePath} ${e.message}`).join('; ') ?? '' };
 }
