@@ -10,7 +10,7 @@ export async function startChildServer(source: string): Promise<{ url: string; c
 }
 
 /** Runs `calls` calls of `call`, `concurrency` at a time; returns the elapsed milliseconds. */
-export async function timeCalls(call: () => Promise<unknown>, calls: number, concurrency: number): Promise<number> {
+async function timeCalls(call: () => Promise<unknown>, calls: number, concurrency: number): Promise<number> {
   let next = 0;
   const start = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => { while (next++ < calls) await call(); }));

@@ -23,7 +23,7 @@ const show = (value: unknown, max = 400) => {
 };
 
 /** True when `actual` has every member of `expected` with the same value, deeply. */
-export function includesDeep(actual: unknown, expected: unknown): boolean {
+function includesDeep(actual: unknown, expected: unknown): boolean {
   if (expected === null || typeof expected !== 'object' || Array.isArray(expected)) return isDeepStrictEqual(actual, expected);
   return actual !== null && typeof actual === 'object' &&
     Object.entries(expected).every(([k, v]) => includesDeep((actual as Record<string, unknown>)[k], v));

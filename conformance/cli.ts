@@ -14,7 +14,7 @@ import { ProfileError, loadProfile, resolveProfilePath } from './profile.js';
 import { junitReport, redactor, textReport } from './report.js';
 import { runConformance } from './runner.js';
 
-export const CONFORMANCE_USAGE = `usage: orange-identity conformance [--target <baseURL>] [--profile <name|file>] [--api <slug>]... [--report <junit.xml>]
+const CONFORMANCE_USAGE = `usage: orange-identity conformance [--target <baseURL>] [--profile <name|file>] [--api <slug>]... [--report <junit.xml>]
 
   --target    base URL of the deployment to check; without it, the Prism mock is started and checked
   --profile   a shipped profile (mock, sandbox) or a profile file; "mock" by default

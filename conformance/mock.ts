@@ -21,7 +21,7 @@ export class MockUnavailableError extends Error {
 }
 
 /** Resolves when `port` is free on `host` (0 picks a free port and resolves with it). */
-export function reservePort(host: string, port: number): Promise<number> {
+function reservePort(host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new PortInUseError(host, port) : error));

@@ -4,14 +4,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
 import { createAjv } from '../src/contract/ajv.js';
+import { PACKAGE_ROOT } from '../src/contract/load.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** Shipped profiles live beside this module in source, and are copied beside it in dist/. */
-export const PROFILES_DIR = [path.join(HERE, 'profiles'), path.join(HERE, '../../conformance/profiles')].find(existsSync) ?? path.join(HERE, 'profiles');
-const SCHEMA_PATH = [path.join(HERE, 'profile.schema.json'), path.join(HERE, '../../conformance/profile.schema.json')].find(existsSync)!;
+/** The shipped profiles and their schema, at the package root (from source and from dist/ alike). */
+const PROFILES_DIR = path.join(PACKAGE_ROOT, 'conformance/profiles');
+const SCHEMA_PATH = path.join(PACKAGE_ROOT, 'conformance/profile.schema.json');
 
 export interface Session { cookie: string }
 export interface ClientRef { clientId: string; privateJwk?: JWK }

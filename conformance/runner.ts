@@ -34,7 +34,7 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export function sender(baseUrl: string, timeoutMs: number) {
+function sender(baseUrl: string, timeoutMs: number) {
   return async (request: HttpRequest): Promise<HttpResponse> => {
     const url = new URL(request.path, baseUrl);
     for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.set(k, v);
@@ -59,7 +59,7 @@ const firstExample = (holder: JsonObject): Json | undefined => {
 };
 
 /** The operation's valid request, from the contract: required query parameters, credentials, first request example. */
-export function canonicalRequest(c: Case, ctx: TriggerContext): HttpRequest {
+function canonicalRequest(c: Case, ctx: TriggerContext): HttpRequest {
   const operation = c.operation.operation;
   const query = Object.fromEntries(((operation.parameters ?? []) as JsonObject[])
     .filter((p) => p.in === 'query' && p.required).map((p) => [String(p.name), String(firstExample(p))]));

@@ -4,7 +4,7 @@ import { untilStopped } from '../src/signals.js';
 import { DEFAULT_FIXTURE, FixtureError, loadFixture } from './fixture.js';
 import { createSandbox } from './server.js';
 
-export const SANDBOX_USAGE = `usage: orange-identity sandbox [--port <port>] [--host <host>] [--fixture <file.yaml|json>]
+const SANDBOX_USAGE = `usage: orange-identity sandbox [--port <port>] [--host <host>] [--fixture <file.yaml|json>]
 
   --port     8080 by default, or the PORT environment variable
   --host     127.0.0.1 by default

@@ -14,7 +14,7 @@ export interface Documented {
 }
 
 /** The documented responses, by `slug/operationId/status/example`. */
-export async function loadDocumentedResponses(): Promise<Map<string, Documented>> {
+async function loadDocumentedResponses(): Promise<Map<string, Documented>> {
   const responses = new Map<string, Documented>();
   for (const slug of API_SLUGS) {
     for (const e of collectExamples(slug, await loadDereferenced(slug))) {

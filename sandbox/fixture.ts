@@ -2,18 +2,16 @@
  * Sandbox fixtures: YAML or JSON, validated at start against fixture.schema.json, then cross-checked (a token's
  * client and subscriber must exist, identifiers must be unique). Every error names the field.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
 import { parse } from 'yaml';
 import { createAjv } from '../src/contract/ajv.js';
+import { PACKAGE_ROOT } from '../src/contract/load.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** The schema and fixtures sit beside this module in source, and at the package root's sandbox/ from dist/. */
-const SANDBOX_DIR = [HERE, path.join(HERE, '../../sandbox')].find((d) => existsSync(path.join(d, 'fixture.schema.json')))!;
-export const DEFAULT_FIXTURE = path.join(SANDBOX_DIR, 'fixtures', 'default.yaml');
-export const FIXTURE_SCHEMA = path.join(SANDBOX_DIR, 'fixture.schema.json');
+/** The fixture schema and the default fixture, at the package root (from source and from dist/ alike). */
+export const DEFAULT_FIXTURE = path.join(PACKAGE_ROOT, 'sandbox/fixtures/default.yaml');
+const FIXTURE_SCHEMA = path.join(PACKAGE_ROOT, 'sandbox/fixture.schema.json');
 
 export interface Kyc { given_name?: string; family_name?: string; birthdate?: string; email?: string; address?: Record<string, string> }
 export interface Subscriber {

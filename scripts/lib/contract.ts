@@ -13,9 +13,7 @@ export * from '../../src/contract/examples.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Base of the generated JSON Schemas' `$id`: `<base>/<slug>/<Name>.json`. An identifier under a reserved TLD,
- *  never fetched; the schemas' `$ref`s to their siblings are relative. */
-export const SCHEMA_ID_BASE = 'https://orange-identity-contracts.invalid/schemas';
+export { SCHEMA_ID_BASE } from '../../src/contract/load.js';
 
 export interface ApiEntry {
   /** Slug used everywhere downstream (generated/<slug>/, conformance ids, client subpaths). */

@@ -7,12 +7,12 @@ import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { API_SLUGS, GENERATED_DIR, type ApiSlug } from './load.js';
+import { API_SLUGS, GENERATED_DIR, SCHEMA_ID_BASE, type ApiSlug } from './load.js';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module namespace.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-export const OPENAPI_ANNOTATIONS = ['example', 'xml', 'externalDocs', 'discriminator'];
+const OPENAPI_ANNOTATIONS = ['example', 'xml', 'externalDocs', 'discriminator'];
 
 export function createAjv(): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, keywords: OPENAPI_ANNOTATIONS });
@@ -37,7 +37,7 @@ export function schemaValidators(ajv: Ajv2020 = generatedSchemasAjv()): (slug: A
     const key = `${slug}/${name}`;
     let validate = cache.get(key);
     if (!validate) {
-      validate = ajv.getSchema(`https://orange-identity-contracts.invalid/schemas/${key}.json`);
+      validate = ajv.getSchema(`${SCHEMA_ID_BASE}/${key}.json`);
       if (!validate) throw new Error(`no generated schema ${key}`);
       cache.set(key, validate);
     }

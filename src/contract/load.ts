@@ -19,9 +19,13 @@ export const PACKAGE_ROOT = (() => {
 
 export const GENERATED_DIR = path.join(PACKAGE_ROOT, 'generated');
 
+/** Base of the generated JSON Schemas' `$id`: `<base>/<slug>/<Name>.json`. An identifier under a reserved TLD,
+ *  never fetched; the schemas' `$ref`s to their siblings are relative. */
+export const SCHEMA_ID_BASE = 'https://orange-identity-contracts.invalid/schemas';
+
 export { API_SLUGS, type ApiSlug } from '../../generated/apis.js';
 
-export const bundlePath = (slug: ApiSlug) => path.join(GENERATED_DIR, slug, 'openapi.json');
+const bundlePath = (slug: ApiSlug) => path.join(GENERATED_DIR, slug, 'openapi.json');
 
 /** A bundled document as JSON, with its local `$ref`s kept. */
 export const readBundle = (slug: ApiSlug): JsonObject => JSON.parse(readFileSync(bundlePath(slug), 'utf8')) as JsonObject;
