@@ -74,10 +74,15 @@ describe.skipIf(browserUnavailable)('the documentation site in a real browser', 
     // and collect the operations each one reveals.
     const show = tab.getByRole('button', { name: '+ Show' });
     const seen = new Set<string>();
+    const collect = async () => { for (const s of summaries) if (await tab.getByText(s, { exact: true }).count()) seen.add(s); };
     for (let tag = 0, tags = await show.count(); tag < tags; tag++) {
       await show.first().click();
-      await tab.waitForTimeout(200);
-      for (const summary of summaries) if (await tab.getByText(summary, { exact: true }).count()) seen.add(summary);
+      // Every tag has an operation: wait (up to 5 s under load) until this one shows operations not seen yet.
+      const before = seen.size;
+      for (let tries = 0; tries < 50 && seen.size === before; tries++) {
+        await collect();
+        if (seen.size === before) await tab.waitForTimeout(100);
+      }
     }
     expect([...seen].sort()).toEqual([...summaries].sort());
     await mkdir(path.join(REPO_ROOT, 'screenshots'), { recursive: true });
