@@ -12,11 +12,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
-import type { ValidateFunction } from 'ajv';
-import type { DocumentedResponses } from './contract.js';
 import type { Client } from './fixture.js';
 import { basicCredentials, bearerToken, escapeHtml, parseForm, readBodyWithinLimit, sendHtml, sendJson } from './http.js';
-import { newToken, type SandboxState, type Session } from './state.js';
+import { newToken, type SandboxParts, type Session } from './state.js';
 
 export const SESSION_COOKIE = 'sandbox_session';
 const PAGE_STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f4f4f4;color:#000}main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-top:6px solid #ff7900}' +
@@ -40,12 +38,8 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-export interface AuthenticationOptions {
-  state: SandboxState;
-  docs: DocumentedResponses;
-  validator: (name: string) => ValidateFunction;
+export interface AuthenticationOptions extends SandboxParts {
   issuer: string;
-  now: () => number;
 }
 
 export function authentication(options: AuthenticationOptions) {
@@ -135,7 +129,6 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
     const client = credentials ? state.clients.get(credentials.id) : undefined;
     return client?.clientSecret && sameSecret(client.clientSecret, credentials!.secret) ? client : undefined;
   }
-
 
   return {
     authorize(req: IncomingMessage, res: ServerResponse, url: URL) {

@@ -9,12 +9,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import jaroWinkler from 'jaro-winkler';
 import { compactVerify, importJWK, type JWK, type KeyObject, type CryptoKey } from 'jose';
-import type { ValidateFunction } from 'ajv';
 import { ASSERTION_ALG, ASSERTION_SUB_TYPE, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from '../src/auth/jwt-bearer.js';
-import type { DocumentedResponses } from './contract.js';
 import type { Client } from './fixture.js';
-import { CLOSE, bearerToken, parseForm, parseJsonObject, readBodyWithinLimit, sendJson } from './http.js';
-import type { SandboxState } from './state.js';
+import { CLOSE, bearerToken, parseForm, parseJsonObject, parseObject, readBodyWithinLimit, sendJson } from './http.js';
+import type { SandboxParts } from './state.js';
 
 const TOKEN = 'direct-match-id-fr/requestJwtBearerToken/400/';
 const MATCHID = 'direct-match-id-fr/matchIdentity/';
@@ -46,23 +44,10 @@ export function score(provided: string, held: string | undefined): number {
 
 type Json = Record<string, unknown>;
 const decode = (segment: string): string | undefined => (SEGMENT.test(segment) ? Buffer.from(segment, 'base64url').toString('utf8') : undefined);
-const parseObject = (text: string | undefined): Json | undefined => {
-  if (text === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
-export interface DirectMatchOptions {
-  state: SandboxState;
-  docs: DocumentedResponses;
-  validator: (name: string) => ValidateFunction;
+export interface DirectMatchOptions extends SandboxParts {
   audience: string;
   matchIdScope: string;
-  now: () => number;
 }
 
 export function directMatch(options: DirectMatchOptions) {

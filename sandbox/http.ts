@@ -45,16 +45,19 @@ export function mediaType(req: IncomingMessage): string {
   return (semicolon < 0 ? header : header.slice(0, semicolon)).trim().toLowerCase();
 }
 
-/** A JSON object body, or undefined when the body is not one (or not declared as JSON). */
-export function parseJsonObject(req: IncomingMessage, body: string): Record<string, unknown> | undefined {
-  if (mediaType(req) !== 'application/json') return undefined;
+/** The JSON object a text holds, or undefined when it holds something else or is not JSON. */
+export function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
   try {
-    const value: unknown = JSON.parse(body);
+    const value: unknown = JSON.parse(text);
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
 }
+
+/** A JSON object body, or undefined when the body is not one (or not declared as JSON). */
+export const parseJsonObject = (req: IncomingMessage, body: string) => (mediaType(req) === 'application/json' ? parseObject(body) : undefined);
 
 /** A form body; a repeated parameter keeps its first value. Undefined when the body is not declared as a form. */
 export function parseForm(req: IncomingMessage, body: string): Record<string, string> | undefined {

@@ -4,10 +4,8 @@
  * (40 no token, 41 invalid token, 22 invalid body).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ValidateFunction } from 'ajv';
-import type { DocumentedResponses } from './contract.js';
 import { CLOSE, bearerToken, parseJsonObject, readBodyWithinLimit, sendJson } from './http.js';
-import type { SandboxState } from './state.js';
+import type { SandboxParts } from './state.js';
 
 const PREFIX = 'id-match-es/verifyPremiumInfo';
 
@@ -40,7 +38,7 @@ export function matchClaims(sent: Record<string, unknown>, held: Record<string, 
   return out;
 }
 
-export function idMatchEs(options: { state: SandboxState; docs: DocumentedResponses; validator: (name: string) => ValidateFunction; scope: string }) {
+export function idMatchEs(options: Omit<SandboxParts, 'now'> & { scope: string }) {
   const { state, docs } = options;
   const request = options.validator('PremiumInfoRequest');
   return async (req: IncomingMessage, res: ServerResponse) => {

@@ -1,5 +1,7 @@
 /** The sandbox's memory: subscribers and clients from the fixture; tokens, codes, sessions and consents. */
 import { randomBytes } from 'node:crypto';
+import type { ValidateFunction } from 'ajv';
+import type { DocumentedResponses } from './contract.js';
 import type { Client, Fixture, Subscriber } from './fixture.js';
 
 export interface AccessToken {
@@ -18,6 +20,16 @@ export interface AuthorizationCode {
 }
 
 export interface Session { msisdn: string; consent?: 'grant' | 'deny'; authTime: number }
+
+/** What every API module of the sandbox works with. */
+export interface SandboxParts {
+  state: SandboxState;
+  /** The contract's documented responses. */
+  docs: DocumentedResponses;
+  /** A validator of one of the API's generated JSON Schemas, by name. */
+  validator: (name: string) => ValidateFunction;
+  now: () => number;
+}
 
 export const newToken = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
 
