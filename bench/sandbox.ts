@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { startMock } from '../conformance/mock.js';
 import { REPO_ROOT } from '../scripts/lib/contract.js';
@@ -37,7 +38,8 @@ async function load(url: string, token: string, seconds: number, payload = body)
 
 /** The shipped command, compiled (`npm run bench:sandbox` builds it first), as integrators run it. */
 async function startSandboxProcess() {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/bin.js'), 'sandbox'], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const main = pathToFileURL(path.join(REPO_ROOT, 'dist/cli/main.js')).href;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `process.exitCode = await (await import(${JSON.stringify(main)})).main(['sandbox'])`], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   while (!/listening on (http:\S+)/.test(out)) out += ((await once(child.stdout, 'data')) as [Buffer])[0].toString();
   return { url: /listening on (http:\S+)/.exec(out)![1]!, child };

@@ -4,8 +4,9 @@
  * to the client) are not cases. `catalogueProblems` is the guard: an example without a trigger, or a trigger
  * without an example, is a defect of the suite.
  */
-import { API_SLUGS, loadDereferenced, type ApiSlug } from '../src/contract/load.js';
+import { API_SLUGS, dereferencedBundle, type ApiSlug } from '../src/contract/load.js';
 import { collectExamples, listOperations, type JsonObject, type NamedExample, type Operation } from '../src/contract/examples.js';
+import { operation as operationEntry, type OperationId } from '../src/contract/operations.js';
 import { TRIGGERS } from './triggers/index.js';
 import type { TriggerSpec } from './types.js';
 
@@ -20,16 +21,8 @@ export interface Case {
   /** Every named example of the same body or header, for checks against a mock. */
   siblings: NamedExample[];
   trigger: TriggerSpec | undefined;
-  /** How the operation authenticates, from its security scheme. */
+  /** How the operation authenticates, from its security scheme (the operation table). */
   auth: 'bearer' | 'basic' | 'none';
-}
-
-function authOf(doc: JsonObject, operation: JsonObject): Case['auth'] {
-  const schemes = ((doc.components as JsonObject | undefined)?.securitySchemes ?? {}) as Record<string, JsonObject>;
-  const requirement = ((operation.security ?? doc.security ?? []) as JsonObject[])[0];
-  const scheme = requirement ? schemes[Object.keys(requirement)[0]!] : undefined;
-  if (!scheme) return 'none';
-  return scheme.type === 'http' && scheme.scheme === 'basic' ? 'basic' : 'bearer';
 }
 
 export interface Catalogue {
@@ -38,11 +31,11 @@ export interface Catalogue {
   orphanTriggers: string[];
 }
 
-export async function loadCatalogue(slugs: readonly ApiSlug[] = API_SLUGS): Promise<Catalogue> {
+export function loadCatalogue(slugs: readonly ApiSlug[] = API_SLUGS): Catalogue {
   const cases: Case[] = [];
   const orphanTriggers: string[] = [];
   for (const slug of slugs) {
-    const doc = await loadDereferenced(slug);
+    const doc = dereferencedBundle(slug);
     const operations = new Map(listOperations(slug, doc).filter((o) => !o.webhook).map((o) => [o.operationId, o]));
     const examples = collectExamples(slug, doc).filter((e) => e.kind === 'response' && !e.webhook);
     const table = TRIGGERS[slug];
@@ -54,7 +47,7 @@ export async function loadCatalogue(slugs: readonly ApiSlug[] = API_SLUGS): Prom
         response: (operation.operation.responses as JsonObject)[example.status!] as JsonObject,
         siblings: examples.filter((e) => e.operationId === example.operationId && e.status === example.status && e.mediaType === example.mediaType && e.header === example.header),
         trigger: table[key],
-        auth: authOf(doc, operation.operation),
+        auth: operationEntry(example.operationId as OperationId).auth,
       });
     }
     const keys = new Set(examples.map((e) => `${e.operationId}/${e.status}/${e.name}`));

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompactSign, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from '../src/auth/jwt-bearer.js';
+import { basicAuthorization } from '../src/auth/basic.js';
 import type { ClientRef, Profile } from './profile.js';
 import type { HttpRequest, HttpResponse } from './types.js';
 
@@ -65,7 +66,7 @@ export class TriggerContext {
   }
 
   basic(secret = this.auth.clientSecret ?? ''): string {
-    return `Basic ${Buffer.from(`${this.auth.clientId}:${secret}`).toString('base64')}`;
+    return basicAuthorization(this.auth.clientId, secret);
   }
 
   /** A fresh authorization code, from authorize with the consenting end-user session. */

@@ -2,7 +2,7 @@
  * Conformance profiles: a JSON file, validated against profile.schema.json, with environment overrides for
  * secrets. Every secret the profile holds is collected, so that reports can redact it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { JWK } from 'jose';
 import { createAjv } from '../src/contract/ajv.js';
@@ -47,11 +47,19 @@ export interface LoadedProfile {
   secrets: string[];
 }
 
-/** Resolves `--profile`: a shipped profile name (`mock`, `sandbox`) or a path. */
+/** The names of the shipped profiles (`mock`, `sandbox`). */
+export const shippedProfiles = (): string[] =>
+  readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+
+/** Resolves `--profile`: a shipped profile name or a path to a profile file. */
 export function resolveProfilePath(nameOrPath: string): string {
-  const shipped = path.join(PROFILES_DIR, `${nameOrPath}.json`);
-  if (!nameOrPath.includes('/') && !nameOrPath.endsWith('.json') && existsSync(shipped)) return shipped;
-  return path.resolve(nameOrPath);
+  const isName = !nameOrPath.includes('/') && !nameOrPath.includes(path.sep) && !nameOrPath.endsWith('.json');
+  if (isName && shippedProfiles().includes(nameOrPath)) return path.join(PROFILES_DIR, `${nameOrPath}.json`);
+  const file = path.resolve(nameOrPath);
+  if (!existsSync(file)) {
+    throw new ProfileError(`no profile '${nameOrPath}': the shipped profiles are ${shippedProfiles().join(', ')}; otherwise give the path of a profile file (schema: conformance/profile.schema.json)`);
+  }
+  return file;
 }
 
 function readJwk(value: unknown, baseDir: string, where: string): JWK | undefined {

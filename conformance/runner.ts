@@ -5,6 +5,8 @@
  */
 import type { ApiSlug } from '../src/contract/load.js';
 import type { Json, JsonObject } from '../src/contract/examples.js';
+import { basicAuthorization } from '../src/auth/basic.js';
+import { matchOperation } from '../src/contract/operations.js';
 import { loadCatalogue, type Case } from './catalogue.js';
 import { ResponseChecker, type Failure } from './checks.js';
 import { TriggerContext } from './context.js';
@@ -32,6 +34,43 @@ export interface RunOptions {
   concurrency?: number;
   /** Per request (10 s by default). */
   timeoutMs?: number;
+  /** When the first this-many responses are all foreign (see `looksForeign`), the run stops (5 by default). */
+  foreignAfter?: number;
+}
+
+/** The target answers, but not as these APIs: the run stopped early. */
+export class ForeignTargetError extends Error {
+  override readonly name = 'ForeignTargetError';
+}
+
+const mediaTypeOf = (headers: Headers) => (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+
+/**
+ * A response no deployment of these APIs would give: a 404, 405 or 501 that the operation does not document
+ * (or documents with another media type), or a non-JSON 404 on a path the contract does not have. A server
+ * that is not this API (a web server, another service, a wrong base path) answers every request so.
+ */
+export function looksForeign(request: HttpRequest, response: HttpResponse): boolean {
+  if (![404, 405, 501].includes(response.status)) return false;
+  const match = matchOperation(request.method, request.path);
+  const media = mediaTypeOf(response.headers);
+  if (match.kind !== 'operation') return media !== 'application/json';
+  const documented = (match.operation.responses as Record<string, readonly string[]>)[String(response.status)];
+  return !documented || (documented.length > 0 && !documented.includes(media));
+}
+
+/** Watches the first responses of a run; throws ForeignTargetError once they are all foreign. */
+function foreignGuard(baseUrl: string, after: number) {
+  const seen: string[] = [];
+  let foreign = true;
+  return (request: HttpRequest, response: HttpResponse) => {
+    if (seen.length >= after) return;
+    foreign &&= looksForeign(request, response);
+    seen.push(`${request.method} ${request.path} -> ${response.status} ${mediaTypeOf(response.headers) || 'no content type'}`);
+    if (seen.length === after && foreign) {
+      throw new ForeignTargetError(`${baseUrl} does not serve the Orange identity APIs: its first ${after} responses were not what any of them documents (${seen.slice(0, 2).join('; ')}...); is --target the base URL, without a path?`);
+    }
+  };
 }
 
 function sender(baseUrl: string, timeoutMs: number) {
@@ -65,7 +104,7 @@ function canonicalRequest(c: Case, ctx: TriggerContext): HttpRequest {
     .filter((p) => p.in === 'query' && p.required).map((p) => [String(p.name), String(firstExample(p))]));
   const headers: Record<string, string> = {};
   if (c.auth === 'bearer') headers.Authorization = 'Bearer conformance-mock-token';
-  if (c.auth === 'basic') headers.Authorization = ctx.profile.authentication ? ctx.basic() : `Basic ${Buffer.from('conformance:mock').toString('base64')}`;
+  if (c.auth === 'basic') headers.Authorization = ctx.profile.authentication ? ctx.basic() : basicAuthorization('conformance', 'mock');
   const request: HttpRequest = { method: c.operation.method.toUpperCase() as HttpRequest['method'], path: c.operation.path, query, headers };
   const [mediaType, media] = Object.entries(((operation.requestBody as JsonObject | undefined)?.content ?? {}) as Record<string, JsonObject>)[0] ?? [];
   if (mediaType && media) {
@@ -110,13 +149,27 @@ async function runCase(c: Case, ctx: TriggerContext, checker: ResponseChecker): 
 }
 
 export async function runConformance(options: RunOptions): Promise<CaseResult[]> {
-  const { cases } = await loadCatalogue(options.apis);
-  const ctx = new TriggerContext(options.profile, options.baseUrl, sender(options.baseUrl, options.timeoutMs ?? 10_000));
+  const { cases } = loadCatalogue(options.apis);
+  const send = sender(options.baseUrl, options.timeoutMs ?? 10_000);
+  const guard = foreignGuard(options.baseUrl, options.foreignAfter ?? 5);
+  let stopped: ForeignTargetError | undefined;
+  const ctx = new TriggerContext(options.profile, options.baseUrl, async (request) => {
+    if (stopped) throw stopped;
+    const response = await send(request);
+    try {
+      guard(request, response);
+    } catch (error) {
+      stopped = error as ForeignTargetError;
+      throw error;
+    }
+    return response;
+  });
   const checker = new ResponseChecker();
   const results: CaseResult[] = new Array(cases.length);
   let next = 0;
   await Promise.all(Array.from({ length: options.concurrency ?? 4 }, async () => {
-    for (let i = next++; i < cases.length; i = next++) results[i] = await runCase(cases[i]!, ctx, checker);
+    for (let i = next++; i < cases.length && !stopped; i = next++) results[i] = await runCase(cases[i]!, ctx, checker);
   }));
+  if (stopped) throw stopped;
   return results;
 }

@@ -12,8 +12,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
+import { parseBasicAuthorization } from '../src/auth/basic.js';
 import type { Client } from './fixture.js';
-import { basicCredentials, bearerToken, escapeHtml, parseForm, readBodyWithinLimit, sendHtml, sendJson } from './http.js';
+import { bearerToken, escapeHtml, parseForm, readBodyWithinLimit, sendHtml, sendJson } from './http.js';
 import { newToken, type SandboxParts, type Session } from './state.js';
 
 export const SESSION_COOKIE = 'sandbox_session';
@@ -125,9 +126,11 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
   }
 
   function tokenClient(req: IncomingMessage): Client | undefined {
-    const credentials = basicCredentials(req);
-    const client = credentials ? state.clients.get(credentials.id) : undefined;
-    return client?.clientSecret && sameSecret(client.clientSecret, credentials!.secret) ? client : undefined;
+    for (const { id, secret } of parseBasicAuthorization(req.headers.authorization) ?? []) {
+      const client = state.clients.get(id);
+      if (client?.clientSecret && sameSecret(client.clientSecret, secret)) return client;
+    }
+    return undefined;
   }
 
   return {

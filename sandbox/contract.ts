@@ -5,7 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { collectExamples, type JsonObject } from '../src/contract/examples.js';
-import { API_SLUGS, loadDereferenced, readBundle, type ApiSlug } from '../src/contract/load.js';
+import { API_SLUGS, dereferencedBundle, readBundle, type ApiSlug } from '../src/contract/load.js';
 
 export interface Documented {
   status: number;
@@ -17,7 +17,7 @@ export interface Documented {
 async function loadDocumentedResponses(): Promise<Map<string, Documented>> {
   const responses = new Map<string, Documented>();
   for (const slug of API_SLUGS) {
-    for (const e of collectExamples(slug, await loadDereferenced(slug))) {
+    for (const e of collectExamples(slug, dereferencedBundle(slug))) {
       if (e.kind !== 'response' || !e.mediaType || e.webhook) continue;
       responses.set(e.id, {
         status: Number(e.status),

@@ -3,7 +3,10 @@
  *
  * For each API: generated/<slug>/openapi.json (Redocly bundle), types.ts (openapi-typescript),
  * schemas/<Name>.json (one JSON Schema 2020-12 per component schema) and client.ts (a typed openapi-fetch
- * factory). Then generated/all.json, the five joined for one mock. Output is deterministic: the drift test
+ * factory). Then generated/all.json, the five joined for one mock; generated/operations.ts, the operation table
+ * of the five (slug, operationId, method, path, security, scopes); and generated/validators.ts, every request,
+ * response and component schema (plus the fixture and profile schemas) precompiled by Ajv's standalone mode,
+ * so that nothing is compiled at run time. Output is deterministic: the drift test
  * regenerates into a temporary folder and compares it with generated/ byte for byte.
  */
 import { execFile } from 'node:child_process';
@@ -12,7 +15,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { REPO_ROOT, SCHEMA_ID_BASE, listApis, type ApiEntry, type Json, type JsonObject } from './lib/contract.js';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { createAjv } from '../src/contract/ajv.js';
+import { REPO_ROOT, SCHEMA_ID_BASE, listApis, listOperations, resolvePointer, type ApiEntry, type Json, type JsonObject } from './lib/contract.js';
 
 const execFileAsync = promisify(execFile);
 const REDOCLY = path.join(REPO_ROOT, 'node_modules/.bin/redocly');
@@ -79,7 +84,7 @@ export function create${name}Client(options: ClientOptions = {}): ${name}Client 
 `;
 }
 
-async function generateApi(api: ApiEntry, outDir: string, work: string): Promise<string> {
+async function generateApi(api: ApiEntry, outDir: string, work: string): Promise<{ file: string; bundle: JsonObject }> {
   const source = path.relative(REPO_ROOT, api.root);
   const bundled = await redocly(['bundle', api.slug, '--component-renaming-conflicts-severity', 'error'], path.join(work, `${api.slug}.json`));
   const dir = path.join(outDir, api.slug);
@@ -97,7 +102,125 @@ async function generateApi(api: ApiEntry, outDir: string, work: string): Promise
   }
 
   await writeFile(path.join(dir, 'client.ts'), clientSource(api.slug, bundled, source));
-  return path.join(work, `${api.slug}.json`);
+  return { file: path.join(work, `${api.slug}.json`), bundle: bundled };
+}
+
+/** A bundle node, following a local `$ref` (a shared response, parameter, header or request body). */
+const follow = (doc: JsonObject, node: Json | undefined): JsonObject | undefined => {
+  let n = node;
+  while (n && typeof n === 'object' && !Array.isArray(n) && typeof n.$ref === 'string') n = resolvePointer(doc, n.$ref);
+  return n as JsonObject | undefined;
+};
+
+/** How an operation authenticates, from the scheme of its first security requirement. */
+function authOf(doc: JsonObject, security: JsonObject[]): 'none' | 'basic' | 'bearer' {
+  const schemes = ((doc.components as JsonObject | undefined)?.securitySchemes ?? {}) as Record<string, Json>;
+  const scheme = security[0] ? follow(doc, schemes[Object.keys(security[0])[0]!]) : undefined;
+  if (!scheme) return 'none';
+  return scheme.type === 'http' && scheme.scheme === 'basic' ? 'basic' : 'bearer';
+}
+
+/** The operation table: one entry per operation of the five APIs (webhooks apart), typed as literals. */
+function operationsSource(bundles: { slug: string; bundle: JsonObject }[]): string {
+  const rows: string[] = [];
+  for (const { slug, bundle } of bundles) {
+    for (const o of listOperations(slug, bundle)) {
+      const security = (o.operation.security ?? bundle.security ?? []) as JsonObject[];
+      const scopes = [...new Set(security.flatMap((r) => Object.values(r).flat() as string[]))];
+      const responses = Object.fromEntries(Object.entries((o.operation.responses ?? {}) as Record<string, Json>)
+        .map(([status, r]) => [status, Object.keys((follow(bundle, r)!.content ?? {}) as JsonObject)]));
+      rows.push(`  ${JSON.stringify({
+        slug, operationId: o.operationId, method: o.method.toUpperCase(), path: o.path, webhook: o.webhook,
+        security, scopes, auth: authOf(bundle, security), source: (o.operation['x-source'] as string | undefined) ?? 'page', responses,
+      })},`);
+    }
+  }
+  return `/* ${banner('openapi/')} */
+/** Every operation of the five APIs, in document order; webhooks (requests Orange sends) say \`webhook: true\`.
+ *  \`responses\`: the documented statuses, each with its media types (none for a body-less response). */
+export const OPERATION_TABLE = [
+${rows.join('\n')}
+] as const;
+`;
+}
+
+/** Where a schema sits in an operation: \`parameter/<in>/<name>\`, \`request/<media>\`, \`<status>/<media>\`, \`<status>/header/<name>\`. */
+function operationSchemas(doc: JsonObject, operation: JsonObject): [string, Json][] {
+  const found: [string, Json][] = [];
+  for (const p of (operation.parameters ?? []) as Json[]) {
+    const param = follow(doc, p)!;
+    if (param.schema) found.push([`parameter/${param.in}/${param.name}`, param.schema]);
+  }
+  for (const [media, m] of Object.entries((follow(doc, operation.requestBody)?.content ?? {}) as Record<string, JsonObject>)) {
+    if (m.schema) found.push([`request/${media}`, m.schema]);
+  }
+  for (const [status, r] of Object.entries((operation.responses ?? {}) as Record<string, Json>)) {
+    const response = follow(doc, r)!;
+    for (const [media, m] of Object.entries((response.content ?? {}) as Record<string, JsonObject>)) {
+      if (m.schema) found.push([`${status}/${media}`, m.schema]);
+    }
+    for (const [name, h] of Object.entries((response.headers ?? {}) as Record<string, Json>)) {
+      const header = follow(doc, h)!;
+      if (header.schema) found.push([`${status}/header/${name}`, header.schema]);
+    }
+  }
+  return found;
+}
+
+/** A schema of the bundle with its component \`$ref\`s made absolute (the generated schemas' \`$id\`s). */
+function absoluteRefs(slug: string, node: Json): Json {
+  if (Array.isArray(node)) return node.map((n) => absoluteRefs(slug, n));
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(Object.entries(node).map(([k, v]) =>
+    k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')
+      ? [k, `${SCHEMA_ID_BASE}/${slug}/${v.slice('#/components/schemas/'.length)}.json`]
+      : [k, absoluteRefs(slug, v)]));
+}
+
+/**
+ * Every schema a run-time check needs, compiled once here by Ajv's standalone mode. Keys: \`<slug>/<Name>\` for
+ * component schemas, \`<slug>/<operationId>/<where>\` for operations (see operationSchemas), and
+ * \`sandbox/fixture\`, \`conformance/profile\`. The code Ajv writes \`require\`s its run-time helpers; a
+ * \`createRequire\` makes it an ES module.
+ */
+async function validatorsSource(bundles: { slug: string; bundle: JsonObject }[], outDir: string): Promise<string> {
+  const ajv = createAjv({ code: { source: true, esm: true } });
+  const keys = new Map<string, string>();
+  for (const { slug } of bundles) {
+    const dir = path.join(outDir, slug, 'schemas');
+    for (const name of Object.keys(((bundles.find((b) => b.slug === slug)!.bundle.components as JsonObject).schemas ?? {}) as JsonObject).sort()) {
+      const schema = JSON.parse(await readFile(path.join(dir, `${name}.json`), 'utf8')) as JsonObject;
+      ajv.addSchema(schema);
+      keys.set(`${slug}/${name}`, schema.$id as string);
+    }
+  }
+  for (const { slug, bundle } of bundles) {
+    for (const o of listOperations(slug, bundle)) {
+      for (const [where, schema] of operationSchemas(bundle, o.operation)) {
+        const key = `${slug}/${o.operationId}/${where}`;
+        const $id = `${SCHEMA_ID_BASE}/${slug}/operations/${o.operationId}/${where.split('/').map(encodeURIComponent).join('/')}.json`;
+        ajv.addSchema({ $id, ...(absoluteRefs(slug, schema) as JsonObject) });
+        keys.set(key, $id);
+      }
+    }
+  }
+  for (const [key, file] of [['sandbox/fixture', 'sandbox/fixture.schema.json'], ['conformance/profile', 'conformance/profile.schema.json']] as const) {
+    const schema = JSON.parse(await readFile(path.join(REPO_ROOT, file), 'utf8')) as JsonObject;
+    ajv.addSchema(schema);
+    keys.set(key, schema.$id as string);
+  }
+  const names = [...keys.keys()];
+  const code = (standaloneCode as unknown as (a: typeof ajv, refs: Record<string, string>) => string)(ajv, Object.fromEntries(names.map((k, i) => [`v${i}`, keys.get(k)!])));
+  return `/* ${banner('openapi/, sandbox/fixture.schema.json and conformance/profile.schema.json')} */
+// @ts-nocheck
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+${code.replace(/^"use strict";/, '')}
+/** The precompiled validators, by key. */
+export const VALIDATORS = {
+${names.map((k, i) => `  ${JSON.stringify(k)}: v${i},`).join('\n')}
+};
+`;
 }
 
 /** The API list of redocly.yaml, for the code that runs without it (conformance, sandbox). */
@@ -129,10 +252,12 @@ export async function generate(outDir: string): Promise<void> {
   try {
     await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
-    const bundles: string[] = [];
-    for (const api of apis) bundles.push(await generateApi(api, outDir, work));
-    await generateJoined(apis, bundles, outDir, work);
+    const bundles: { slug: string; bundle: JsonObject; file: string }[] = [];
+    for (const api of apis) bundles.push({ slug: api.slug, ...(await generateApi(api, outDir, work)) });
+    await generateJoined(apis, bundles.map((b) => b.file), outDir, work);
     await writeFile(path.join(outDir, 'apis.ts'), apiListSource(apis));
+    await writeFile(path.join(outDir, 'operations.ts'), operationsSource(bundles));
+    await writeFile(path.join(outDir, 'validators.ts'), await validatorsSource(bundles, outDir));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

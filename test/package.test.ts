@@ -46,13 +46,43 @@ const request = buildAuthorizationRequest({ clientId: 'c', redirectUri: 'https:/
 console.log(JSON.stringify({ url: request.url, code, isError: new OrangeAuthError(code, 'x') instanceof Error }));
 `;
 
+/**
+ * Installs the tarball as a consumer would, with `npm ci`, but offline: the consumer's lockfile lists the
+ * package (from the tarball) and its run-time dependencies exactly as this repository's lockfile resolves them
+ * (every entry not marked dev), with their integrity. `npm ci` of this repository put those tarballs in the
+ * npm cache, so no network and no package metadata are needed, even on a cache that was empty before `npm ci`.
+ */
+async function installOffline(dir: string, tarball: string): Promise<void> {
+  const manifest = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+  const lock = JSON.parse(await readFile(path.join(REPO_ROOT, 'package-lock.json'), 'utf8'));
+  const spec = `file:${path.basename(tarball)}`;
+  // With `resolved` (the registry's tarball address, which this machine's npm config may leave out of lockfiles)
+  // and `integrity`, npm takes each tarball from the cache by its integrity and never asks for metadata.
+  const tarballUrl = (key: string, version: string) => {
+    const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    return `https://registry.npmjs.org/${name}/-/${name.split('/').pop()}-${version}.tgz`;
+  };
+  const runtime = Object.entries(lock.packages as Record<string, { dev?: boolean; link?: boolean; version: string; resolved?: string }>)
+    .filter(([key, entry]) => key && !entry.dev && !entry.link)
+    .map(([key, entry]) => [key, { resolved: tarballUrl(key, entry.version), ...entry }] as const);
+  const bin = Object.fromEntries(Object.entries(manifest.bin as Record<string, string>).map(([k, v]) => [k, v.replace(/^\.\//, '')]));
+  const root = { name: 'consumer', private: true, type: 'module', dependencies: { [manifest.name]: spec } };
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify(root));
+  await writeFile(path.join(dir, 'package-lock.json'), JSON.stringify({
+    name: 'consumer', lockfileVersion: 3, requires: true,
+    packages: {
+      '': { name: 'consumer', dependencies: root.dependencies },
+      [`node_modules/${manifest.name}`]: { version: manifest.version, resolved: spec, license: manifest.license, dependencies: manifest.dependencies, bin, engines: manifest.engines },
+      ...Object.fromEntries(runtime),
+    },
+  }));
+  await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir });
+}
+
 beforeAll(async () => {
   consumer = await mkdtemp(path.join(tmpdir(), 'consumer-'));
   const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', consumer], { cwd: REPO_ROOT });
-  const tarball = path.join(consumer, stdout.trim().split('\n').pop()!);
-  await writeFile(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  // --offline: the dependencies come from the npm cache that `npm ci` filled; tests use no network beyond loopback.
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: consumer });
+  await installOffline(consumer, path.join(consumer, stdout.trim().split('\n').pop()!));
   await writeFile(path.join(consumer, 'consumer.ts'), CONSUMER_TS);
   await writeFile(path.join(consumer, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', skipLibCheck: false, types: [], outDir: 'out', lib: ['ES2022', 'DOM'] },
@@ -62,9 +92,9 @@ beforeAll(async () => {
 afterAll(async () => { if (consumer) await rm(consumer, { recursive: true, force: true }); });
 
 describe('the packed package', () => {
-  it('ships only dist, generated, openapi, the conformance profiles, the sandbox fixtures, docs and the README', async () => {
+  it('ships only bin, dist, generated, openapi, the conformance profiles, the sandbox fixtures, docs and the README', async () => {
     const top = (await readdir(path.join(consumer, 'node_modules/orange-identity-contracts'))).sort();
-    expect(top).toEqual(['README.md', 'conformance', 'dist', 'docs', 'generated', 'openapi', 'package.json', 'sandbox'].sort());
+    expect(top).toEqual(['README.md', 'bin', 'conformance', 'dist', 'docs', 'generated', 'openapi', 'package.json', 'sandbox'].sort());
   });
 
   it('compiles a consumer under tsc --strict, with the contract types reaching it', async () => {
@@ -85,7 +115,7 @@ describe('the packed package', () => {
     expect(stdout).toContain('usage: orange-identity conformance');
     const noTarget = await run(bin, ['conformance', '--profile', 'sandbox-does-not-exist.json'], { cwd: consumer }).catch((e: { code: number; stderr: string }) => e);
     expect((noTarget as { code: number }).code).toBe(2);
-    expect((noTarget as { stderr: string }).stderr).toContain('cannot read profile');
+    expect((noTarget as { stderr: string }).stderr).toContain('the shipped profiles are mock, sandbox');
   });
 
   it('runs the sandbox from the package, with its default fixture', async () => {

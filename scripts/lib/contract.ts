@@ -13,7 +13,7 @@ export * from '../../src/contract/examples.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export { SCHEMA_ID_BASE } from '../../src/contract/load.js';
+export { SCHEMA_ID_BASE, resolvePointer } from '../../src/contract/load.js';
 
 export interface ApiEntry {
   /** Slug used everywhere downstream (generated/<slug>/, conformance ids, client subpaths). */

@@ -15,6 +15,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { createAuthenticationFrClient, DEFAULT_BASE_URL, type components, type paths } from '../../generated/authentication-fr/client.js';
+import { basicAuthorization } from './basic.js';
 import { OrangeAuthError } from './errors.js';
 import { postTokenRequest, type FetchOptions } from './token-request.js';
 
@@ -109,9 +110,6 @@ export function parseAuthorizationCallback(callbackUrl: string | URL, expectedSt
   return { code };
 }
 
-/** HTTP Basic credentials as the page describes them: base64 of `client_id:client_secret`. */
-export const basicAuthorization = (clientId: string, clientSecret: string) =>
-  `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
 
 function tokenClient(config: OidcClientConfig) {
   const client = createAuthenticationFrClient({ ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}), ...(config.fetch ? { fetch: config.fetch } : {}) });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
 import { generateSigningKey, isPrivateJwk, signingKeyFromJwk } from '../../src/auth/keys.js';
-import { main } from '../../src/cli.js';
+import { main } from '../../cli/main.js';
 import { validateAgainst } from '../helpers/contract.js';
 
 describe('generateSigningKey', () => {

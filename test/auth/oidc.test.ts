@@ -70,7 +70,8 @@ describe('exchangeAuthorizationCode and refreshAccessToken', () => {
     expect(await exchangeAuthorizationCode({ ...config, baseUrl: server.url }, 'OFR-251f7716a727f', { codeVerifier: 'v'.repeat(43) })).toEqual(tokens);
     const [request] = server.requests;
     expect(request!.url).toBe('/openidconnect/fr/v1/token');
-    expect(Buffer.from(request!.headers.authorization!.replace(/^Basic /, ''), 'base64').toString()).toBe(`${config.clientId}:${config.clientSecret}`);
+    // RFC 6749 §2.3.1: id and secret are form-urlencoded before base64, so the secret's colons travel as %3A.
+    expect(Buffer.from(request!.headers.authorization!.replace(/^Basic /, ''), 'base64').toString()).toBe(`${config.clientId}:s3cret%3Awith%3Acolons`);
     expect(Object.fromEntries(new URLSearchParams(request!.body))).toEqual({ grant_type: 'authorization_code', code: 'OFR-251f7716a727f', redirect_uri: config.redirectUri, code_verifier: 'v'.repeat(43) });
   });
 

@@ -29,7 +29,7 @@ describe('the conformance suite against the Prism mock', () => {
 
 describe('orange-identity mock', () => {
   it('prints its URL once ready and stops cleanly on Ctrl-C', async () => {
-    const child = spawn(TSX, ['src/bin.ts', 'mock', '--port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/orange-identity.js', 'mock', '--port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
     while (!/listening on (http:\S+)/.test(out)) await once(child.stdout, 'data');
@@ -46,7 +46,7 @@ describe('orange-identity mock', () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await once(blocker, 'listening');
     const port = (blocker.address() as { port: number }).port;
-    const child = spawn(TSX, ['src/bin.ts', 'mock', '--port', String(port)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/orange-identity.js', 'mock', '--port', String(port)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
     const [code] = await once(child, 'exit');

@@ -63,7 +63,7 @@ describe('the conformance suite against a deliberately wrong target', () => {
   it('exits 1 from the command line, names the failures with expected and got, and writes them to JUnit', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'teeth-'));
     const junit = path.join(dir, 'junit.xml');
-    const result = await run(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), ['src/bin.ts', 'conformance', '--target', wrong.url, '--report', junit], { cwd: REPO_ROOT })
+    const result = await run(process.execPath, ['bin/orange-identity.js', 'conformance', '--target', wrong.url, '--report', junit], { cwd: REPO_ROOT })
       .then(() => ({ code: 0, stdout: '' }), (e: { code: number; stdout: string }) => e);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('✗ direct-match-id-fr/matchIdentity/400/MsisdnMissing');
@@ -79,7 +79,7 @@ describe('the conformance suite against a deliberately wrong target', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'profile-'));
     await writeFile(path.join(dir, 'bad.json'), JSON.stringify({ name: 'bad', kind: 'sometimes' }));
     for (const args of [['--api', 'nope'], ['--profile', path.join(dir, 'bad.json')], ['--target', 'http://127.0.0.1:9']]) {
-      const result = await run(path.join(REPO_ROOT, 'node_modules/.bin/tsx'), ['src/bin.ts', 'conformance', ...args], { cwd: REPO_ROOT })
+      const result = await run(process.execPath, ['bin/orange-identity.js', 'conformance', ...args], { cwd: REPO_ROOT })
         .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toMatch(/^error: (unknown API nope|profile .* is invalid: profile\/kind must be equal to one of the allowed values|cannot reach)/);

@@ -30,14 +30,14 @@ describe('sandbox fixtures', () => {
   it('makes the sandbox command exit 2 with the field named', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'fixture-'));
     await writeFile(path.join(dir, 'bad.yaml'), 'subscribers:\n  - msisdn: abc\n    sub: s\nclients: []\n');
-    const result = await promisify(execFile)(TSX, ['src/bin.ts', 'sandbox', '--fixture', path.join(dir, 'bad.yaml'), '--port', '0'], { cwd: REPO_ROOT })
+    const result = await promisify(execFile)(process.execPath, ['bin/orange-identity.js', 'sandbox', '--fixture', path.join(dir, 'bad.yaml'), '--port', '0'], { cwd: REPO_ROOT })
       .then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('/subscribers/0/msisdn must match pattern');
   });
 
   it('starts with no arguments on PORT, and stops on Ctrl-C', async () => {
-    const child = spawn(TSX, ['src/bin.ts', 'sandbox'], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/orange-identity.js', 'sandbox'], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
     while (!/listening on (http:\S+)/.test(out)) await once(child.stdout, 'data');

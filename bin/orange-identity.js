@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The `orange-identity` command. In a clone (cli/main.ts beside this folder) it runs the TypeScript sources
+// through tsx, so that nothing has to be built first and nothing stale runs; in the installed package it runs
+// the compiled dist/cli/main.js.
+import { existsSync } from 'node:fs';
+
+const source = new URL('../cli/main.ts', import.meta.url);
+let main;
+if (existsSync(source)) {
+  let tsx;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch {
+    console.error('error: this is a clone of orange-identity-contracts without its dev dependencies: run npm ci');
+    process.exit(2);
+  }
+  tsx.register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import('../dist/cli/main.js'));
+}
+process.exitCode = await main(process.argv.slice(2));

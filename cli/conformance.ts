@@ -1,0 +1,99 @@
+/** `orange-identity conformance`: replay every documented response of the contract against a target. */
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { API_SLUGS, type ApiSlug } from '../src/contract/load.js';
+import { MockUnavailableError, PortInUseError, startMock, type RunningMock } from '../conformance/mock.js';
+import { ProfileError, loadProfile, resolveProfilePath, shippedProfiles } from '../conformance/profile.js';
+import { junitReport, redactor, textReport } from '../conformance/report.js';
+import { ForeignTargetError, runConformance } from '../conformance/runner.js';
+import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
+
+/** Checks that each report file can be written (creating its folder) before anything runs. */
+export function prepareReportPaths(values: Values, names: string[]): void {
+  for (const name of names) {
+    const file = values[name];
+    if (typeof file !== 'string') continue;
+    const dir = path.dirname(path.resolve(file));
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+    } catch (error) {
+      throw new ConfigError(`cannot write --${name} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} on ${dir}`);
+    }
+  }
+}
+
+/** `--api` values, checked against the contract's APIs. */
+export function apisOption(values: Values): ApiSlug[] {
+  const apis = (values.api as string[] | undefined) ?? [...API_SLUGS];
+  const unknown = apis.filter((a) => !API_SLUGS.includes(a as ApiSlug));
+  if (unknown.length) throw new UsageError(`unknown API ${unknown.join(', ')}; known: ${API_SLUGS.join(', ')}`);
+  return apis as ApiSlug[];
+}
+
+export const conformance: Command = {
+  name: 'conformance',
+  summary: 'replay every documented response and error of the contract against a target and report what deviates',
+  options: {
+    target: { type: 'string', value: '<baseURL>', description: 'base URL of the deployment to check; without it, a Prism mock is started and checked' },
+    profile: { type: 'string', value: '<name|file>', default: 'mock', description: `a shipped profile (${shippedProfiles().join(', ')}) or a profile file` },
+    api: { type: 'string', value: '<slug>', multiple: true, description: `check only this API (${API_SLUGS.join(', ')})` },
+    report: { type: 'string', value: '<junit.xml>', description: 'also write a JUnit XML report (its folder is created)' },
+    concurrency: { type: 'string', value: '<n>', default: '4', description: 'cases in flight at once' },
+  },
+  details: 'Exit codes: 0 no case failed, 1 a case failed, 2 bad arguments or configuration (invalid profile, unreachable\ntarget, a target that does not serve these APIs, a mock that cannot start).',
+  async run(values) {
+    const apis = apisOption(values);
+    const concurrency = integerOption(values, 'concurrency', 1, 64);
+    let profilePath: string;
+    let loaded;
+    try {
+      profilePath = resolveProfilePath(values.profile as string);
+      loaded = loadProfile(profilePath);
+    } catch (error) {
+      if (error instanceof ProfileError) throw new ConfigError(error.message);
+      throw error;
+    }
+    const { profile, secrets } = loaded;
+    prepareReportPaths(values, ['report']);
+    let mock: RunningMock | undefined;
+    try {
+      let target = values.target as string | undefined;
+      if (!target) {
+        if (profile.kind !== 'mock') throw new UsageError(`profile ${profile.name} is for a live target: pass --target`);
+        try {
+          mock = await startMock();
+        } catch (error) {
+          if (error instanceof PortInUseError || error instanceof MockUnavailableError) throw new ConfigError(error.message);
+          throw error;
+        }
+        target = mock.url;
+        console.error(`started the Prism mock on ${target}`);
+      }
+      try {
+        await fetch(target, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+      } catch (error) {
+        throw new ConfigError(`cannot reach ${target}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
+      }
+      const start = performance.now();
+      let results;
+      try {
+        results = await runConformance({ baseUrl: target, profile, apis, concurrency });
+      } catch (error) {
+        if (error instanceof ForeignTargetError) throw new ConfigError(error.message);
+        throw error;
+      }
+      const ms = performance.now() - start;
+      const redact = redactor(secrets);
+      console.log(redact(textReport(results, { target, profile: `${profile.name} (${path.relative(process.cwd(), profilePath)})`, ms })));
+      if (typeof values.report === 'string') {
+        await writeFile(values.report, redact(junitReport(results, { target })));
+        console.error(`JUnit report: ${values.report}`);
+      }
+      return results.some((r) => r.outcome === 'failed') ? 1 : 0;
+    } finally {
+      await mock?.stop();
+    }
+  },
+};

@@ -1,0 +1,49 @@
+/** `orange-identity keys`: an RS256 key pair for Direct Match ID France, written where no commit picks it up. */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { generateSigningKey } from '../src/auth/keys.js';
+import type { Command } from './command.js';
+
+/** The default folder: the user's configuration folder, outside any project. */
+export const defaultKeysDir = (env: NodeJS.ProcessEnv = process.env) =>
+  path.join(env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'orange-identity', 'keys');
+
+/** The nearest folder at or above `dir` that holds a project (package.json or .git), if any. */
+function projectAbove(dir: string): string | undefined {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    if (existsSync(path.join(d, 'package.json')) || existsSync(path.join(d, '.git'))) return d;
+  }
+  return undefined;
+}
+
+export const keys: Command = {
+  name: 'keys',
+  summary: 'generate an RS256 2048-bit key pair for Direct Match ID France: the private JWK (mode 0600) and the JWKS to register on the portal',
+  options: {
+    out: { type: 'string', value: '<dir>', description: `folder for private-key.jwk.json and jwks.json (default: ${defaultKeysDir().replace(homedir(), '~')}, outside any project)` },
+    force: { type: 'boolean', description: 'replace an existing private-key.jwk.json' },
+  },
+  details: 'Prints the JWKS (public key only) on stdout; the private key is written, never printed.',
+  async run(values) {
+    const dir = path.resolve(typeof values.out === 'string' ? values.out : defaultKeysDir());
+    const privatePath = path.join(dir, 'private-key.jwk.json');
+    const jwksPath = path.join(dir, 'jwks.json');
+    if (existsSync(privatePath) && !values.force) {
+      console.error(`error: ${privatePath} exists; pass --force to replace it`);
+      return 2;
+    }
+    const key = await generateSigningKey();
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(privatePath, `${JSON.stringify(key.privateJwk, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(jwksPath, `${JSON.stringify(key.jwks, null, 2)}\n`);
+    console.error(`private key (keep secret): ${privatePath}\nJWKS to register on the Orange Developer portal: ${jwksPath}\nkid: ${key.kid}`);
+    const project = projectAbove(dir);
+    if (project) {
+      console.error(`warning: ${dir} is inside the project ${project}: add this line to its .gitignore so that the private key is never committed:\n  ${path.relative(project, privatePath) || 'private-key.jwk.json'}`);
+    }
+    console.log(JSON.stringify(key.jwks, null, 2));
+    return 0;
+  },
+};

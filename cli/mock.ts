@@ -1,0 +1,30 @@
+/** `orange-identity mock`: the Prism mock of the five APIs on one port. */
+import { MockUnavailableError, PortInUseError, startMock, type RunningMock } from '../conformance/mock.js';
+import { ConfigError, integerOption, type Command } from './command.js';
+import { untilStopped } from './signals.js';
+
+export const mock: Command = {
+  name: 'mock',
+  summary: 'serve a Prism mock of the five APIs on one port, from the joined contract (generated/all.json)',
+  options: {
+    port: { type: 'string', value: '<port>', default: '4010', description: 'port to listen on (0 picks a free one)' },
+    host: { type: 'string', value: '<host>', default: '127.0.0.1', description: 'address to listen on' },
+    verbose: { type: 'boolean', description: "print Prism's own log lines on stderr" },
+  },
+  details: 'Prints its URL once ready; Ctrl-C (SIGINT) or SIGTERM stops it.',
+  async run(values) {
+    const port = integerOption(values, 'port', 0, 65535);
+    let running: RunningMock;
+    try {
+      running = await startMock({ port, host: values.host as string, ...(values.verbose ? { onLog: (line: string) => console.error(line) } : {}) });
+    } catch (error) {
+      if (error instanceof PortInUseError || error instanceof MockUnavailableError) throw new ConfigError(error.message);
+      throw error;
+    }
+    console.log(`Prism mock of the five Orange identity APIs listening on ${running.url} (Ctrl-C to stop)`);
+    await untilStopped();
+    await running.stop();
+    console.log('mock stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,44 @@
+/** `orange-identity sandbox` (also `npm start`): the stateful reference sandbox of the five APIs. */
+import { DEFAULT_FIXTURE, FixtureError, loadFixture } from '../sandbox/fixture.js';
+import { createSandbox } from '../sandbox/server.js';
+import { ConfigError, UsageError, type Command } from './command.js';
+import { untilStopped } from './signals.js';
+
+export const sandbox: Command = {
+  name: 'sandbox',
+  summary: 'run the stateful reference sandbox of the five APIs (login and consent page, tokens, scores, admin API)',
+  options: {
+    port: { type: 'string', value: '<port>', description: 'port to listen on (default: PORT, or 8080; 0 picks a free one)' },
+    host: { type: 'string', value: '<host>', default: '127.0.0.1', description: 'address to listen on' },
+    fixture: { type: 'string', value: '<file>', description: 'subscribers and clients, YAML or JSON (schema: sandbox/fixture.schema.json); the default fixture otherwise' },
+  },
+  details: 'Prints its URL once listening; Ctrl-C (SIGINT) or SIGTERM stops it.',
+  async run(values) {
+    const rawPort = (values.port as string | undefined) ?? process.env.PORT ?? '8080';
+    const port = Number(rawPort);
+    if (rawPort.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid port '${rawPort}'`);
+    const fixturePath = (values.fixture as string | undefined) ?? DEFAULT_FIXTURE;
+    let running;
+    try {
+      running = await createSandbox({ fixture: loadFixture(fixturePath) });
+    } catch (error) {
+      if (error instanceof FixtureError) throw new ConfigError(error.message);
+      throw error;
+    }
+    const host = values.host as string;
+    let url: string;
+    try {
+      url = await running.listen(port, host);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ConfigError(code === 'EADDRINUSE'
+        ? `port ${port} on ${host} is already in use: stop what listens there, or choose another port with --port or PORT`
+        : (error as Error).message);
+    }
+    console.log(`Orange identity sandbox listening on ${url} (fixture ${fixturePath}; Ctrl-C to stop)`);
+    await untilStopped();
+    await running.close();
+    console.log('sandbox stopped');
+    return 0;
+  },
+};
