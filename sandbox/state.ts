@@ -1,6 +1,5 @@
 /** The sandbox's memory: subscribers and clients from the fixture; tokens, codes, sessions and consents. */
 import { randomBytes } from 'node:crypto';
-import type { ValidateFunction } from 'ajv';
 import type { DocumentedResponses } from './contract.js';
 import type { Client, Fixture, Subscriber } from './fixture.js';
 
@@ -26,8 +25,6 @@ export interface SandboxParts {
   state: SandboxState;
   /** The contract's documented responses. */
   docs: DocumentedResponses;
-  /** A validator of one of the API's generated JSON Schemas, by name. */
-  validator: (name: string) => ValidateFunction;
   now: () => number;
 }
 

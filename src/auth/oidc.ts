@@ -14,6 +14,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import bundle from '../../generated/authentication-fr/openapi.json' with { type: 'json' };
 import { createAuthenticationFrClient, DEFAULT_BASE_URL, type components, type paths } from '../../generated/authentication-fr/client.js';
 import { basicAuthorization } from './basic.js';
 import { OrangeAuthError } from './errors.js';
@@ -25,8 +26,9 @@ export type IdTokenClaims = components['schemas']['IdTokenClaims'];
 
 const AUTHORIZE_PATH: keyof paths = '/openidconnect/fr/v1/authorize';
 
-/** Issuer of Orange France's id_tokens, from the discovery document of the Orange Developer portal. */
-export const ORANGE_OIDC_ISSUER = 'https://openid.orange.fr/';
+/** Issuer of Orange France's id_tokens, from the discovery document of the Orange Developer portal (the
+ *  contract's `x-oidc-issuer`). */
+export const ORANGE_OIDC_ISSUER: string = bundle['x-oidc-issuer'];
 
 export interface OidcClientConfig extends FetchOptions {
   clientId: string;
