@@ -7,7 +7,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1 Authorization code grant
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6 Refreshing an access token
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import codeRequestSchema from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
@@ -16,7 +16,7 @@ import { parseBasicAuthorization } from '../src/auth/basic.js';
 import { validator } from '../src/contract/validators.js';
 import type { Client } from './fixture.js';
 import { bearerToken, escapeHtml, parseForm, readBodyWithinLimit, sendHtml, sendJson } from './http.js';
-import { newToken, type SandboxParts, type Session } from './state.js';
+import type { SandboxParts, Session } from './state.js';
 
 export const SESSION_COOKIE = 'sandbox_session';
 const PAGE_STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f4f4f4;color:#000}main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-top:6px solid #ff7900}' +
@@ -93,10 +93,8 @@ export function authentication(options: AuthenticationOptions) {
     if (session.consent === 'deny') {
       url.searchParams.set('error', 'access_denied');
     } else {
-      const code = newToken('SBX-');
-      state.codes.set(code, {
+      const code = state.issueCode({
         clientId: query.client_id!, redirectUri: query.redirect_uri!, msisdn: session.msisdn, scopes, authTime: session.authTime,
-        expiresAt: now() + (state.fixture.codeLifetime ?? 60) * 1000,
         ...(query.nonce ? { nonce: query.nonce } : {}), ...(query.code_challenge ? { codeChallenge: query.code_challenge } : {}),
       });
       for (const scope of scopes) state.revokedConsents.delete(`${session.msisdn} ${scope}`);
@@ -160,9 +158,8 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
       if (!subscriber?.password || !sameSecret(subscriber.password, form.password ?? '')) {
         return loginPage(res, checked.client, checked.scopes, checked.query, 'Unknown mobile number or wrong password.', 401);
       }
-      const session: Session = { msisdn: subscriber.msisdn, consent: form.decision === 'deny' ? 'deny' : 'grant', authTime: Math.floor(now() / 1000) };
-      const id = randomBytes(24).toString('base64url');
-      state.sessions.set(id, session);
+      const session: Session = { msisdn: subscriber.msisdn, consent: form.decision === 'deny' ? 'deny' : 'grant', authTime: state.seconds() };
+      const id = state.openSession(session);
       finish(res, checked.query, checked.scopes, session, { 'Set-Cookie': `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax` });
     },
 
@@ -176,10 +173,9 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
         return docs.send(res, 'authentication-fr/exchangeAuthorizationCode/400/InvalidGrant');
       }
       const subscriber = state.subscribers.get(code.msisdn)!;
-      const seconds = Math.floor(now() / 1000);
+      const seconds = state.seconds();
       const issued = state.issueAccessToken(client.clientId, code.msisdn, code.scopes);
-      const refreshToken = newToken('SBXR-');
-      state.refreshTokens.set(refreshToken, { clientId: client.clientId, msisdn: code.msisdn, scopes: code.scopes });
+      const refreshToken = state.issueRefreshToken({ clientId: client.clientId, msisdn: code.msisdn, scopes: code.scopes });
       const idToken = await new SignJWT({ auth_time: code.authTime, acr: '0', ...(code.nonce ? { nonce: code.nonce } : {}) })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setIssuer(issuer).setSubject(subscriber.sub).setAudience(client.clientId)

@@ -17,6 +17,7 @@ import { ORANGE_OIDC_ISSUER } from '../src/auth/oidc.js';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
 import { apiScope, matchOperation, type OperationId } from '../src/contract/operations.js';
 import { admin } from './admin.js';
+import { createClock, type Clock } from './clock.js';
 import { authentication } from './authentication.js';
 import { DocumentedResponses } from './contract.js';
 import { directMatch } from './direct-match.js';
@@ -29,8 +30,8 @@ import { userinfo } from './userinfo.js';
 export interface SandboxOptions {
   /** The fixture; the default one when absent. */
   fixture?: Fixture;
-  /** Clock, in milliseconds since the epoch. */
-  now?: () => number;
+  /** The sandbox's clock (sandbox/clock.ts); real time by default. */
+  clock?: Clock;
   /** Where unexpected errors are reported (stderr by default). */
   log?: (message: string) => void;
   /** The built documentation site served at /docs/ (build/docs by default, when `npm run docs` has built it). */
@@ -40,6 +41,7 @@ export interface SandboxOptions {
 export interface Sandbox {
   server: Server;
   state: SandboxState;
+  clock: Clock;
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -52,9 +54,10 @@ type OperationHandlers = { [K in OperationId]: Handler };
 
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const fixture = options.fixture ?? loadFixture();
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? createClock();
   const log = options.log ?? ((m: string) => console.error(m));
-  const state = new SandboxState(fixture, now);
+  const state = new SandboxState(fixture, clock);
+  const now = state.now;
   const docs = new DocumentedResponses();
   const parts = { state, docs, now };
   const auth = authentication({ ...parts, issuer: fixture.issuer ?? ORANGE_OIDC_ISSUER });
@@ -127,6 +130,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   return {
     server,
     state,
+    clock,
     listen(port = 0, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
