@@ -12,6 +12,7 @@ import { compactVerify, importJWK, type JWK, type KeyObject, type CryptoKey } fr
 import { ASSERTION_ALG, ASSERTION_SUB_TYPE, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from '../src/auth/jwt-bearer.js';
 import addressSchema from '../generated/direct-match-id-fr/schemas/MatchIdAddress.json' with { type: 'json' };
 import requestSchema from '../generated/direct-match-id-fr/schemas/MatchIdRequest.json' with { type: 'json' };
+import { pathOf } from '../src/contract/operations.js';
 import { validator } from '../src/contract/validators.js';
 import type { Client, Kyc } from './fixture.js';
 import { CLOSE, bearerToken, parseForm, parseJsonObject, parseObject, readBodyWithinLimit, sendJson } from './http.js';
@@ -133,10 +134,10 @@ export function directMatch(options: DirectMatchOptions) {
   const requestId = () => `sandbox-${process.pid}-${++requests}`;
 
   return {
-    metadata(_req: IncomingMessage, res: ServerResponse, origin: string) {
+    metadata(_req: IncomingMessage, res: ServerResponse) {
       sendJson(res, 200, {
         issuer: audience,
-        token_endpoint: `${origin}/oauth-jwt/fr/v1/token`,
+        token_endpoint: `${options.origin()}${pathOf('requestJwtBearerToken')}`,
         grant_types_supported: [JWT_BEARER_GRANT_TYPE],
         token_endpoint_auth_methods_supported: ['none'],
         token_endpoint_auth_signing_alg_values_supported: [ASSERTION_ALG],

@@ -36,6 +36,8 @@ export interface SandboxOptions {
   log?: (message: string) => void;
   /** The built documentation site served at /docs/ (build/docs by default, when `npm run docs` has built it). */
   docsDir?: string;
+  /** The public origin to advertise in discovery documents (behind a proxy); the listen address by default. */
+  origin?: string;
 }
 
 export interface Sandbox {
@@ -46,7 +48,7 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-/** `url` is built only for the handlers that read the query or the origin. */
+/** `url` (the request's path and query; its origin is not the request's) is built only for handlers that read the query. */
 type Handler = (req: IncomingMessage, res: ServerResponse, url: () => URL) => unknown;
 
 /** One handler per operation of the contract: an operation added to the contract without one fails `tsc`. */
@@ -57,9 +59,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const clock = options.clock ?? createClock();
   const log = options.log ?? ((m: string) => console.error(m));
   const state = new SandboxState(fixture, clock);
-  const now = state.now;
   const docs = new DocumentedResponses();
-  const parts = { state, docs, now };
+  let listening: string | undefined;
+  const parts = { state, docs, now: state.now, origin: () => options.origin ?? listening ?? 'http://127.0.0.1' };
   const auth = authentication({ ...parts, issuer: fixture.issuer ?? ORANGE_OIDC_ISSUER });
   const dm = directMatch({
     ...parts, audience: fixture.assertionAudience ?? ASSERTION_AUDIENCE, matchIdScope: fixture.matchIdScope ?? apiScope('matchIdentity'),
@@ -73,7 +75,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     getFormFillingUserInfo: userinfo(parts, 'getFormFillingUserInfo', formIdSchema),
     getCheckIdUserInfo: userinfo(parts, 'getCheckIdUserInfo', matchIdSchema),
     verifyPremiumInfo: idMatchEs(parts),
-    getAuthorizationServerMetadata: (req, res, url) => dm.metadata(req, res, url().origin),
+    getAuthorizationServerMetadata: (req, res) => dm.metadata(req, res),
     requestJwtBearerToken: (req, res) => dm.token(req, res),
     matchIdentity: (req, res) => dm.matchid(req, res),
   };
@@ -112,7 +114,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         req.resume();
         return docs.send(res, docs.notFound(pathname));
       }
-      await handler(req, res, () => new URL(target, `http://${req.headers.host ?? 'localhost'}`));
+      await handler(req, res, () => new URL(target, parts.origin()));
     } catch (error) {
       log(`sandbox: unexpected error on ${req.method} ${pathname}: ${(error as Error).message}`);
       const documented = match.kind === 'operation' ? docs.serverError(match.operation.operationId) : undefined;
@@ -137,7 +139,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
         server.listen(port, host, () => {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
-          resolve(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
+          listening = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+          resolve(listening);
         });
       });
     },

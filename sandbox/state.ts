@@ -32,6 +32,9 @@ export interface SandboxParts {
   docs: DocumentedResponses;
   /** The sandbox's clock, in milliseconds since the epoch. */
   now: () => number;
+  /** The origin the sandbox advertises in its documents (`http://127.0.0.1:8080`): its configured public origin,
+   *  else its listen address; never taken from a request's `Host`. */
+  origin: () => string;
 }
 
 export const newToken = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
