@@ -6,9 +6,10 @@
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5 JSON Web Key Set
  * @see https://www.rfc-editor.org/rfc/rfc7638#section-3 JWK thumbprint (the `kid`)
  */
-import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type JsonWebKey, type KeyObject as NodeKeyObject } from 'node:crypto';
 import { types } from 'node:util';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+// jose's key types, not node's, in signatures: the package's .d.ts files must not need @types/node.
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK, type KeyObject } from 'jose';
 import { OrangeAuthError } from './errors.js';
 
 /** The smallest RSA modulus RS256 accepts (RFC 7518 section 3.3), and the size the page asks for. */
@@ -80,9 +81,9 @@ export function rs256PrivateKey(key: unknown): KeyObject | CryptoKey {
     if (!((algorithm.modulusLength ?? 0) >= MIN_MODULUS_LENGTH)) unsupported(`RS256 keys need a modulus of at least ${MIN_MODULUS_LENGTH} bits, not ${algorithm.modulusLength}`);
     return cryptoKey;
   }
-  let keyObject: KeyObject;
+  let keyObject: NodeKeyObject;
   if (types.isKeyObject(key)) {
-    keyObject = key as KeyObject;
+    keyObject = key as NodeKeyObject;
   } else if (typeof key === 'object' && key !== null && 'kty' in key) {
     const jwk = key as JWK;
     if (jwk.kty !== 'RSA' || typeof jwk.d !== 'string') unsupported(`expected a private RSA JWK (kty "RSA" with d), not ${jwk.kty === 'RSA' ? 'a public one' : `kty ${String(jwk.kty)}`}`);
@@ -100,7 +101,7 @@ export function rs256PrivateKey(key: unknown): KeyObject | CryptoKey {
   }
   const bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < MIN_MODULUS_LENGTH) unsupported(`RS256 keys need a modulus of at least ${MIN_MODULUS_LENGTH} bits, not ${bits}`);
-  return keyObject;
+  return keyObject as KeyObject;
 }
 
 /** True when the JWK holds any private member. */
