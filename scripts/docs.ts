@@ -43,7 +43,7 @@ const INLINE_LOGO = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg
 const ERRATA_MENTION = /(?<![[(/`])docs\/errata\.md(?![\]`])/g;
 const DOCS = path.join(REPO_ROOT, 'docs');
 const SITE_TITLE = 'Orange identity contracts';
-export const DEFAULT_OUT = path.join(REPO_ROOT, 'dist/docs');
+const DEFAULT_OUT = path.join(REPO_ROOT, 'dist/docs');
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 /** A Markdown title as HTML (inline code kept), and as plain text for <title>. */
@@ -110,7 +110,7 @@ function linkErrata(node: unknown, key = ''): unknown {
 }
 
 /** Builds api/<slug>.html with build-docs and the site's template, importing Redoc from the site rather than its CDN. */
-async function buildRedocPage(slug: string, out: string, work: string, redocIntegrity: string): Promise<{ title: string; summary: string; operations: number }> {
+async function buildRedocPage(slug: string, out: string, work: string, integrity: { cdn: string; site: string }): Promise<{ title: string; summary: string; operations: number }> {
   const doc = JSON.parse(await readFile(path.join(REPO_ROOT, 'generated', slug, 'openapi.json'), 'utf8'));
   const source = path.join(work, `${slug}.json`);
   await writeFile(source, JSON.stringify(linkErrata(doc)));
@@ -121,17 +121,17 @@ async function buildRedocPage(slug: string, out: string, work: string, redocInte
   ], { cwd: work, env });
   if (!existsSync(output)) throw new Error(`redocly build-docs wrote no ${output}`);
   const html = await readFile(output, 'utf8');
-  const integrity = /<link rel="modulepreload" href="[^"]+" integrity="([^"]+)"/.exec(html)?.[1];
-  if (integrity !== sha384(await readFile(REDOC_BUNDLE))) {
-    throw new Error(`api/${slug}.html preloads another Redoc than ${path.relative(REPO_ROOT, REDOC_BUNDLE)} (integrity ${integrity})`);
+  const preloaded = /<link rel="modulepreload" href="[^"]+" integrity="([^"]+)"/.exec(html)?.[1];
+  if (preloaded !== integrity.cdn) {
+    throw new Error(`api/${slug}.html preloads another Redoc than ${path.relative(REPO_ROOT, REDOC_BUNDLE)} (integrity ${preloaded})`);
   }
-  const local = html.replace(REDOC_CDN, `./${REDOC_FILE}`).replace(`integrity="${integrity}"`, `integrity="${redocIntegrity}"`);
+  const local = html.replace(REDOC_CDN, `./${REDOC_FILE}`).replace(`integrity="${preloaded}"`, `integrity="${integrity.site}"`);
   if (/cdn\.redoc/.test(local)) throw new Error(`api/${slug}.html still refers to a Redoc CDN`);
   await writeFile(output, local);
   return { title: doc.info.title as string, summary: (doc.info.summary ?? '') as string, operations: Object.keys(doc.paths).length };
 }
 
-const sha384 = (data: Buffer | string) => `sha384-${createHash('sha384').update(data).digest('base64')}`;
+const sha384 = (data: string) => `sha384-${createHash('sha384').update(data).digest('base64')}`;
 
 async function markdownFiles(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true, encoding: 'utf8' })).filter((f) => f.endsWith('.md')).sort();
@@ -169,14 +169,16 @@ export async function buildDocs(out: string): Promise<string[]> {
   await mkdir(path.join(out, 'api'), { recursive: true });
   const apis = listApis();
   if (!existsSync(REDOC_BUNDLE)) throw new Error(`Redoc is not at ${path.relative(REPO_ROOT, REDOC_BUNDLE)}: has @redocly/cli moved it?`);
-  const redoc = (await readFile(REDOC_BUNDLE, 'utf8')).replace(REDOC_LOGOS, INLINE_LOGO);
+  const original = await readFile(REDOC_BUNDLE, 'utf8');
+  const redoc = original.replace(REDOC_LOGOS, INLINE_LOGO);
   await writeFile(path.join(out, 'api', REDOC_FILE), redoc);
+  const integrity = { cdn: sha384(original), site: sha384(redoc) };
   // build-docs reads the bundles from a folder of its own: no redocly.yaml there, and nothing written in the repository.
   const work = await mkdtemp(path.join(tmpdir(), 'docs-build-'));
   let infos: { slug: string; title: string; summary: string; operations: number }[];
   try {
     await writeFile(path.join(work, 'template.hbs'), REDOC_TEMPLATE);
-    infos = await Promise.all(apis.map(async ({ slug }) => ({ slug, ...(await buildRedocPage(slug, out, work, sha384(redoc))) })));
+    infos = await Promise.all(apis.map(async ({ slug }) => ({ slug, ...(await buildRedocPage(slug, out, work, integrity)) })));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
