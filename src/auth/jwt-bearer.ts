@@ -85,6 +85,8 @@ function checkAssertionOptions(options: AssertionOptions): { kid: string; lifeti
  * Builds and signs a JWT bearer assertion: header `{alg: RS256, typ: JWT, kid}`; claims `iss` = `client_id`,
  * `sub` = MSISDN, `sub_type: MSISDN`, `scope` (array), `aud: https://openid.orange.fr`, a fresh random `jti`,
  * `iat` and `exp`.
+ * @throws OrangeAuthError `ERR_INVALID_OPTION`, `ERR_ASSERTION_LIFETIME`, `ERR_KEY_UNSUPPORTED` (a key that is not an
+ *   RSA private key of 2048 bits or more)
  */
 export async function createJwtBearerAssertion(options: AssertionOptions): Promise<string> {
   return createAssertionSigner(options)();
