@@ -34,7 +34,7 @@ export interface SandboxOptions {
   clock?: Clock;
   /** Where unexpected errors are reported (stderr by default). */
   log?: (message: string) => void;
-  /** The built documentation site served at /docs/ (build/docs by default, when `npm run docs` has built it). */
+  /** The built documentation site served at /docs/: dist/docs by default, which the package ships and `npm run docs` builds in a clone. */
   docsDir?: string;
   /** The public origin to advertise in discovery documents (behind a proxy); the listen address by default. */
   origin?: string;
@@ -87,7 +87,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     ['POST /_sandbox/admin/sessions', (req, res) => adminApi.openSession(req, res)],
     ['POST /_sandbox/admin/consents/revoke', (req, res) => adminApi.revokeConsent(req, res)],
   ]);
-  const docsDir = options.docsDir ?? path.join(PACKAGE_ROOT, 'build/docs');
+  const docsDir = options.docsDir ?? path.join(PACKAGE_ROOT, 'dist/docs');
   const site = existsSync(docsDir) ? sirv(docsDir, { extensions: ['html'], dev: false }) : undefined;
   const serveDocs = (req: IncomingMessage, res: ServerResponse, target: string) => {
     if (target === '/docs') {
@@ -95,7 +95,11 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       return;
     }
     if (!site) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('The documentation site is not built: run npm run docs, then restart the sandbox.\n');
+      // Only a clone has the build script; an installed package ships the site, so a missing one means a broken install.
+      const clone = existsSync(path.join(PACKAGE_ROOT, 'scripts/docs.ts'));
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(clone
+        ? 'The documentation site is not built: run npm run docs, then restart the sandbox.\n'
+        : 'The documentation site is missing from this installation of orange-identity-contracts (it ships in dist/docs/): reinstall the package.\n');
       return;
     }
     req.url = target.slice('/docs'.length);
