@@ -15,10 +15,19 @@ describe('the ID Match Spain normalisation', () => {
     expect(normaliseForMatch(true)).toBe(true);
   });
 
-  it('echoes equivalent claims with *_match true, and answers *_match false alone otherwise', () => {
+  it('echoes equivalent claims with *_match true (telephone numbers in E.164), and answers *_match false alone otherwise', () => {
     expect(matchClaims({ name: 'JANE  DOE', phone_number: '712345678', email: 'x@y.es', address: { locality: 'madrid', country: 'France' } },
       { name: 'Jane Doe', phone_number: '+34712345678', email: 'jane@orange.es', address: { locality: 'Madrid', country: 'Spain' } }))
-      .toEqual({ name: 'JANE  DOE', name_match: true, phone_number: '712345678', phone_number_match: true, email_match: false, address: { locality: 'madrid', locality_match: true, country_match: false } });
+      .toEqual({ name: 'JANE  DOE', name_match: true, phone_number: '+34712345678', phone_number_match: true, email_match: false, address: { locality: 'madrid', locality_match: true, country_match: false } });
+  });
+
+  it('removes the country prefix of a telephone number written +34 or 34 before nine digits, and nothing else', () => {
+    for (const same of ['+34712345678', '34712345678', '+34 712 345 678', '(+34) 712 345 678', '(34) 712-345-678'.replace(/-/g, ''), '712345678', ' 712,345,678 ']) {
+      expect(normaliseForMatch(same, true), same).toBe('712345678');
+    }
+    expect(normaliseForMatch('3471234567', true)).toBe('3471234567'); // 34 then eight digits: a national number, kept
+    expect(normaliseForMatch('+33712345678', true)).toBe('+33712345678');
+    expect(normaliseForMatch('0034712345678', true)).toBe('0034712345678');
   });
 });
 
