@@ -22,7 +22,7 @@ describe('the conformance suite against the Prism mock', () => {
     });
     const junit = junitReport(results, { target: mock.url });
     expect(junit).toMatch(/<testsuites name="conformance http:\/\/127\.0\.0\.1:\d+" tests="88" failures="0" skipped="0">/);
-    expect(junit.match(/<testcase /g)).toHaveLength(71);
+    expect(junit.match(/<testcase /g)).toHaveLength(88);
   });
 });
 
