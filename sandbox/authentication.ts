@@ -76,16 +76,19 @@ export function authentication(options: AuthenticationOptions) {
       const client = tokenClient(req);
       // RFC 6749 section 2.3: one authentication method per request; section 3.2.1: a client_id sent is the client's.
       const credentialsMixed = form?.client_secret !== undefined || (form?.client_id !== undefined && form.client_id !== client?.clientId);
-      if (!client) docs.send(res, `${prefix}/401/InvalidClient`);
+      const close = text === undefined ? CLOSE : {};
+      if (!client) docs.send(res, `${prefix}/401/InvalidClient`, close);
       else if (body?.repeated.length || credentialsMixed) docs.send(res, `${prefix}/400/InvalidRequest`);
       else if (form?.grant_type !== undefined && form.grant_type !== grantType) docs.send(res, `${prefix}/400/UnsupportedGrantType`);
-      else if (!form || !validate(form)) docs.send(res, `${prefix}/400/InvalidRequest`, text === undefined ? CLOSE : {});
+      else if (!form || !validate(form)) docs.send(res, `${prefix}/400/InvalidRequest`, close);
       else return { client, form };
       return undefined;
     };
   };
   const codeExchange = tokenEndpoint(TOKEN, codeRequestSchema);
   const refreshRequest = tokenEndpoint(REFRESH, refreshRequestSchema);
+  /** The provider's metadata as the contract documents it; the sandbox's issuer and endpoints replace its own. */
+  const documentedConfiguration = JSON.parse(docs.get('authentication-fr/getOpenIdConfiguration/200/OpenIdConfiguration').body) as Record<string, unknown>;
 
   /** The authorize request's checks: an error page (client, redirect URI or `state` at fault), an error
    *  redirect, or the checked request. */
@@ -281,10 +284,9 @@ ${signIn ? `<label>Mobile number (MSISDN) <input name="msisdn" autocomplete="use
     /** The OpenID Provider's configuration: the contract's document, with the sandbox's issuer and its own
      *  endpoints on the origin it advertises. */
     configuration(res: ServerResponse) {
-      const documented = JSON.parse(docs.get('authentication-fr/getOpenIdConfiguration/200/OpenIdConfiguration').body) as Record<string, unknown>;
       const origin = options.origin();
       sendJson(res, 200, {
-        ...documented,
+        ...documentedConfiguration,
         issuer,
         authorization_endpoint: `${origin}${pathOf('authorize')}`,
         token_endpoint: `${origin}${pathOf('exchangeAuthorizationCode')}`,

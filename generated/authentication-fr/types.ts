@@ -262,7 +262,7 @@ export interface components {
              * @description The page sends the registered redirect URI with the refresh request; RFC 6749 does not require it.
              */
             redirect_uri?: string;
-            /** @description Space-separated scopes, equal to or narrower than those originally granted (RFC 6749 section 6). */
+            /** @description Space-separated scopes, equal to or narrower than those originally granted (RFC 6749 section 6); an empty or wider scope gets `invalid_scope`. Without it, the scopes originally granted. */
             scope?: string;
         };
         /** @description UserInfo response of the OpenID Connect Core API of Authentication France (OpenID Connect Core 1.0 section 5.3.2): the end-user's identity, `sub` only, as Orange's portal says. The claims of Form ID France and Match ID France have their own endpoints and scopes. */
