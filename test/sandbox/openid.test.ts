@@ -31,6 +31,13 @@ const query = (changes: Record<string, string> = {}) => ({
 const session = async () => (await post(`${target.url}/_sandbox/admin/sessions`, { msisdn: '33600000000', consent: 'grant' }, { 'Content-Type': 'application/json' })).body.cookie as string;
 const mint = async (scope: string[]) => (await post(`${target.url}/_sandbox/admin/tokens`, { msisdn: '33600000000', scope }, { 'Content-Type': 'application/json' })).body.access_token as string;
 
+describe('the contract', () => {
+  it('marks what the portal adds as coming from the portal, not from the page', () => {
+    for (const id of ['authorizeWithForm', 'getOpenIdUserInfo', 'postOpenIdUserInfo', 'getOpenIdConfiguration'] as const) expect(operation(id).source, id).toBe('portal');
+    for (const id of ['authorize', 'exchangeAuthorizationCode', 'refreshAccessToken'] as const) expect(operation(id).source, id).toBe('page');
+  });
+});
+
 describe('authorize by POST', () => {
   const postAuthorize = (body: string, headers: Record<string, string> = {}) =>
     fetch(`${target.url}${pathOf('authorizeWithForm')}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body, redirect: 'manual' });
