@@ -1,6 +1,7 @@
 /**
- * The sandbox's memory: subscribers and clients from the fixture; tokens, refresh tokens, codes and sessions in
- * bounded expiring stores (sandbox/store.ts) on the sandbox's clock; revoked consents.
+ * The sandbox's memory: subscribers and clients from the fixture; tokens, refresh tokens, codes, sessions,
+ * exchanged codes, remembered consents and the login form's CSRF tokens in bounded expiring stores
+ * (sandbox/store.ts) on the sandbox's clock; revoked consents.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.js';
