@@ -80,7 +80,7 @@ export class TriggerContext {
   }
 
   /** Tokens from a fresh code. */
-  async codeTokens(scope = 'openid'): Promise<{ access_token: string; refresh_token?: string }> {
+  async codeTokens(scope = 'openid'): Promise<{ access_token: string; refresh_token?: string; id_token?: string }> {
     const code = await this.authorizationCode(scope);
     const response = await this.send({
       method: 'POST', path: '/openidconnect/fr/v1/token', headers: { Authorization: this.basic() },

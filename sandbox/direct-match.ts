@@ -9,13 +9,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import jaroWinkler from 'jaro-winkler';
 import { compactVerify, importJWK, type JWK, type KeyObject, type CryptoKey } from 'jose';
-import { ASSERTION_ALG, ASSERTION_SUB_TYPE, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from '../src/auth/jwt-bearer.js';
+import { ASSERTION_ALG, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from '../src/auth/jwt-bearer.js';
 import addressSchema from '../generated/direct-match-id-fr/schemas/MatchIdAddress.json' with { type: 'json' };
 import requestSchema from '../generated/direct-match-id-fr/schemas/MatchIdRequest.json' with { type: 'json' };
 import { pathOf } from '../src/contract/operations.js';
 import { validator } from '../src/contract/validators.js';
 import type { Client, Kyc } from './fixture.js';
-import { CLOSE, bearerToken, parseForm, parseJsonObject, parseObject, readBodyWithinLimit, sendJson } from './http.js';
+import { CLOSE, bearerToken, parseForm, parseJsonObject, parseObject, readBodyWithinLimit, sendJson, type Form } from './http.js';
 import type { SandboxParts } from './state.js';
 
 const TOKEN = 'direct-match-id-fr/requestJwtBearerToken/400/';
@@ -30,6 +30,14 @@ const ATTRIBUTES = Object.keys(requestSchema.properties).filter((k) => k !== 'ms
 const ADDRESS = Object.keys(addressSchema.properties);
 
 const ASCII = /^[\x20-\x7e]*$/;
+
+/** The clock skew accepted on an assertion's `iat` and `nbf`, in seconds (docs/sandbox.md). */
+export const CLOCK_SKEW_SECONDS = 60;
+/** The latest NumericDate accepted, 9999-12-31T23:59:59Z: later values (milliseconds, 1e300, 2^60) are malformed. */
+const MAX_NUMERIC_DATE = 253_402_300_799;
+const NUMERIC_DATE_CLAIMS = ['exp', 'iat', 'nbf'] as const;
+/** A NumericDate as the sandbox accepts it (RFC 7519 section 2): whole seconds from the epoch to the year 9999. */
+const isNumericDate = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_NUMERIC_DATE;
 
 /** Lower case, accents removed, spaces collapsed and trimmed (docs/sandbox.md). */
 export function normaliseForScore(value: string): string {
@@ -80,7 +88,9 @@ export function directMatch(options: DirectMatchOptions) {
   }
 
   /** The documented error of the assertion, or the granted token. */
-  async function grant(form: Record<string, string> | undefined): Promise<string | { clientId: string; msisdn: string; scopes: string[] }> {
+  async function grant(body: Form | undefined): Promise<string | { clientId: string; msisdn: string; scopes: string[] }> {
+    if (body?.repeated.length) return 'RepeatedParameter';
+    const form = body?.params;
     if (form?.grant_type !== JWT_BEARER_GRANT_TYPE) return 'UnsupportedGrantType';
     const segments = (form.assertion ?? '').split('.');
     if (segments.length !== 3) return 'JwtValidationFailed';
@@ -93,6 +103,7 @@ export function directMatch(options: DirectMatchOptions) {
     if (!claims) return 'InvalidPayload';
     if (typeof header.kid !== 'string' || !header.kid) return 'MissingJwsHeaderKid';
     if (typeof header.alg !== 'string' || !SERVER_ALGS.has(header.alg)) return 'RequestHeaderAlgNotSupported';
+    if (header.typ !== ASSERTION_TYP) return 'JwtValidationFailed';
     if (typeof claims.client_id !== 'string' || !claims.client_id) return 'ClientIdUndefined';
     const client = state.clients.get(claims.client_id);
     if (!client) return 'ClientNotFound';
@@ -112,11 +123,19 @@ export function directMatch(options: DirectMatchOptions) {
     } catch {
       return 'InvalidSignature';
     }
-    if (claims.iss !== client.clientId || typeof claims.exp !== 'number') return 'JwtValidationFailed';
+    if (claims.iss !== client.clientId || claims.exp === undefined || NUMERIC_DATE_CLAIMS.some((c) => claims[c] !== undefined && !isNumericDate(claims[c]))) {
+      return 'JwtValidationFailed';
+    }
+    // A string, exactly: the page fixes the value, and Orange compares it for equality (an array is refused).
     if (claims.aud !== audience) return 'AudienceMismatch';
     const seconds = Math.floor(now() / 1000);
-    if (claims.exp <= seconds) return 'JwtHasExpired';
-    if (claims.exp - (typeof claims.iat === 'number' ? claims.iat : seconds) > MAX_ASSERTION_LIFETIME_SECONDS) return 'JwtLifetimeOver24h';
+    const { exp, iat, nbf } = claims as { exp: number; iat?: number; nbf?: number };
+    if (exp <= seconds) return 'JwtHasExpired';
+    // RFC 7523 section 3: the 24 hours count from now, and neither iat nor nbf may be ahead of the clock.
+    if (exp - seconds > MAX_ASSERTION_LIFETIME_SECONDS || (iat !== undefined && (iat > seconds + CLOCK_SKEW_SECONDS || exp - iat > MAX_ASSERTION_LIFETIME_SECONDS)) ||
+        (nbf !== undefined && nbf > seconds + CLOCK_SKEW_SECONDS)) {
+      return 'JwtLifetimeOver24h';
+    }
     if (claims.sub_type !== ASSERTION_SUB_TYPE) return 'SubTypeNotAllowed';
     if (!claimsSchema(claims)) return 'InvalidPayload';
     const requested = claims.scope as string[];

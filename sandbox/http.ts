@@ -59,13 +59,29 @@ export function parseObject(text: string | undefined): Record<string, unknown> |
 /** A JSON object body, or undefined when the body is not one (or not declared as JSON). */
 export const parseJsonObject = (req: IncomingMessage, body: string) => (mediaType(req) === 'application/json' ? parseObject(body) : undefined);
 
-/** A form body; a repeated parameter keeps its first value. Undefined when the body is not declared as a form. */
-export function parseForm(req: IncomingMessage, body: string): Record<string, string> | undefined {
-  if (mediaType(req) !== 'application/x-www-form-urlencoded') return undefined;
-  const form: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(body)) if (!(k in form)) form[k] = v;
-  return form;
+export interface Form {
+  /** The parameters, each with its first value. */
+  params: Record<string, string>;
+  /** The names of the parameters sent more than once, which RFC 6749 section 3.1 forbids. */
+  repeated: string[];
 }
+
+/** The parameters of a query or form body: a parameter sent without a value is treated as omitted (RFC 6749
+ *  section 3.1), and the names sent more than once are listed. */
+export function formParams(search: URLSearchParams): Form {
+  const params: Record<string, string> = {};
+  const repeated = new Set<string>();
+  for (const [k, v] of search) {
+    if (v === '') continue;
+    if (Object.hasOwn(params, k)) repeated.add(k);
+    else params[k] = v;
+  }
+  return { params, repeated: [...repeated] };
+}
+
+/** A form body, or undefined when the body is not declared as a form. */
+export const parseForm = (req: IncomingMessage, body: string): Form | undefined =>
+  (mediaType(req) === 'application/x-www-form-urlencoded' ? formParams(new URLSearchParams(body)) : undefined);
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(value);

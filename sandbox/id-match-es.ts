@@ -12,27 +12,33 @@ import type { SandboxParts } from './state.js';
 const { slug, operationId } = operation('verifyPremiumInfo');
 const PREFIX = `${slug}/${operationId}`;
 
+/** Spain's country code before a 9-digit national number, written `+34` (E.164) or `34` (E.164 digits without
+ *  `+`, as Orange's other APIs write MSISDNs). */
+const COUNTRY_PREFIX = /^\+?34(?=[0-9]{9}$)/;
+
 /**
- * The page's rules: all spaces removed, lower case, the characters `\n` `,` `º` `(` `)` removed, the `+34`
- * prefix removed from MSISDNs, accented vowels replaced by unaccented ones. Other values compare as they are.
+ * The page's rules: all spaces removed, lower case, the characters `\n` `,` `º` `(` `)` removed, the country
+ * prefix removed from telephone numbers, accented vowels replaced by unaccented ones. Other values compare as
+ * they are.
  */
 export function normaliseForMatch(value: unknown, msisdn = false): unknown {
   if (typeof value !== 'string') return value;
   let v = value.replace(/\s+/g, '').toLowerCase().replace(/[\n,º()]/g, '');
-  if (msisdn) v = v.replace(/^\+34/, '');
+  if (msisdn) v = v.replace(COUNTRY_PREFIX, '');
   return v.replace(/[áàâäãéèêëíìîïóòôöõúùûü]/g, (c) => c.normalize('NFD')[0]!);
 }
 
 const MSISDN_CLAIMS = new Set(['subscriber_msisdn', 'phone_number']);
 
-/** Each claim sent, echoed with `*_match: true` when equivalent, or alone as `*_match: false`. */
+/** Each claim sent, echoed with `*_match: true` when equivalent, or alone as `*_match: false`. A matching
+ *  telephone number is echoed in E.164, as the response documents it: Orange's value, the same number. */
 export function matchClaims(sent: Record<string, unknown>, held: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [claim, value] of Object.entries(sent)) {
     if (claim === 'address') {
       out.address = matchClaims(value as Record<string, unknown>, (held.address ?? {}) as Record<string, unknown>);
     } else if (held[claim] !== undefined && normaliseForMatch(value, MSISDN_CLAIMS.has(claim)) === normaliseForMatch(held[claim], MSISDN_CLAIMS.has(claim))) {
-      out[claim] = value;
+      out[claim] = MSISDN_CLAIMS.has(claim) ? held[claim] : value;
       out[`${claim}_match`] = true;
     } else {
       out[`${claim}_match`] = false;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import sirv from 'sirv';
 import formIdSchema from '../generated/form-id-fr/schemas/FormFillingUserInfo.json' with { type: 'json' };
 import matchIdSchema from '../generated/match-id-fr/schemas/CheckIdUserInfo.json' with { type: 'json' };
+import openIdSchema from '../generated/authentication-fr/schemas/OpenIdUserInfo.json' with { type: 'json' };
 import { ASSERTION_AUDIENCE } from '../src/auth/jwt-bearer.js';
 import { ORANGE_OIDC_ISSUER } from '../src/auth/oidc.js';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
@@ -69,9 +70,13 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const adminApi = admin(state);
 
   const handlers: OperationHandlers = {
-    authorize: (req, res, url) => auth.authorize(req, res, url()),
+    authorize: (req, res, url) => auth.authorize(req, res, url().searchParams),
+    authorizeWithForm: (req, res) => auth.authorizeWithForm(req, res),
     exchangeAuthorizationCode: (req, res) => auth.token(req, res),
     refreshAccessToken: (req, res) => auth.refresh(req, res),
+    getOpenIdUserInfo: userinfo(parts, 'getOpenIdUserInfo', openIdSchema),
+    postOpenIdUserInfo: userinfo(parts, 'postOpenIdUserInfo', openIdSchema),
+    getOpenIdConfiguration: (_req, res) => auth.configuration(res),
     getFormFillingUserInfo: userinfo(parts, 'getFormFillingUserInfo', formIdSchema),
     getCheckIdUserInfo: userinfo(parts, 'getCheckIdUserInfo', matchIdSchema),
     verifyPremiumInfo: idMatchEs(parts),

@@ -1,6 +1,7 @@
 /**
- * The sandbox's memory: subscribers and clients from the fixture; tokens, refresh tokens, codes and sessions in
- * bounded expiring stores (sandbox/store.ts) on the sandbox's clock; revoked consents.
+ * The sandbox's memory: subscribers and clients from the fixture; tokens, refresh tokens, codes, sessions,
+ * exchanged codes, remembered consents and the login form's CSRF tokens in bounded expiring stores
+ * (sandbox/store.ts) on the sandbox's clock; revoked consents.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from './clock.js';
@@ -14,9 +15,15 @@ export interface AccessToken {
   msisdn?: string;
   scopes: Set<string>;
   consentRevoked?: boolean;
+  /** The authorization code the token descends from: replaying that code revokes it (RFC 6749 section 4.1.2). */
+  grant?: string;
 }
 
-export interface RefreshGrant { clientId: string; msisdn: string; scopes: string[] }
+export interface RefreshGrant { clientId: string; msisdn: string; scopes: string[]; grant?: string }
+
+/** What a CSRF token of the login and consent form is bound to: the browser's `sandbox_csrf` cookie and the
+ *  authorization request the form carries. */
+export interface CsrfBinding { browser: string; request: string }
 
 export interface AuthorizationCode {
   clientId: string; redirectUri: string; msisdn: string; scopes: string[]; nonce?: string;
@@ -40,10 +47,17 @@ export interface SandboxParts {
 export const newToken = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
 
 /** The most entries each store holds (the oldest go first beyond): docs/sandbox.md gives them. */
-export const STORE_CAPS = { tokens: 200_000, refreshTokens: 100_000, codes: 100_000, sessions: 100_000 } as const;
+export const STORE_CAPS = {
+  tokens: 200_000, refreshTokens: 100_000, codes: 100_000, sessions: 100_000,
+  redeemedCodes: 100_000, consents: 100_000, csrfTokens: 100_000,
+} as const;
 /** Lifetimes the fixture does not set, in seconds. */
 const REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600;
 const SESSION_LIFETIME = 24 * 3600;
+/** How long an end-user's consent to a client's scopes is remembered, in seconds. */
+const CONSENT_LIFETIME = 30 * 24 * 3600;
+/** How long a login or consent form stays valid, in seconds. */
+const FORM_LIFETIME = 600;
 
 export class SandboxState {
   readonly subscribers = new Map<string, Subscriber>();
@@ -52,6 +66,12 @@ export class SandboxState {
   readonly refreshTokens: ExpiringStore<RefreshGrant>;
   readonly codes: ExpiringStore<AuthorizationCode>;
   readonly sessions: ExpiringStore<Session>;
+  /** Exchanged authorization codes, kept while what they issued lives: `revoked` once a code is replayed. */
+  readonly redeemedCodes: ExpiringStore<{ revoked: boolean }>;
+  /** The scopes an end-user consented to for a client, by `msisdn clientId`. */
+  readonly consents: ExpiringStore<Set<string>>;
+  /** The CSRF tokens of the login and consent forms shown, single use. */
+  readonly csrfTokens: ExpiringStore<CsrfBinding>;
   /** Revoked consents, as `msisdn scope`. */
   readonly revokedConsents = new Set<string>();
   readonly now: () => number;
@@ -62,6 +82,9 @@ export class SandboxState {
     this.refreshTokens = new ExpiringStore(this.now, STORE_CAPS.refreshTokens);
     this.codes = new ExpiringStore(this.now, STORE_CAPS.codes);
     this.sessions = new ExpiringStore(this.now, STORE_CAPS.sessions);
+    this.redeemedCodes = new ExpiringStore(this.now, STORE_CAPS.redeemedCodes);
+    this.consents = new ExpiringStore(this.now, STORE_CAPS.consents);
+    this.csrfTokens = new ExpiringStore(this.now, STORE_CAPS.csrfTokens);
     for (const s of fixture.subscribers) this.subscribers.set(s.msisdn, s);
     for (const c of fixture.clients) this.clients.set(c.clientId, c);
     for (const t of fixture.tokens ?? []) {
@@ -78,9 +101,9 @@ export class SandboxState {
   get accessTokenLifetime() { return this.fixture.accessTokenLifetime ?? 3600; }
   get codeLifetime() { return this.fixture.codeLifetime ?? 60; }
 
-  issueAccessToken(clientId: string, msisdn: string | undefined, scopes: Iterable<string>): { access_token: string; expires_in: number } {
+  issueAccessToken(clientId: string, msisdn: string | undefined, scopes: Iterable<string>, grant?: string): { access_token: string; expires_in: number } {
     const token = newToken('SBX_');
-    this.tokens.set(token, { clientId, ...(msisdn ? { msisdn } : {}), scopes: new Set(scopes) }, this.now() + this.accessTokenLifetime * 1000);
+    this.tokens.set(token, { clientId, ...(msisdn ? { msisdn } : {}), scopes: new Set(scopes), ...(grant ? { grant } : {}) }, this.now() + this.accessTokenLifetime * 1000);
     return { access_token: token, expires_in: this.accessTokenLifetime };
   }
 
@@ -102,9 +125,40 @@ export class SandboxState {
     return id;
   }
 
-  /** A live token (known, not expired), or undefined. */
+  /** A live token (known, not expired, not revoked), or undefined. */
   accessToken(token: string): AccessToken | undefined {
-    return this.tokens.get(token);
+    const found = this.tokens.get(token);
+    return found && !this.grantRevoked(found.grant) ? found : undefined;
+  }
+
+  /** Marks a code exchanged; what it issues lives until the refresh token it gives expires. */
+  redeemCode(code: string): void {
+    this.redeemedCodes.set(code, { revoked: false }, this.now() + (REFRESH_TOKEN_LIFETIME + this.accessTokenLifetime) * 1000);
+  }
+
+  /** True when `grant` is a code that was replayed, which revokes every token descending from it. */
+  grantRevoked(grant: string | undefined): boolean {
+    return grant !== undefined && this.redeemedCodes.get(grant)?.revoked === true;
+  }
+
+  /** The scopes `msisdn` consented to for `clientId`, less those whose consent was revoked since. */
+  consentedScopes(msisdn: string, clientId: string): Set<string> {
+    const scopes = this.consents.get(`${msisdn} ${clientId}`) ?? new Set<string>();
+    return new Set([...scopes].filter((s) => !this.revokedConsents.has(`${msisdn} ${s}`)));
+  }
+
+  /** Remembers that `msisdn` consented to `scopes` for `clientId` (and lifts an earlier revocation of them). */
+  rememberConsent(msisdn: string, clientId: string, scopes: string[]): void {
+    for (const scope of scopes) this.revokedConsents.delete(`${msisdn} ${scope}`);
+    const key = `${msisdn} ${clientId}`;
+    this.consents.set(key, new Set([...this.consentedScopes(msisdn, clientId), ...scopes]), this.now() + CONSENT_LIFETIME * 1000);
+  }
+
+  /** A new single-use CSRF token for a form. */
+  issueCsrfToken(binding: CsrfBinding): string {
+    const token = randomBytes(24).toString('base64url');
+    this.csrfTokens.set(token, binding, this.now() + FORM_LIFETIME * 1000);
+    return token;
   }
 
   consentRevoked(token: AccessToken, scope: string): boolean {

@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../scripts/lib/contract.js';
 const CLIENT = (name: string) => ['DEFAULT_BASE_URL', name, 'isOAuthError', 'isOrangeError'];
 const PINNED: Record<string, string[]> = {
   './auth': [
-    'DEFAULT_ASSERTION_LIFETIME_SECONDS', 'MAX_ASSERTION_LIFETIME_SECONDS', 'ORANGE_OIDC_ISSUER', 'OrangeAuthError', 'basicAuthorization',
+    'DEFAULT_ASSERTION_LIFETIME_SECONDS', 'ID_TOKEN_ALG', 'MAX_ASSERTION_LIFETIME_SECONDS', 'ORANGE_OIDC_ISSUER', 'OrangeAuthError', 'basicAuthorization',
     'buildAuthorizationRequest', 'createJwtBearerAssertion', 'createTokenProvider', 'exchangeAuthorizationCode', 'generateSigningKey',
     'isPrivateJwk', 'parseAuthorizationCallback', 'refreshAccessToken', 'requestJwtBearerToken', 'signingKeyFromJwk', 'toPublicJwk', 'verifyIdToken',
   ],

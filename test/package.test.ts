@@ -220,7 +220,9 @@ describe('the packed package', () => {
     expect(snippets.length).toBeGreaterThanOrEqual(10);
     await writeFile(path.join(consumer, 'snippets', 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'],
-        typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')], types: ['node'], skipLibCheck: true },
+        typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')], types: ['node'], skipLibCheck: true,
+        // The standard OpenID Connect clients the guides show are this repository's devDependencies, not the package's.
+        paths: Object.fromEntries(['openid-client', 'oauth4webapi'].map((name) => [name, [path.join(REPO_ROOT, 'node_modules', name, 'build/index.d.ts')]])) },
       include: ['*.ts'],
     }));
     const result = await run(TSC, ['-p', 'snippets/tsconfig.json'], { cwd: consumer }).catch((e: { stdout: string }) => e);

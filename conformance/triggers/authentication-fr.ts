@@ -1,13 +1,25 @@
-/** Triggers of Authentication France: what provokes each documented response of the code flow. */
+/**
+ * Triggers of Authentication France: what provokes each documented response of the code flow, of the authorize
+ * endpoint by GET (parameters in the query) and by POST (the same parameters in a form), of the userinfo endpoint
+ * by GET and POST, and of the discovery document.
+ */
+import { decodeJwt } from 'jose';
+import { pathOf, type OperationId } from '../../src/contract/operations.js';
 import { need, type TriggerContext } from '../context.js';
 import type { HttpRequest, Trigger, TriggerTable } from '../types.js';
 
-const AUTHORIZE = '/openidconnect/fr/v1/authorize';
-const TOKEN = '/openidconnect/fr/v1/token';
-const REFRESH = '/oauth/v2/token';
+const TOKEN = pathOf('exchangeAuthorizationCode');
+const REFRESH = pathOf('refreshAccessToken');
+/** A path beside `path` that no operation has. */
+const unknownBeside = (path: string) => path.replace(/[^/]+$/, 'conformance-no-such-resource');
 
-const authorize = (ctx: TriggerContext, query: Record<string, string>, cookie?: string): HttpRequest =>
-  ({ method: 'GET', path: AUTHORIZE, query, ...(cookie ? { headers: { Cookie: cookie } } : {}) });
+type Authorize = (ctx: TriggerContext, query: Record<string, string>, cookie?: string) => HttpRequest;
+const cookieHeader = (cookie?: string): Record<string, string> => (cookie ? { Cookie: cookie } : {});
+const byQuery: Authorize = (_ctx, query, cookie) => ({ method: 'GET', path: pathOf('authorize'), query, headers: cookieHeader(cookie) });
+const byForm: Authorize = (_ctx, form, cookie) => ({ method: 'POST', path: pathOf('authorizeWithForm'), form, headers: cookieHeader(cookie) });
+
+/** The `state` a request sent, in its query or its form. */
+const sentState = (sent: HttpRequest) => (sent.query ?? sent.form)!.state!;
 
 const redirectWith = (query: (sent: HttpRequest) => Record<string, string | true>): Pick<Trigger, 'expect'> => ({
   expect: (_ctx, sent) => ({ location: query(sent) }),
@@ -47,30 +59,69 @@ const exchangeFreshCode: Trigger = {
   request: async (ctx) => tokenPost(TOKEN, codeForm(ctx, await ctx.authorizationCode()), ctx.basic()),
 };
 
-export const triggers: TriggerTable = {
-  'authorize/200/LoginPage': {
+/** The `sub` of the id_token issued with each userinfo request's access token, for the expected body. */
+const subjects = new WeakMap<HttpRequest, string>();
+
+/** The documented responses of the OpenID Connect userinfo endpoint, by GET or POST. */
+const userInfoTriggers = (operationId: 'getOpenIdUserInfo' | 'postOpenIdUserInfo', method: HttpRequest['method']): TriggerTable => {
+  const path = pathOf(operationId);
+  const call = (token: string, at = path): HttpRequest => ({ method, path: at, headers: { Authorization: `Bearer ${token}` } });
+  return {
+    [`${operationId}/200/Subject`]: {
+      requires: need('authentication.session', 'authentication.clientSecret'),
+      // A token of the code flow: userinfo gives the end-user of its id_token, `sub` only.
+      request: async (ctx) => {
+        const { access_token, id_token } = await ctx.codeTokens();
+        const request = call(access_token);
+        if (id_token) subjects.set(request, String(decodeJwt(id_token).sub));
+        return request;
+      },
+      expect: (_ctx, sent) => ({ body: { sub: subjects.get(sent) } }),
+    },
+    [`${operationId}/401/InvalidToken`]: {
+      request: async () => call('conformance-invalid-token'),
+    },
+    [`${operationId}/403/InsufficientScope`]: {
+      requires: need('accessTokens.revoked_consent'),
+      request: async (ctx) => call(ctx.profile.accessTokens!.revoked_consent!),
+    },
+    [`${operationId}/404/ResourceNotFound`]: {
+      requires: need('authentication.session', 'authentication.clientSecret'),
+      request: async (ctx) => call((await ctx.codeTokens()).access_token, unknownBeside(path)),
+    },
+  };
+};
+
+/** The documented responses of an authorize endpoint, reached through `authorize` (by query or by form). */
+const authorizeTriggers = (operationId: OperationId, authorize: Authorize): TriggerTable => ({
+  [`${operationId}/200/LoginPage`]: {
     requires: need('authentication'),
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery()),
   },
-  'authorize/302/AuthorizationCode': {
+  [`${operationId}/302/AuthorizationCode`]: {
     requires: need('authentication.session'),
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery(), ctx.auth.session!.cookie),
-    ...redirectWith((sent) => ({ code: true, state: sent.query!.state! })),
+    ...redirectWith((sent) => ({ code: true, state: sentState(sent) })),
   },
-  'authorize/302/AccessDenied': {
+  [`${operationId}/302/AccessDenied`]: {
     requires: need('authentication.refusingSession'),
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery(), ctx.auth.refusingSession!.cookie),
-    ...redirectWith((sent) => ({ error: 'access_denied', state: sent.query!.state! })),
+    ...redirectWith((sent) => ({ error: 'access_denied', state: sentState(sent) })),
   },
-  'authorize/302/InvalidScope': {
+  [`${operationId}/302/InvalidScope`]: {
     requires: need('authentication'),
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery({ scope: 'openid conformance_no_such_scope' })),
-    ...redirectWith((sent) => ({ error: 'invalid_scope', state: sent.query!.state! })),
+    ...redirectWith((sent) => ({ error: 'invalid_scope', state: sentState(sent) })),
   },
-  'authorize/400/InvalidRequestPage': {
+  [`${operationId}/400/InvalidRequestPage`]: {
     requires: need('authentication'),
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery({ state: undefined })),
   },
+});
+
+export const triggers: TriggerTable = {
+  ...authorizeTriggers('authorize', byQuery),
+  ...authorizeTriggers('authorizeWithForm', byForm),
 
   'exchangeAuthorizationCode/200/Tokens': exchangeFreshCode,
   'exchangeAuthorizationCode/200/TokensWithRefreshToken': exchangeFreshCode,
@@ -93,9 +144,35 @@ export const triggers: TriggerTable = {
       return tokenPost(REFRESH, refreshForm(ctx, refresh_token), ctx.basic());
     },
   },
+  'refreshAccessToken/400/InvalidScope': {
+    requires: need('authentication.session', 'authentication.clientSecret'),
+    // A scope wider than the one the refresh token was granted.
+    request: async (ctx) => {
+      const { refresh_token } = await ctx.codeTokens();
+      if (!refresh_token) throw new Error('the code exchange returned no refresh_token');
+      return tokenPost(REFRESH, { ...refreshForm(ctx, refresh_token), scope: 'openid conformance_no_such_scope' }, ctx.basic());
+    },
+  },
   'refreshAccessToken/400/InvalidGrant': {
     requires: need('authentication.clientSecret'),
     request: async (ctx) => tokenPost(REFRESH, refreshForm(ctx), ctx.basic()),
   },
   ...tokenErrors('refreshAccessToken', REFRESH, (ctx) => refreshForm(ctx)),
+
+  ...userInfoTriggers('getOpenIdUserInfo', 'GET'),
+  ...userInfoTriggers('postOpenIdUserInfo', 'POST'),
+
+  'getOpenIdConfiguration/200/OpenIdConfiguration': {
+    request: async () => ({ method: 'GET', path: pathOf('getOpenIdConfiguration') }),
+    // The endpoints are the target's own.
+    expect: (ctx) => ({
+      subset: {
+        authorization_endpoint: new URL(pathOf('authorize'), ctx.baseUrl).href,
+        token_endpoint: new URL(pathOf('exchangeAuthorizationCode'), ctx.baseUrl).href,
+      },
+    }),
+  },
+  'getOpenIdConfiguration/404/ResourceNotFound': {
+    request: async () => ({ method: 'GET', path: unknownBeside(pathOf('getOpenIdConfiguration')) }),
+  },
 };

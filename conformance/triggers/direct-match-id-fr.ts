@@ -42,6 +42,16 @@ export const triggers: TriggerTable = {
 
   'requestJwtBearerToken/200/AccessToken': assertionRow(() => ({})),
   'requestJwtBearerToken/400/JwksUriNotYetAuthorized': assertionRow((ctx) => ({ client: client(ctx, 'pendingJwksUri') }), 'directMatch.clients.pendingJwksUri'),
+  'requestJwtBearerToken/400/RepeatedParameter': {
+    requires: need('directMatch.privateJwk'),
+    // A valid assertion, sent twice (Note 1: the request repeats a parameter).
+    request: async (ctx) => {
+      const { path, form } = ctx.tokenRequest(await ctx.assertion());
+      const body = new URLSearchParams(form);
+      body.append('assertion', form!.assertion!);
+      return { method: 'POST', path, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, rawBody: body.toString() };
+    },
+  },
   'requestJwtBearerToken/400/InvalidPayload': assertionRow(() => ({ rawPayload: 'not a JSON claims set' })),
   'requestJwtBearerToken/400/InvalidSignature': assertionRow(() => ({ sign: 'other-key' })),
   'requestJwtBearerToken/400/JwtValidationFailed': {

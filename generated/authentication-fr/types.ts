@@ -19,7 +19,13 @@ export interface paths {
          */
         get: operations["authorize"];
         put?: never;
-        post?: never;
+        /**
+         * Authenticate the end-user and collect consent, parameters in a form
+         * @description The authorization request of `GET /openidconnect/fr/v1/authorize`, with its parameters form-encoded in the
+         *     body instead of the query (OpenID Connect Core 1.0 section 3.1.2.1). Same pages, same redirects, same
+         *     errors. From Orange's portal ("Authorization endpoint [GET,POST]"), not from the page in the seeds.
+         */
+        post: operations["authorizeWithForm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -68,10 +74,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/openidconnect/fr/v1/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the end-user's identifier
+         * @description The OpenID Connect UserInfo endpoint (OpenID Connect Core 1.0 section 5.3): the identity of the end-user
+         *     the access token was issued to, `sub` only. The claims of Form ID France and Match ID France have their
+         *     own endpoints. From Orange's portal ("Userinfo endpoint [GET,POST]"), not from the page in the seeds; the
+         *     errors are those of Form ID France's userinfo.
+         */
+        get: operations["getOpenIdUserInfo"];
+        put?: never;
+        /**
+         * Get the end-user's identifier, with POST
+         * @description The same UserInfo request sent with POST (OpenID Connect Core 1.0 section 5.3.1), the access token in the
+         *     `Authorization` header. From Orange's portal, not from the page in the seeds.
+         */
+        post: operations["postOpenIdUserInfo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openidconnect/fr/v1/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the OpenID Provider's configuration
+         * @description OpenID Connect Discovery 1.0 section 4: the provider's metadata. From Orange's portal ("Discovery endpoint
+         *     [GET]"), not from the page in the seeds. Its `issuer` (`https://openid.orange.fr/`) is not the host that
+         *     serves it, so fetch this URL directly rather than deriving it from the issuer; and it has no member for the
+         *     refresh endpoint, `POST /oauth/v2/token`.
+         */
+        get: operations["getOpenIdConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Fixed value `code` (authorization code flow).
+         * @constant
+         */
+        ResponseType: "code";
+        /** @description The client identifier given at registration. */
+        ClientId: string;
+        /** @description Space-separated scopes. Must contain `openid`; add the scope of each API to call (`form_filling`, `check_id`). */
+        AuthorizationScope: string;
+        /**
+         * Format: uri
+         * @description The redirect URI registered for the client. Compared with the registered one after RFC 3986 section 6.2.2 and 6.2.3 normalisation (scheme and host case, default port, empty path as `/`, percent-encoding case).
+         */
+        RedirectUri: string;
+        /** @description Opaque value returned unchanged on the redirect. Mandatory at Orange, to protect against CSRF (RFC 6819 section 5.3.5). */
+        State: string;
+        /** @description Value copied into the `id_token` to mitigate replay (OpenID Connect Core 1.0 section 3.1.2.1). Not mentioned on the page. */
+        Nonce: string;
+        /**
+         * @description `utf8` selects semi-implicit authentication of the end-user on mobile.
+         * @constant
+         */
+        Charset: "utf8";
+        /** @description PKCE code challenge (RFC 7636 section 4.3). Not mentioned on the page. */
+        CodeChallenge: string;
+        /**
+         * @description PKCE method (RFC 7636 section 4.3). Only `S256`.
+         * @constant
+         */
+        CodeChallengeMethod: "S256";
+        /** @description The authorization request of the code flow (OpenID Connect Core 1.0 section 3.1.2.1): the query of `GET /openidconnect/fr/v1/authorize`, or the form-encoded body of the same request sent with POST (Form Serialization, OpenID Connect Core 1.0 section 13.2). Each parameter is sent once (RFC 6749 section 3.1). */
+        AuthorizationRequest: {
+            response_type: components["schemas"]["ResponseType"];
+            client_id: components["schemas"]["ClientId"];
+            scope: components["schemas"]["AuthorizationScope"];
+            redirect_uri: components["schemas"]["RedirectUri"];
+            state: components["schemas"]["State"];
+            nonce?: components["schemas"]["Nonce"];
+            charset?: components["schemas"]["Charset"];
+            code_challenge?: components["schemas"]["CodeChallenge"];
+            code_challenge_method?: components["schemas"]["CodeChallengeMethod"];
+        };
         /** @description Access token request of the authorization code grant (RFC 6749 section 4.1.3), form-encoded. Unrecognised parameters are ignored (RFC 6749 section 3.2). */
         AuthorizationCodeTokenRequest: {
             /** @constant */
@@ -163,11 +262,89 @@ export interface components {
              * @description The page sends the registered redirect URI with the refresh request; RFC 6749 does not require it.
              */
             redirect_uri?: string;
-            /** @description Space-separated scopes, equal to or narrower than those originally granted (RFC 6749 section 6). */
+            /** @description Space-separated scopes, equal to or narrower than those originally granted (RFC 6749 section 6); an empty or wider scope gets `invalid_scope`. Without it, the scopes originally granted. */
             scope?: string;
+        };
+        /** @description UserInfo response of the OpenID Connect Core API of Authentication France (OpenID Connect Core 1.0 section 5.3.2): the end-user's identity, `sub` only, as Orange's portal says. The claims of Form ID France and Match ID France have their own endpoints and scopes. */
+        OpenIdUserInfo: {
+            sub: components["schemas"]["Subject"];
+        };
+        /** @description Error body of the Orange API gateway, shared by Orange APIs (for example 40 Missing or invalid credentials, 41 Invalid credentials, 22 Invalid body, 60 Resource not found). Distinct from the OAuth error shape (`OAuthError`). */
+        OrangeError: {
+            /** @description Orange error code. */
+            code: number;
+            /** @description Short localized string that describes the error. */
+            message: string;
+            /** @description Human-readable ASCII text providing additional information, used to assist the developer in understanding the error that occurred. */
+            description?: string;
+        };
+        /** @description OpenID Provider metadata (OpenID Connect Discovery 1.0 section 3), as Orange's portal describes its discovery document: the authorization, token and userinfo endpoints, the signing algorithms and the client authentication methods. The refresh endpoint, `POST /oauth/v2/token`, has no member here. */
+        OpenIdProviderMetadata: {
+            /**
+             * Format: uri
+             * @description The `iss` of the id_tokens, `https://openid.orange.fr/`. It differs from the host that serves this document, so a client cannot derive this document's URL from the issuer (OpenID Connect Discovery 1.0 section 4).
+             */
+            issuer: string;
+            /** Format: uri */
+            authorization_endpoint: string;
+            /**
+             * Format: uri
+             * @description The code exchange endpoint (`POST /openidconnect/fr/v1/token`); refresh tokens are used at `POST /oauth/v2/token`.
+             */
+            token_endpoint: string;
+            /** Format: uri */
+            userinfo_endpoint?: string;
+            /**
+             * Format: uri
+             * @description Listed by the portal; id_tokens are signed HS256 with the client secret, so no key of this set verifies them.
+             */
+            jwks_uri?: string;
+            scopes_supported?: string[];
+            response_types_supported: string[];
+            grant_types_supported?: string[];
+            subject_types_supported: string[];
+            /** @description `HS256`: the id_token is signed with the client secret (OpenID Connect Core 1.0 section 10.1). */
+            id_token_signing_alg_values_supported: string[];
+            /** @description `client_secret_basic`: HTTP Basic with the form-encoded client id and secret (RFC 6749 section 2.3.1). */
+            token_endpoint_auth_methods_supported?: string[];
+            code_challenge_methods_supported?: string[];
+            claims_supported?: string[];
         };
     };
     responses: {
+        /** @description The Orange authentication page, then the consent page, shown to the end-user. */
+        AuthorizationPage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "text/html": string;
+            };
+        };
+        /**
+         * @description Redirect of the browser to `redirect_uri`: with `code` and `state` on success; with `error`,
+         *     optionally `error_description`, and `state` on failure (RFC 6749 section 4.1.2.1).
+         */
+        AuthorizationRedirect: {
+            headers: {
+                /** @description The redirect URI with the result in its query. */
+                Location: string;
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
+         * @description The request is invalid in a way that prevents a redirect: missing or mismatched `redirect_uri`, unknown
+         *     `client_id`, or a missing or repeated mandatory parameter such as `state`. An error page is shown to the end-user.
+         */
+        AuthorizationErrorPage: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "text/html": string;
+            };
+        };
         /**
          * @description The token request was refused (RFC 6749 section 5.2). The page documents no token error: these are the
          *     standard codes, without `error_description`, whose text the page does not give.
@@ -191,6 +368,61 @@ export interface components {
                 "application/json": components["schemas"]["OAuthError"];
             };
         };
+        /**
+         * @description The refresh request was refused (RFC 6749 section 5.2): the errors of the code exchange, and `invalid_scope`
+         *     for a `scope` that is empty or wider than the one originally granted (RFC 6749 section 6). The page documents
+         *     no token error: these are the standard codes, without `error_description`.
+         */
+        RefreshRequestError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
+        /** @description The end-user's identifier. */
+        OpenIdUserInfo: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                Pragma: components["headers"]["PragmaNoCache"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenIdUserInfo"];
+            };
+        };
+        /** @description The access token is expired, revoked, malformed or invalid for other reasons (RFC 6750 section 3.1). Renew the access token. */
+        InvalidToken: {
+            headers: {
+                /** @description The bearer scheme and the error code (RFC 6750 section 3). */
+                "WWW-Authenticate": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
+        /** @description The end-user revoked their consent from the OpenID Connect dashboard (RFC 6750 section 3.1). Redo the authorization request to obtain a new authorization code, then a new access token. */
+        InsufficientScope: {
+            headers: {
+                /** @description The bearer scheme and the error code (RFC 6750 section 3). */
+                "WWW-Authenticate": string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OAuthError"];
+            };
+        };
+        /** @description The requested URI does not exist (Orange gateway error 60, not in the OpenID Connect error format). */
+        ResourceNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OrangeError"];
+            };
+        };
     };
     parameters: never;
     requestBodies: never;
@@ -207,33 +439,18 @@ export interface operations {
     authorize: {
         parameters: {
             query: {
-                /** @description Fixed value `code` (authorization code flow). */
-                response_type: "code";
-                /**
-                 * @description The client identifier given at registration.
-                 * @example 6KRHymujF8SG2g
-                 */
-                client_id: string;
-                /** @description Space-separated scopes. Must contain `openid`; add the scope of each API to call (`form_filling`, `check_id`). */
-                scope: string;
-                /**
-                 * @description The redirect URI registered for the client, URL-encoded. Only the registered value is accepted.
-                 * @example http://www.myserver.com
-                 */
-                redirect_uri: string;
-                /**
-                 * @description Opaque value returned unchanged on the redirect. Mandatory at Orange, to protect against CSRF (RFC 6819 section 5.3.5).
-                 * @example upToYouData
-                 */
-                state: string;
-                /** @description Value copied into the `id_token` to mitigate replay (OpenID Connect Core 1.0 section 3.1.2.1). Not mentioned on the page. */
-                nonce?: string;
-                /** @description `utf8` selects semi-implicit authentication of the end-user on mobile. */
-                charset?: "utf8";
-                /** @description PKCE code challenge (RFC 7636 section 4.3). Not mentioned on the page. */
-                code_challenge?: string;
-                /** @description PKCE method (RFC 7636 section 4.3). Only `S256`. */
-                code_challenge_method?: "S256";
+                response_type: components["schemas"]["ResponseType"];
+                /** @example 6KRHymujF8SG2g */
+                client_id: components["schemas"]["ClientId"];
+                scope: components["schemas"]["AuthorizationScope"];
+                /** @example http://www.myserver.com */
+                redirect_uri: components["schemas"]["RedirectUri"];
+                /** @example upToYouData */
+                state: components["schemas"]["State"];
+                nonce?: components["schemas"]["Nonce"];
+                charset?: components["schemas"]["Charset"];
+                code_challenge?: components["schemas"]["CodeChallenge"];
+                code_challenge_method?: components["schemas"]["CodeChallengeMethod"];
             };
             header?: never;
             path?: never;
@@ -241,39 +458,27 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The Orange authentication page, then the consent page, shown to the end-user. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
+            200: components["responses"]["AuthorizationPage"];
+            302: components["responses"]["AuthorizationRedirect"];
+            400: components["responses"]["AuthorizationErrorPage"];
+        };
+    };
+    authorizeWithForm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["AuthorizationRequest"];
             };
-            /**
-             * @description Redirect of the browser to `redirect_uri`: with `code` and `state` on success; with `error`,
-             *     optionally `error_description`, and `state` on failure (RFC 6749 section 4.1.2.1).
-             */
-            302: {
-                headers: {
-                    /** @description The redirect URI with the result in its query. */
-                    Location: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /**
-             * @description The request is invalid in a way that prevents a redirect: missing or mismatched `redirect_uri`, unknown
-             *     `client_id`, or a missing mandatory parameter such as `state`. An error page is shown to the end-user.
-             */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/html": string;
-                };
-            };
+        };
+        responses: {
+            200: components["responses"]["AuthorizationPage"];
+            302: components["responses"]["AuthorizationRedirect"];
+            400: components["responses"]["AuthorizationErrorPage"];
         };
     };
     exchangeAuthorizationCode: {
@@ -328,8 +533,59 @@ export interface operations {
                     "application/json": components["schemas"]["AccessTokenResponse"];
                 };
             };
-            400: components["responses"]["TokenRequestError"];
+            400: components["responses"]["RefreshRequestError"];
             401: components["responses"]["InvalidClient"];
+        };
+    };
+    getOpenIdUserInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["OpenIdUserInfo"];
+            401: components["responses"]["InvalidToken"];
+            403: components["responses"]["InsufficientScope"];
+            404: components["responses"]["ResourceNotFound"];
+        };
+    };
+    postOpenIdUserInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["OpenIdUserInfo"];
+            401: components["responses"]["InvalidToken"];
+            403: components["responses"]["InsufficientScope"];
+            404: components["responses"]["ResourceNotFound"];
+        };
+    };
+    getOpenIdConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider's metadata. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenIdProviderMetadata"];
+                };
+            };
+            404: components["responses"]["ResourceNotFound"];
         };
     };
 }

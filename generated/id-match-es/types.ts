@@ -74,18 +74,13 @@ export interface components {
         /** @description True if the end-user's e-mail address has been verified; otherwise false. */
         EmailVerified: boolean;
         /**
-         * @description User's mobile number linked to his Orange subscription, in E.164 format (`+` then country code and number).
-         * @example +33601020304
+         * @description A telephone number as your customer gave it, to be compared with Orange Spain's: E.164 (`+34712345678`), or any writing that Orange's normalisation brings to the same digits: white space, `,`, `º`, `(` and `)` anywhere (`+34 712 345 678`, `(+34) 712 345 678`), the country code with or without `+` (`34712345678`), or the national number alone (`712345678`). The response echoes a matching number in E.164.
+         * @example +34 712 345 678
          */
-        SubscriberMsisdn: string;
-        /**
-         * @description End-user's preferred telephone number, in E.164 format.
-         * @example +33144332211
-         */
-        PhoneNumber: string;
+        PhoneNumberToMatch: string;
         /** @description True if the end-user's phone number has been verified; otherwise false. */
         PhoneNumberVerified: boolean;
-        /** @description The claims to verify against Orange Spain's records. Every claim is optional; send those your customer gave you. Orange compares each one after normalising both values: all spaces are removed; the value is converted to lower case; the characters `\n`, `,`, `º`, `(` and `)` are removed; the country prefix `+34` is removed from MSISDN values; accented vowels are replaced by vowels without accent. */
+        /** @description The claims to verify against Orange Spain's records. Every claim is optional; send those your customer gave you. Orange compares each one after normalising both values: all spaces are removed; the value is converted to lower case; the characters `\n`, `,`, `º`, `(` and `)` are removed; the country prefix `+34` is removed from MSISDN values; accented vowels are replaced by vowels without accent. The telephone numbers may therefore be sent as your customer wrote them (`+34 712 345 678`, `34712345678`). */
         PremiumInfoRequest: {
             sub?: components["schemas"]["Subject"];
             updated_at?: components["schemas"]["UpdatedAt"];
@@ -95,8 +90,10 @@ export interface components {
             address?: components["schemas"]["Address"];
             email?: components["schemas"]["Email"];
             email_verified?: components["schemas"]["EmailVerified"];
-            subscriber_msisdn?: components["schemas"]["SubscriberMsisdn"];
-            phone_number?: components["schemas"]["PhoneNumber"];
+            /** @description User's mobile number linked to his Orange subscription, as your customer gave it. */
+            subscriber_msisdn?: components["schemas"]["PhoneNumberToMatch"];
+            /** @description End-user's preferred telephone number, as your customer gave it. */
+            phone_number?: components["schemas"]["PhoneNumberToMatch"];
             phone_number_verified?: components["schemas"]["PhoneNumberVerified"];
         };
         /** @description Result of the verification of the `address` members sent in the request, with the same rules as the top-level claims: a matching member is echoed with `*_match: true`, a non-matching one is returned only as `*_match: false`. */
@@ -126,6 +123,16 @@ export interface components {
             /** @description True if the value stored in Orange Spain's information system matches the value provided by the SP; otherwise false. */
             country_match?: boolean;
         };
+        /**
+         * @description User's mobile number linked to his Orange subscription, in E.164 format (`+` then country code and number).
+         * @example +33601020304
+         */
+        SubscriberMsisdn: string;
+        /**
+         * @description End-user's preferred telephone number, in E.164 format.
+         * @example +33144332211
+         */
+        PhoneNumber: string;
         /** @description Result of the verification, for the claims sent in the request only. A claim that matches after normalisation is echoed with its `*_match` member set to `true`; a claim that does not match is returned only as its `*_match` member set to `false`. The `dependentRequired` and `dependentSchemas` keywords state these rules. */
         PremiumInfoResponse: {
             sub?: components["schemas"]["Subject"];

@@ -12,7 +12,7 @@ export {
 } from './jwt-bearer.js';
 export { createTokenProvider, type TokenProvider, type TokenProviderOptions } from './token-provider.js';
 export {
-  ORANGE_OIDC_ISSUER, buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken,
+  ID_TOKEN_ALG, ORANGE_OIDC_ISSUER, buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken,
   type AuthorizationRequest, type AuthorizationRequestOptions, type IdTokenClaims, type OidcClientConfig, type OidcTokenResponse, type VerifyIdTokenOptions,
 } from './oidc.js';
 export type { FetchOptions } from './token-request.js';

@@ -32,6 +32,10 @@ const REFRESH_PATH = '/oauth/v2/token' satisfies keyof paths;
  *  contract's `x-oidc-issuer`). */
 export const ORANGE_OIDC_ISSUER: string = bundle['x-oidc-issuer'];
 
+/** The algorithm of Orange's id_tokens: HMAC SHA-256 keyed with the client secret, where a standard OpenID
+ *  Connect client expects RS256 by default (declare it: `id_token_signed_response_alg: 'HS256'`). */
+export const ID_TOKEN_ALG = 'HS256';
+
 export interface OidcClientConfig extends FetchOptions {
   clientId: string;
   /** The client secret: HTTP Basic password at the token endpoints, and HS256 key of the id_token. Never log it. */
@@ -192,7 +196,7 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
   let payload: IdTokenClaims;
   try {
     ({ payload } = (await jwtVerify(idToken, secret, {
-      algorithms: ['HS256'],
+      algorithms: [ID_TOKEN_ALG],
       issuer: options.issuer ?? ORANGE_OIDC_ISSUER,
       audience: required(options.clientId, 'clientId'),
       requiredClaims: ['exp', 'iat', 'sub'],

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken,
 } from '../../src/auth/oidc.js';
-import { bundled, responseExample } from '../helpers/contract.js';
+import { dereferencedBundle } from '../../src/contract/load.js';
+import { responseExample } from '../helpers/contract.js';
 import { OrangeAuthError } from '../../src/auth/errors.js';
 import { closedPortUrl, sendJson, startServer, truncatedBody, type TestServer } from '../helpers/server.js';
 import { createAjv } from '../../src/contract/ajv.js';
@@ -13,8 +14,8 @@ const config = { clientId: '6KRHymujF8SG2g', clientSecret: 's3cret:with:colons',
 let server: TestServer | undefined;
 afterEach(async () => { await server?.close(); server = undefined; });
 
-const redirectExample = (name: string) =>
-  bundled('authentication-fr').paths['/openidconnect/fr/v1/authorize'].get.responses['302'].headers.Location.examples[name].value as string;
+const authorize = () => (dereferencedBundle('authentication-fr').paths as any)['/openidconnect/fr/v1/authorize'].get;
+const redirectExample = (name: string) => authorize().responses['302'].headers.Location.examples[name].value as string;
 
 describe('buildAuthorizationRequest', () => {
   it('builds a URL whose every query parameter follows the contract, with openid added and state and nonce generated', () => {
@@ -26,7 +27,7 @@ describe('buildAuthorizationRequest', () => {
     expect(request.state).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(request.nonce).not.toBe(request.state);
     const ajv = createAjv();
-    for (const parameter of bundled('authentication-fr').paths['/openidconnect/fr/v1/authorize'].get.parameters) {
+    for (const parameter of authorize().parameters) {
       if (parameter.required) expect(query, parameter.name).toHaveProperty(parameter.name);
       if (parameter.name in query) expect(ajv.validate(parameter.schema, query[parameter.name]), `${parameter.name}: ${ajv.errorsText()}`).toBe(true);
     }

@@ -15,8 +15,9 @@ describe('the case catalogue', () => {
     expect(catalogue.cases.every((c) => c.id === `${c.slug}/${c.operation.operationId}/${c.status}/${c.example.name}`)).toBe(true);
     expect(catalogue.cases.some((c) => c.operation.webhook)).toBe(false);
     const byApi = Object.fromEntries(listApis().map(({ slug }) => [slug, catalogue.cases.filter((c) => c.slug === slug).length]));
-    // 24 token rows + 11 matchid rows + their successes + discovery + gateway 401s
-    expect(byApi).toEqual({ 'authentication-fr': 16, 'form-id-fr': 4, 'match-id-fr': 4, 'id-match-es': 6, 'direct-match-id-fr': 41 });
+    // Direct Match: 24 token rows + the repeated parameter + 11 matchid rows + their successes + discovery + gateway 401s;
+    // Authentication France: authorize by GET and by POST, the two token endpoints, userinfo by GET and POST, discovery
+    expect(byApi).toEqual({ 'authentication-fr': 32, 'form-id-fr': 4, 'match-id-fr': 4, 'id-match-es': 6, 'direct-match-id-fr': 42 });
   });
 
   it('marks as mock-only exactly the 5xx responses, each with a reason', () => {

@@ -18,11 +18,11 @@ describe('the conformance suite against the Prism mock', () => {
     const results = await runConformance({ baseUrl: mock.url, profile: loadProfile(resolveProfilePath('mock')).profile });
     expect(results.filter((r) => r.outcome !== 'passed').map((r) => `${r.id}: ${JSON.stringify(r.failures)}`)).toEqual([]);
     expect(Object.fromEntries([...tallyByApi(results)].map(([slug, t]) => [slug, t.passed]))).toEqual({
-      'authentication-fr': 16, 'form-id-fr': 4, 'match-id-fr': 4, 'id-match-es': 6, 'direct-match-id-fr': 41,
+      'authentication-fr': 32, 'form-id-fr': 4, 'match-id-fr': 4, 'id-match-es': 6, 'direct-match-id-fr': 42,
     });
     const junit = junitReport(results, { target: mock.url });
-    expect(junit).toMatch(/<testsuites name="conformance http:\/\/127\.0\.0\.1:\d+" tests="71" failures="0" skipped="0">/);
-    expect(junit.match(/<testcase /g)).toHaveLength(71);
+    expect(junit).toMatch(/<testsuites name="conformance http:\/\/127\.0\.0\.1:\d+" tests="88" failures="0" skipped="0">/);
+    expect(junit.match(/<testcase /g)).toHaveLength(88);
   });
 });
 

@@ -69,7 +69,7 @@ describe('the conformance suite against a deliberately wrong target', () => {
     expect(result.stdout).toContain('✗ direct-match-id-fr/matchIdentity/400/MsisdnMissing');
     expect(result.stdout).toContain('value: expected {"error":"invalid_request","error_description":"REQUIRED parameter msisdn is missing"}');
     expect(result.stdout).toContain('got      {"error":"invalid_parameter","error_description":"REQUIRED parameter msisdn is missing"}');
-    expect(result.stdout).toMatch(/total\s+65\s+6\s+0\s+71/);
+    expect(result.stdout).toMatch(/total\s+82\s+6\s+0\s+88/);
     const xml = await readFile(junit, 'utf8');
     expect(xml).toContain('failures="6"');
     expect(xml).toContain('name="id-match-es/verifyPremiumInfo/400/InvalidBody"');

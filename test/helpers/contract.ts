@@ -10,7 +10,7 @@ export const bundled = (slug: string): any => readBundle(slug as ApiSlug);
 export function responseExample(slug: string, pathName: string, method: string, status: string, name: string, media = 'application/json'): any {
   const doc = bundled(slug);
   const deref = (node: any): any => (node?.$ref ? deref(node.$ref.slice(2).split('/').reduce((n: any, k: string) => n[k], doc)) : node);
-  const example = deref(doc.paths[pathName][method].responses[status])?.content?.[media]?.examples?.[name];
+  const example = deref(deref(doc.paths[pathName][method].responses[status])?.content?.[media]?.examples?.[name]);
   if (!example) throw new Error(`no example ${slug} ${method} ${pathName} ${status} ${name}`);
   return example.value;
 }

@@ -49,10 +49,15 @@ describe('the sandbox code flow', () => {
       .rejects.toMatchObject({ oauthError: { error: 'invalid_grant' } });
   });
 
-  it('checks redirect_uri exactly, state always, and the client scopes', async () => {
+  it('compares redirect_uri with the registered one after RFC 3986 normalisation, requires state, and checks the client scopes', async () => {
     const base = { response_type: 'code', client_id: 'sandbox-oidc-client', scope: 'openid', redirect_uri: 'http://www.myserver.com', state: 's' };
     const get = (query: Record<string, string>) => fetch(`${target.url}/openidconnect/fr/v1/authorize?${new URLSearchParams(query)}`, { redirect: 'manual' });
-    expect((await get({ ...base, redirect_uri: 'http://www.myserver.com/' })).status).toBe(400);
+    for (const same of ['http://www.myserver.com/', 'HTTP://WWW.MyServer.COM:80', 'http://www.myserver.com/./']) {
+      expect((await get({ ...base, redirect_uri: same })).status, same).toBe(200);
+    }
+    for (const other of ['http://www.myserver.com/callback', 'https://www.myserver.com', 'http://www.myserver.com.example', 'http://www.myserver.com/#x', 'www.myserver.com']) {
+      expect((await get({ ...base, redirect_uri: other })).status, other).toBe(400);
+    }
     const { state: _omitted, ...withoutState } = base;
     expect((await get(withoutState)).status).toBe(400);
     expect((await get({ ...base, client_id: 'nobody' })).status).toBe(400);

@@ -4,12 +4,16 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, verifyIdToken } from '../../src/auth/oidc.js';
 import { createFormIdFrClient } from '../../src/clients/form-id-fr.js';
+import { SESSION_COOKIE } from '../../sandbox/authentication.js';
+import { escapeHtml } from '../../sandbox/http.js';
 import { browserUnavailable, launchChromium, screenshotPath } from '../helpers/browser.js';
+import { pageForm } from '../helpers/login.js';
 import { defaultFixture, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 
 let target: RunningSandbox;
 let rp: Server;
 let rpUrl: string;
+let callbacks = 0;
 let browser: Browser;
 const pending = new Map<string, { nonce: string; codeVerifier?: string }>();
 
@@ -25,6 +29,17 @@ describe.skipIf(browserUnavailable)('the code flow in a real browser', () => {
         res.writeHead(302, { Location: request.url }).end();
         return;
       }
+      if (url.pathname === '/attack') {
+        // Another site: a form, with a login form's fields and a CSRF token it fetched for itself, posted on load.
+        const authorize = new URL(buildAuthorizationRequest(config, { scope: ['form_filling'] }).url);
+        const page = await (await fetch(authorize)).text();
+        const { action, fields } = pageForm(page, target.url);
+        const inputs = Object.entries({ ...fields, msisdn: '33600000000', password: 'sandbox', decision: 'grant' })
+          .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('');
+        res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<form method="post" action="${action}">${inputs}</form><script>document.forms[0].submit()</script>`);
+        return;
+      }
+      callbacks++;
       try {
         const state = url.searchParams.get('state') ?? '';
         const { code } = parseAuthorizationCallback(url, state);
@@ -72,6 +87,18 @@ describe.skipIf(browserUnavailable)('the code flow in a real browser', () => {
     await page.goto(`${rpUrl}/login`);
     expect(await page.locator('h1').innerText()).toBe('Welcome Christine');
     expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('gives no code and no session to a form another site posts to the login page', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const before = callbacks;
+    await page.goto(`${rpUrl}/attack`);
+    await page.waitForURL(`${target.url}/_sandbox/authorize`);
+    expect(await page.getByRole('alert').innerText()).toBe('This form has expired or was not sent from this page: please try again.');
+    expect((await context.cookies(target.url)).map((c) => c.name)).not.toContain(SESSION_COOKIE);
+    expect(callbacks).toBe(before);
     await context.close();
   });
 

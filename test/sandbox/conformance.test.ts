@@ -14,6 +14,6 @@ describe('the conformance suite against the sandbox, with the shipped sandbox pr
     const skipped = results.filter((r) => r.outcome === 'skipped');
     expect(skipped.every((r) => r.reason?.startsWith('mock-only'))).toBe(true);
     expect(skipped.map((r) => r.status).sort()).toEqual(['500', '500', '500', '503']);
-    expect(results.filter((r) => r.outcome === 'passed')).toHaveLength(67);
+    expect(results.filter((r) => r.outcome === 'passed')).toHaveLength(84);
   });
 });
