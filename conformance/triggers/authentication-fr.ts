@@ -1,10 +1,11 @@
 /** Triggers of Authentication France: what provokes each documented response of the code flow. */
+import { pathOf } from '../../src/contract/operations.js';
 import { need, type TriggerContext } from '../context.js';
 import type { HttpRequest, Trigger, TriggerTable } from '../types.js';
 
-const AUTHORIZE = '/openidconnect/fr/v1/authorize';
-const TOKEN = '/openidconnect/fr/v1/token';
-const REFRESH = '/oauth/v2/token';
+const AUTHORIZE = pathOf('authorize');
+const TOKEN = pathOf('exchangeAuthorizationCode');
+const REFRESH = pathOf('refreshAccessToken');
 
 const authorize = (ctx: TriggerContext, query: Record<string, string>, cookie?: string): HttpRequest =>
   ({ method: 'GET', path: AUTHORIZE, query, ...(cookie ? { headers: { Cookie: cookie } } : {}) });

@@ -2,6 +2,7 @@
  * Triggers of Direct Match ID France: one per row of the page's two error tables, each provoking the row's
  * documented condition. The conditions the page leaves implicit are written in docs/sandbox.md.
  */
+import { pathOf } from '../../src/contract/operations.js';
 import { need, type AssertionSpec, type TriggerContext } from '../context.js';
 import type { ClientRef } from '../profile.js';
 import type { Trigger, TriggerTable } from '../types.js';
@@ -34,10 +35,11 @@ const ADDRESS = ['street_address', 'locality', 'postal_code', 'country'];
 
 export const triggers: TriggerTable = {
   'getAuthorizationServerMetadata/200/Metadata': {
-    request: async () => ({ method: 'GET', path: '/oauth-jwt/fr/v1/.well-known/oauth-authorization-server' }),
+    request: async () => ({ method: 'GET', path: pathOf('getAuthorizationServerMetadata') }),
   },
   'getAuthorizationServerMetadata/404/ResourceNotFound': {
-    request: async () => ({ method: 'GET', path: '/oauth-jwt/fr/v1/.well-known/conformance-no-such-resource' }),
+    // A sibling of the metadata document that does not exist.
+    request: async () => ({ method: 'GET', path: pathOf('getAuthorizationServerMetadata').replace(/[^/]+$/, 'conformance-no-such-resource') }),
   },
 
   'requestJwtBearerToken/200/AccessToken': assertionRow(() => ({})),
@@ -91,7 +93,7 @@ export const triggers: TriggerTable = {
     requires: need('directMatch.privateJwk'),
     // A body that is not JSON: the JSON body the gateway needs is missing.
     request: async (ctx) => ({
-      method: 'POST', path: '/direct-matchid/fr/v1/matchid', rawBody: `msisdn=${ctx.known.msisdn}`,
+      method: 'POST', path: pathOf('matchIdentity'), rawBody: `msisdn=${ctx.known.msisdn}`,
       headers: { Authorization: `Bearer ${await ctx.directMatchToken()}`, 'Content-Type': 'text/plain' },
     }),
   },
@@ -118,10 +120,10 @@ export const triggers: TriggerTable = {
     request: async (ctx) => ctx.matchid({ msisdn: subject(ctx, 'other') }),
   },
   'matchIdentity/401/MissingCredentials': {
-    request: async () => ({ method: 'POST', path: '/direct-matchid/fr/v1/matchid', json: { msisdn: '33600000000' } }),
+    request: async () => ({ method: 'POST', path: pathOf('matchIdentity'), json: { msisdn: '33600000000' } }),
   },
   'matchIdentity/401/InvalidCredentials': {
-    request: async () => ({ method: 'POST', path: '/direct-matchid/fr/v1/matchid', headers: { Authorization: 'Bearer conformance-invalid-token' }, json: { msisdn: '33600000000' } }),
+    request: async () => ({ method: 'POST', path: pathOf('matchIdentity'), headers: { Authorization: 'Bearer conformance-invalid-token' }, json: { msisdn: '33600000000' } }),
   },
   'matchIdentity/500/InternalServerError': { mockOnly: 'a server failure cannot be provoked on demand' },
   'matchIdentity/500/ConnectionProblem': { mockOnly: 'a back-end connection failure cannot be provoked on demand' },

@@ -3,11 +3,12 @@
  * plainly different (no match), so that what the server must answer follows from the page's rules without
  * re-implementing its normalisation here.
  */
+import { pathOf } from '../../src/contract/operations.js';
 import { need } from '../context.js';
 import type { Profile } from '../profile.js';
 import type { HttpRequest, TriggerTable } from '../types.js';
 
-const PATH = '/idmatch/es/v1/premiuminfo';
+const PATH = pathOf('verifyPremiumInfo');
 const post = (json: unknown, authorization?: string, rawBody?: string): HttpRequest => ({
   method: 'POST', path: PATH, headers: { 'Content-Type': 'application/json', ...(authorization ? { Authorization: authorization } : {}) },
   ...(rawBody === undefined ? { json } : { rawBody }),

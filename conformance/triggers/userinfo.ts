@@ -1,18 +1,19 @@
 /** Triggers shared by the two userinfo APIs (Form ID France and Match ID France). */
+import { pathOf, type OperationId } from '../../src/contract/operations.js';
 import { need } from '../context.js';
 import type { Profile } from '../profile.js';
 import type { TriggerTable } from '../types.js';
 
 export function userInfoTriggers(options: {
-  operationId: string;
-  path: string;
+  operationId: OperationId;
   scope: 'form_filling' | 'check_id';
   /** The name of the 200 example. */
   claimsExample: string;
   /** The claims the scope grants (the response schema's properties). */
   grantedClaims: string[];
 }): TriggerTable {
-  const { operationId, path, scope } = options;
+  const { operationId, scope } = options;
+  const path = pathOf(operationId);
   const token = (profile: Profile) => profile.accessTokens![scope]!;
   return {
     [`${operationId}/200/${options.claimsExample}`]: {

@@ -74,15 +74,11 @@ export interface components {
         /** @description True if the end-user's e-mail address has been verified; otherwise false. */
         EmailVerified: boolean;
         /**
-         * @description User's mobile number linked to his Orange subscription, in E.164 format (`+` then country code and number).
-         * @example +33601020304
+         * @description A telephone number as ID Match Spain compares it: E.164 (`+34712345678`), or a Spanish national number of nine digits without the `+34` prefix (`712345678`), since Orange removes `+34` from both values before comparing (see docs/errata.md ES-9).
+         * @example +34712345678
+         * @example 712345678
          */
-        SubscriberMsisdn: string;
-        /**
-         * @description End-user's preferred telephone number, in E.164 format.
-         * @example +33144332211
-         */
-        PhoneNumber: string;
+        SpanishPhoneNumber: string;
         /** @description True if the end-user's phone number has been verified; otherwise false. */
         PhoneNumberVerified: boolean;
         /** @description The claims to verify against Orange Spain's records. Every claim is optional; send those your customer gave you. Orange compares each one after normalising both values: all spaces are removed; the value is converted to lower case; the characters `\n`, `,`, `º`, `(` and `)` are removed; the country prefix `+34` is removed from MSISDN values; accented vowels are replaced by vowels without accent. */
@@ -95,8 +91,10 @@ export interface components {
             address?: components["schemas"]["Address"];
             email?: components["schemas"]["Email"];
             email_verified?: components["schemas"]["EmailVerified"];
-            subscriber_msisdn?: components["schemas"]["SubscriberMsisdn"];
-            phone_number?: components["schemas"]["PhoneNumber"];
+            /** @description User's mobile number linked to their Orange subscription. */
+            subscriber_msisdn?: components["schemas"]["SpanishPhoneNumber"];
+            /** @description End-user's preferred telephone number. */
+            phone_number?: components["schemas"]["SpanishPhoneNumber"];
             phone_number_verified?: components["schemas"]["PhoneNumberVerified"];
         };
         /** @description Result of the verification of the `address` members sent in the request, with the same rules as the top-level claims: a matching member is echoed with `*_match: true`, a non-matching one is returned only as `*_match: false`. */
@@ -150,10 +148,12 @@ export interface components {
             email_verified?: components["schemas"]["EmailVerified"];
             /** @description True if the value stored in Orange Spain's information system matches the value provided by the SP; otherwise false. */
             email_verified_match?: boolean;
-            subscriber_msisdn?: components["schemas"]["SubscriberMsisdn"];
+            /** @description User's mobile number linked to their Orange subscription. */
+            subscriber_msisdn?: components["schemas"]["SpanishPhoneNumber"];
             /** @description True if the user's mobile number (E.164) stored in Orange Spain's information system matches the value provided by the SP; otherwise false. */
             subscriber_msisdn_match?: boolean;
-            phone_number?: components["schemas"]["PhoneNumber"];
+            /** @description End-user's preferred telephone number. */
+            phone_number?: components["schemas"]["SpanishPhoneNumber"];
             /** @description True if the user's preferred telephone number (E.164) stored in Orange Spain's information system matches the value provided by the SP; otherwise false. */
             phone_number_match?: boolean;
             phone_number_verified?: components["schemas"]["PhoneNumberVerified"];
