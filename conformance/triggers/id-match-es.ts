@@ -158,4 +158,9 @@ export const triggers: TriggerTable = {
   'verifyPremiumInfo/401/InvalidCredentials': {
     request: async () => post({ name: 'Jane Doe' }, 'Bearer conformance-invalid-token'),
   },
+  // A valid token of another API, without the id_match scope.
+  'verifyPremiumInfo/401/InvalidCredentials#other-scope': {
+    requires: need('accessTokens.form_filling'),
+    request: async (ctx) => post({ name: 'Jane Doe' }, `Bearer ${ctx.profile.accessTokens!.form_filling}`),
+  },
 };
