@@ -5,8 +5,8 @@ import path from 'node:path';
 import { API_SLUGS, type ApiSlug } from '../src/contract/load.js';
 import { MockUnavailableError, PortInUseError, startMock, type RunningMock } from '../conformance/mock.js';
 import { ProfileError, loadProfile, resolveProfilePath, shippedProfiles } from '../conformance/profile.js';
-import { junitReport, redactor, textReport } from '../conformance/report.js';
-import { ForeignTargetError, runConformance } from '../conformance/runner.js';
+import { htmlReport, junitReport, textReport } from '../conformance/report/index.js';
+import { ForeignTargetError, runConformance, type Progress } from '../conformance/runner.js';
 import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
 
 /** Checks that each report file can be written (creating its folder) before anything runs. */
@@ -32,6 +32,28 @@ export function apisOption(values: Values): ApiSlug[] {
   return apis as ApiSlug[];
 }
 
+/**
+ * Progress on stderr: on a terminal, one line rewritten in place (cases done of total, failures so far); otherwise
+ * one plain line per case, so that CI logs show where a long run is.
+ */
+export function progressPrinter(stream: NodeJS.WriteStream): { update(p: Progress): void; end(): void } {
+  let drawn = false;
+  return {
+    update(p) {
+      const count = `${String(p.done).padStart(String(p.total).length)}/${p.total}`;
+      if (stream.isTTY) {
+        stream.write(`\r\x1b[K${count} cases, ${p.failed} failed  ${p.result.name}`.slice(0, (stream.columns || 100) - 1));
+        drawn = true;
+      } else {
+        stream.write(`${count} ${p.result.outcome.padEnd(7)} ${p.result.name}\n`);
+      }
+    },
+    end() {
+      if (drawn) stream.write('\r\x1b[K');
+    },
+  };
+}
+
 export const conformance: Command = {
   name: 'conformance',
   summary: 'replay every documented response and error of the contract against a target and report what deviates',
@@ -40,6 +62,8 @@ export const conformance: Command = {
     profile: { type: 'string', value: '<name|file>', default: 'mock', description: `a shipped profile (${shippedProfiles().join(', ')}) or a profile file` },
     api: { type: 'string', value: '<slug>', multiple: true, description: `check only this API (${API_SLUGS.join(', ')})` },
     report: { type: 'string', value: '<junit.xml>', description: 'also write a JUnit XML report (its folder is created)' },
+    html: { type: 'string', value: '<report.html>', description: 'also write a self-contained HTML report (its folder is created)' },
+    quiet: { type: 'boolean', description: 'no progress on stderr (the report is still printed)' },
     concurrency: { type: 'string', value: '<n>', default: '4', description: 'cases in flight at once' },
   },
   details: 'Exit codes: 0 no case failed, 1 a case failed, 2 bad arguments or configuration (invalid profile, unreachable\ntarget, a target that does not serve these APIs, a mock that cannot start).',
@@ -56,7 +80,7 @@ export const conformance: Command = {
       throw error;
     }
     const { profile, secrets } = loaded;
-    prepareReportPaths(values, ['report']);
+    prepareReportPaths(values, ['report', 'html']);
     let mock: RunningMock | undefined;
     try {
       let target = values.target as string | undefined;
@@ -76,22 +100,30 @@ export const conformance: Command = {
       } catch (error) {
         throw new ConfigError(`cannot reach ${target}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
       }
-      const start = performance.now();
-      let results;
+      let run;
+      const progress = values.quiet ? undefined : progressPrinter(process.stderr);
       try {
-        results = await runConformance({ baseUrl: target, profile, apis, concurrency });
+        run = await runConformance({
+          baseUrl: target, profile, secrets, apis, concurrency,
+          profileLabel: `${profile.name} (${path.relative(process.cwd(), profilePath)})`,
+          ...(progress ? { onProgress: progress.update } : {}),
+        });
       } catch (error) {
         if (error instanceof ForeignTargetError) throw new ConfigError(error.message);
         throw error;
+      } finally {
+        progress?.end();
       }
-      const ms = performance.now() - start;
-      const redact = redactor(secrets);
-      console.log(redact(textReport(results, { target, profile: `${profile.name} (${path.relative(process.cwd(), profilePath)})`, ms })));
+      console.log(textReport(run));
       if (typeof values.report === 'string') {
-        await writeFile(values.report, redact(junitReport(results, { target })));
+        await writeFile(values.report, junitReport(run));
         console.error(`JUnit report: ${values.report}`);
       }
-      return results.some((r) => r.outcome === 'failed') ? 1 : 0;
+      if (typeof values.html === 'string') {
+        await writeFile(values.html, htmlReport(run));
+        console.error(`HTML report: ${values.html}`);
+      }
+      return run.entries.some((r) => r.outcome === 'failed') ? 1 : 0;
     } finally {
       await mock?.stop();
     }

@@ -1,139 +1,154 @@
 /**
- * Checks one response against its case: status, content type, documented headers, body against the contract's
- * schema for that status, then the documented values. Against a mock, the body must be the named example
- * itself; against a live target, the error members (`error`, `error_description`; Orange `code`, `message`)
- * must be the documented ones and the trigger's expectations must hold.
+ * Checks one response against its case: the status the case expects, then every operation-level check of
+ * operation-checks.ts (headers, content type, schema, undocumented members, JWTs, scope, cross-response facts),
+ * then what the case adds. Against a mock, the body must be the named example itself. Against a live target, the
+ * example's error members must be the documented ones, the response must carry every member of the example it
+ * claims to be, and the trigger's expectations (values computed from the profile and the request) must hold.
+ *
+ * Entry points: `checkCase(c, response, options)`, `ValueExpectation`, `Approx`, `compareValues`.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ValidateFunction } from 'ajv';
-import { createAjv } from '../src/contract/ajv.js';
-import type { Json, JsonObject } from '../src/contract/examples.js';
+import type { Json } from '../src/contract/examples.js';
+import type { OperationId } from '../src/contract/operations.js';
 import type { Case } from './catalogue.js';
-import type { HttpResponse, ValueExpectation } from './types.js';
+import { failure, type CheckName, type Failure } from './failures.js';
+import type { HttpResponse } from './http.js';
+import { checkResponse, documentedErrorMismatches, type CheckContext } from './operation-checks.js';
 
-export interface Failure {
-  check: 'status' | 'content-type' | 'header' | 'body' | 'schema' | 'value' | 'trigger' | 'request';
-  expected: string;
-  got: string;
+/** A number expected within `tolerance` of one of `candidates` (a score computed two acceptable ways). */
+export class Approx {
+  constructor(readonly candidates: readonly number[], readonly tolerance: number, readonly why: string) {}
+  matches(value: unknown): boolean {
+    return typeof value === 'number' && this.candidates.some((c) => Math.abs(c - value) <= this.tolerance + 1e-9);
+  }
+  toJSON(): string {
+    return `${[...new Set(this.candidates)].join(' or ')} (±${this.tolerance}: ${this.why})`;
+  }
 }
 
-const show = (value: unknown, max = 400) => {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text === undefined ? 'nothing' : text.length > max ? `${text.slice(0, max)}...` : text;
-};
-
-/** True when `actual` has every member of `expected` with the same value, deeply. */
-function includesDeep(actual: unknown, expected: unknown): boolean {
-  if (expected === null || typeof expected !== 'object' || Array.isArray(expected)) return isDeepStrictEqual(actual, expected);
-  return actual !== null && typeof actual === 'object' &&
-    Object.entries(expected).every(([k, v]) => includesDeep((actual as Record<string, unknown>)[k], v));
+/** The values a live response must carry beyond what the contract says, computed by the trigger. */
+export interface ValueExpectation {
+  /** The body must be this, member for member (`Approx` for a number within a tolerance). */
+  body?: unknown;
+  /** The body must contain these members with these values (deeply). */
+  subset?: unknown;
+  /** The check that names a mismatch of `body` or `subset` (`value` by default). */
+  check?: CheckName;
+  /** The redirect must go to the registered redirect URI with these query members (`true`: present). */
+  location?: Record<string, string | true>;
+  /** These members must be absolute URLs with these paths, on one origin (the target's, or the public one it
+   *  advertises from behind a gateway). */
+  urlPaths?: Record<string, string>;
 }
 
-export class ResponseChecker {
-  private readonly ajv = createAjv();
-  private readonly compiled = new WeakMap<object, ValidateFunction>();
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Approx);
 
-  private validator(schema: JsonObject): ValidateFunction {
-    let validate = this.compiled.get(schema);
-    if (!validate) this.compiled.set(schema, (validate = this.ajv.compile(schema)));
-    return validate;
+export interface Mismatch { at: string; expected: unknown; got: unknown }
+
+/** Where `got` differs from `expected`, member by member; with `subset`, members `expected` lacks are allowed. */
+export function compareValues(expected: unknown, got: unknown, subset = false, at = ''): Mismatch[] {
+  if (expected instanceof Approx) return expected.matches(got) ? [] : [{ at: at || '/', expected: expected.toJSON(), got }];
+  if (isObject(expected)) {
+    if (!isObject(got)) return [{ at: at || '/', expected, got }];
+    const out: Mismatch[] = [];
+    for (const [k, v] of Object.entries(expected)) {
+      if (!(k in got)) out.push({ at: `${at}/${k}`, expected: v instanceof Approx ? v.toJSON() : v, got: 'absent' });
+      else out.push(...compareValues(v, got[k], subset, `${at}/${k}`));
+    }
+    if (!subset) for (const k of Object.keys(got)) if (!(k in expected)) out.push({ at: `${at}/${k}`, expected: 'absent', got: got[k] });
+    return out;
   }
-
-  private schemaFailures(schema: Json | undefined, value: unknown, where: string): Failure[] {
-    if (!schema || typeof schema !== 'object') return [];
-    const validate = this.validator(schema as JsonObject);
-    if (validate(value)) return [];
-    return [{ check: where === 'body' ? 'schema' : 'header', expected: `${where} valid against the contract schema`, got: `${show(value, 200)}: ${this.ajv.errorsText(validate.errors, { dataVar: where })}` }];
+  if (Array.isArray(expected) && Array.isArray(got) && expected.length === got.length) {
+    return expected.flatMap((v, i) => compareValues(v, got[i], subset, `${at}/${i}`));
   }
+  return isDeepStrictEqual(expected, got) ? [] : [{ at: at || '/', expected, got }];
+}
 
-  check(c: Case, response: HttpResponse, mode: 'mock' | 'live', expectation: ValueExpectation = {}, redirectUri?: string): Failure[] {
-    if (response.status !== Number(c.status)) {
-      return [{ check: 'status', expected: c.status, got: `${response.status} ${show(response.text, 300)}` }];
-    }
-    const failures: Failure[] = [];
-    const { mediaType, header: bodylessHeader } = c.example;
+/** What a response lacks of the example it claims to be: its members (recursively), and the items of its lists
+ *  of strings (a metadata document's `grant_types_supported`). */
+function missingMembers(documented: Json, got: unknown, at = ''): string[] {
+  if (Array.isArray(documented)) {
+    return documented.filter((item): item is string => typeof item === 'string' && !(Array.isArray(got) && got.includes(item))).map((item) => `${at} ${JSON.stringify(item)}`);
+  }
+  if (!isObject(documented)) return [];
+  return Object.entries(documented).flatMap(([k, v]) =>
+    !isObject(got) || !(k in got) ? [`${at}/${k}`] : missingMembers(v, got[k], `${at}/${k}`));
+}
 
-    // Documented headers: required ones present, every present one valid.
-    for (const [name, header] of Object.entries((c.response.headers ?? {}) as Record<string, JsonObject>)) {
-      const value = response.headers.get(name);
-      if (value === null) {
-        if (header.required) failures.push({ check: 'header', expected: `header ${name}`, got: 'absent' });
-        continue;
-      }
-      failures.push(...this.schemaFailures(header.schema, value, `header ${name}`));
-    }
+function redirectFailures(location: string | null, query: Record<string, string | true>, redirectUri?: string): Failure[] {
+  if (!location) return []; // the operation-level header check reports a missing Location
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    return [failure('location', 'an absolute Location', location)];
+  }
+  const failures: Failure[] = [];
+  if (redirectUri) {
+    const registered = new URL(redirectUri);
+    if (`${url.origin}${url.pathname}` !== `${registered.origin}${registered.pathname}`) failures.push(failure('location', `a redirect to ${redirectUri}`, `${url.origin}${url.pathname}`));
+  }
+  for (const [name, want] of Object.entries(query)) {
+    const value = url.searchParams.get(name);
+    if (want === true ? !value : value !== want) failures.push(failure('location', `query ${name}=${want === true ? '(any)' : want}`, value ?? 'absent', name));
+  }
+  return failures;
+}
 
-    let body: unknown;
-    if (mediaType) {
-      const got = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (got !== mediaType) failures.push({ check: 'content-type', expected: mediaType, got: got || 'none' });
-      if (mediaType.endsWith('json')) {
-        try {
-          body = JSON.parse(response.text);
-        } catch {
-          return [...failures, { check: 'body', expected: 'a JSON body', got: show(response.text, 200) }];
-        }
-      } else body = response.text;
-      const media = ((c.response.content ?? {}) as Record<string, JsonObject>)[mediaType];
-      failures.push(...this.schemaFailures(media?.schema, body, 'body'));
-    }
+export interface CaseCheckOptions {
+  mode: 'mock' | 'live';
+  expectation?: ValueExpectation;
+  /** What the run knows about this exchange (see CheckContext). */
+  context?: CheckContext;
+  redirectUri?: string;
+}
 
-    const documented = c.example.value;
-    if (mode === 'mock') {
-      if (bodylessHeader) {
-        // Prism serves a header's first example whatever is asked: any documented example is right.
-        const value = response.headers.get(bodylessHeader);
-        if (!c.siblings.some((e) => e.value === value)) {
-          failures.push({ check: 'value', expected: `${bodylessHeader}: one of the documented examples`, got: show(value) });
-        }
-      } else if (!isDeepStrictEqual(body, documented)) {
-        failures.push({ check: 'value', expected: show(documented), got: show(body) });
-      }
-      return failures;
-    }
+export function checkCase(c: Case, response: HttpResponse, options: CaseCheckOptions): Failure[] {
+  if (response.status !== Number(c.status)) return [failure('status', c.status, response.status)];
+  const { failures, body } = checkResponse(c.operation.operationId as OperationId, response, { ...options.context, errorValues: false });
+  const documented = c.example.value;
+  const header = c.example.header;
 
-    failures.push(...this.documentedValues(documented, body));
-    if (expectation.body !== undefined && !isDeepStrictEqual(body, expectation.body)) {
-      failures.push({ check: 'value', expected: show(expectation.body), got: show(body) });
+  if (options.mode === 'mock') {
+    if (header) {
+      // Prism serves a header's first example whatever is asked: any documented example is right.
+      const value = response.headers.get(header);
+      if (!c.siblings.some((e) => e.value === value)) failures.push(failure('example', { [header]: { 'one of': c.siblings.map((e) => e.value) } }, { [header]: value }, header));
+    } else if (body !== undefined && !isDeepStrictEqual(body, documented)) {
+      failures.push(failure('example', documented, body));
     }
-    if (expectation.subset !== undefined && !includesDeep(body, expectation.subset)) {
-      failures.push({ check: 'value', expected: `members ${show(expectation.subset)}`, got: show(body) });
-    }
-    if (expectation.location) failures.push(...this.redirect(response.headers.get('location'), expectation.location, redirectUri));
     return failures;
   }
 
-  /** The error members the contract documents: exact, or a prefix where the documented text ends with `:`. */
-  private documentedValues(documented: Json, body: unknown): Failure[] {
-    if (!documented || typeof documented !== 'object' || Array.isArray(documented) || !body || typeof body !== 'object') return [];
-    const got = body as Record<string, unknown>;
-    const members = 'error' in documented ? ['error', 'error_description'] : typeof documented.code === 'number' ? ['code', 'message'] : [];
-    const failures: Failure[] = [];
-    for (const member of members) {
-      const want = documented[member];
-      if (want === undefined) continue;
-      const ok = typeof want === 'string' && want.endsWith(':') ? typeof got[member] === 'string' && (got[member] as string).startsWith(want) : got[member] === want;
-      if (!ok) failures.push({ check: 'value', expected: `${member} ${show(want)}`, got: `${member} ${show(got[member])}` });
+  if (body !== undefined) {
+    for (const member of documentedErrorMismatches(c.example, body)) {
+      failures.push(failure('error-value', (documented as Record<string, unknown>)[member], (body as Record<string, unknown> | null)?.[member] ?? 'absent', member));
     }
-    return failures;
   }
+  const expectation = options.expectation ?? {};
+  if (expectation.body === undefined && body !== undefined) {
+    for (const at of missingMembers(documented, body)) failures.push(failure('example', `every member of ${c.example.name}`, 'absent', at));
+  }
+  const check = expectation.check ?? 'value';
+  if (expectation.body !== undefined) for (const m of compareValues(expectation.body, body)) failures.push(failure(check, m.expected, m.got, m.at));
+  if (expectation.subset !== undefined) for (const m of compareValues(expectation.subset, body, true)) failures.push(failure(check, m.expected, m.got, m.at));
+  if (expectation.location) failures.push(...redirectFailures(response.headers.get('location'), expectation.location, options.redirectUri));
+  if (expectation.urlPaths) failures.push(...urlPathFailures(expectation.urlPaths, body, check));
+  return failures;
+}
 
-  private redirect(location: string | null, query: Record<string, string | true>, redirectUri?: string): Failure[] {
-    if (!location) return [{ check: 'header', expected: 'a Location header', got: 'absent' }];
-    let url: URL;
+function urlPathFailures(paths: Record<string, string>, body: unknown, check: CheckName): Failure[] {
+  const failures: Failure[] = [];
+  const origins = new Set<string>();
+  for (const [member, path] of Object.entries(paths)) {
+    const value = isObject(body) ? body[member] : undefined;
+    let url: URL | undefined;
     try {
-      url = new URL(location);
-    } catch {
-      return [{ check: 'value', expected: 'an absolute Location', got: location }];
-    }
-    const failures: Failure[] = [];
-    if (redirectUri && `${url.origin}${url.pathname}` !== `${new URL(redirectUri).origin}${new URL(redirectUri).pathname}`) {
-      failures.push({ check: 'value', expected: `a redirect to ${redirectUri}`, got: `${url.origin}${url.pathname}` });
-    }
-    for (const [name, want] of Object.entries(query)) {
-      const value = url.searchParams.get(name);
-      if (want === true ? !value : value !== want) failures.push({ check: 'value', expected: `Location query ${name}=${want === true ? '(any)' : want}`, got: `${name}=${value ?? '(absent)'}` });
-    }
-    return failures;
+      url = typeof value === 'string' ? new URL(value) : undefined;
+    } catch { /* not an absolute URL */ }
+    if (!url || url.pathname !== path) failures.push(failure(check, `an absolute URL with path ${path}`, value ?? 'absent', member));
+    else origins.add(url.origin);
   }
+  if (origins.size > 1) failures.push(failure(check, 'endpoints on one origin', [...origins].join(', '), Object.keys(paths).join(', ')));
+  return failures;
 }

@@ -2,13 +2,17 @@
  * What triggers use to reach a documented response on a real server: the profile, the target, and helpers for
  * the multi-step ones (an authorization code needs an end-user session; a matchid call needs a token, which
  * needs a signed assertion). Assertions are built with jose directly, since many triggers break them on purpose.
+ * One `TriggerContext` per case records every step it sends (`steps`), so that the runner checks each step's
+ * response too; what is shared by the run (the sender, the tokens obtained once) is a `RunState`.
  */
 import { randomBytes } from 'node:crypto';
 import { CompactSign, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from '../src/auth/jwt-bearer.js';
 import { basicAuthorization } from '../src/auth/basic.js';
+import { pathOf } from '../src/contract/operations.js';
+import { RequestError, type Exchange, type HttpRequest, type HttpResponse } from './http.js';
 import type { ClientRef, Profile } from './profile.js';
-import type { HttpRequest, HttpResponse } from './types.js';
+import type { RecordedExchange } from './report/index.js';
 
 export type Claims = Record<string, unknown>;
 export type Header = Record<string, unknown>;
@@ -32,18 +36,46 @@ export interface AssertionSpec {
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 const strip = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
-export class TriggerContext {
-  private otherKey: Promise<CryptoKey> | undefined;
-  private readonly tokens = new Map<string, Promise<string>>();
+/** A token request's outcome, shared by the cases that need the same token. */
+interface TokenGrant { exchange?: Exchange; token?: string; error: string }
+
+/** What the cases of one run share: the profile, the target, the sender, the tokens obtained once. */
+export class RunState {
+  readonly tokens = new Map<string, Promise<TokenGrant>>();
+  otherKey: Promise<CryptoKey> | undefined;
 
   constructor(
     readonly profile: Profile,
     readonly baseUrl: string,
-    private readonly send: (request: HttpRequest) => Promise<HttpResponse>,
+    /** Sends one request; rejects with RequestError when no response came. */
+    readonly send: (request: HttpRequest) => Promise<Exchange>,
   ) {}
+}
 
-  http(request: HttpRequest): Promise<HttpResponse> {
-    return this.send(request);
+export class TriggerContext {
+  /** Every exchange this case's trigger made before its own request, in order. */
+  readonly steps: RecordedExchange[] = [];
+
+  constructor(private readonly run: RunState) {}
+
+  get profile(): Profile {
+    return this.run.profile;
+  }
+
+  get baseUrl(): string {
+    return this.run.baseUrl;
+  }
+
+  /** Sends a step of the trigger, and records it. */
+  async http(request: HttpRequest): Promise<HttpResponse> {
+    try {
+      const exchange = await this.run.send(request);
+      this.steps.push(exchange);
+      return exchange.response;
+    } catch (error) {
+      if (error instanceof RequestError) this.steps.push({ request: error.request, error: error.message });
+      throw error;
+    }
   }
 
   /** A fresh value for `state`, `nonce` and the like. */
@@ -59,9 +91,10 @@ export class TriggerContext {
     return auth;
   }
 
+  /** The authorization request: a fresh `state` and `nonce` (the id_token must carry the nonce back). */
   authorizeQuery(changes: Record<string, string | undefined> = {}): Record<string, string> {
     return strip({
-      response_type: 'code', client_id: this.auth.clientId, scope: 'openid', redirect_uri: this.auth.redirectUri, state: this.random(), ...changes,
+      response_type: 'code', client_id: this.auth.clientId, scope: 'openid', redirect_uri: this.auth.redirectUri, state: this.random(), nonce: this.random(), ...changes,
     }) as Record<string, string>;
   }
 
@@ -72,9 +105,12 @@ export class TriggerContext {
   /** A fresh authorization code, from authorize with the consenting end-user session. */
   async authorizationCode(scope = 'openid'): Promise<string> {
     const query = this.authorizeQuery({ scope });
-    const response = await this.send({ method: 'GET', path: '/openidconnect/fr/v1/authorize', query, headers: { Cookie: this.auth.session?.cookie ?? '' } });
+    const response = await this.http({ method: 'GET', path: pathOf('authorize'), query, headers: { Cookie: this.auth.session?.cookie ?? '' } });
     const location = response.headers.get('location');
-    const code = location ? new URL(location).searchParams.get('code') : null;
+    let code: string | null = null;
+    try {
+      code = location ? new URL(location).searchParams.get('code') : null;
+    } catch { /* not a URL */ }
     if (response.status !== 302 || !code) throw new Error(`authorize with the profile session gave HTTP ${response.status} without a code`);
     return code;
   }
@@ -82,8 +118,8 @@ export class TriggerContext {
   /** Tokens from a fresh code. */
   async codeTokens(scope = 'openid'): Promise<{ access_token: string; refresh_token?: string; id_token?: string }> {
     const code = await this.authorizationCode(scope);
-    const response = await this.send({
-      method: 'POST', path: '/openidconnect/fr/v1/token', headers: { Authorization: this.basic() },
+    const response = await this.http({
+      method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { Authorization: this.basic() },
       form: { grant_type: 'authorization_code', code, redirect_uri: this.auth.redirectUri },
     });
     if (response.status !== 200) throw new Error(`the code exchange gave HTTP ${response.status}`);
@@ -119,7 +155,7 @@ export class TriggerContext {
     if (sign === 'none') return `${b64(JSON.stringify(header))}.${b64(payload)}.`;
     if (!jwk) throw new Error(`the profile has no private JWK for client ${client.clientId}`);
     const key = sign === 'other-key'
-      ? await (this.otherKey ??= generateKeyPair('RS256', { modulusLength: 2048 }).then((k) => k.privateKey))
+      ? await (this.run.otherKey ??= generateKeyPair('RS256', { modulusLength: 2048 }).then((k) => k.privateKey))
       : sign === 'hs256-public'
         ? new TextEncoder().encode(await exportSPKI((await importJWK({ kty: 'RSA', e: jwk.e, n: jwk.n } as JWK, 'RS256', { extractable: true })) as CryptoKey))
         : await importJWK(jwk, sign === 'rs512' ? 'RS512' : 'RS256');
@@ -127,26 +163,40 @@ export class TriggerContext {
   }
 
   tokenRequest(assertion: string, grantType: string = JWT_BEARER_GRANT_TYPE): HttpRequest {
-    return { method: 'POST', path: '/oauth-jwt/fr/v1/token', form: { grant_type: grantType, assertion } };
+    return { method: 'POST', path: pathOf('requestJwtBearerToken'), form: { grant_type: grantType, assertion } };
   }
 
-  /** An access token for a subject (the known one by default), from the token endpoint; reused within a run. */
-  directMatchToken(msisdn = this.known.msisdn, scope = this.directMatch.scope): Promise<string> {
+  /**
+   * An access token for a subject (the known one by default), from the token endpoint. Obtained once per run
+   * and scope; the token exchange is a step of every case that uses it, so each of them checks it.
+   */
+  async directMatchToken(msisdn = this.known.msisdn, scope = this.directMatch.scope): Promise<string> {
+    const cache = this.run.tokens;
     const key = `${msisdn} ${scope.join(' ')}`;
-    let token = this.tokens.get(key);
-    if (!token) {
-      token = (async () => {
-        const response = await this.send(this.tokenRequest(await this.assertion({ msisdn, scope })));
-        if (response.status !== 200) throw new Error(`the token request for the subject gave HTTP ${response.status}: ${response.text}`);
-        return (JSON.parse(response.text) as { access_token: string }).access_token;
+    let grant = cache.get(key);
+    if (!grant) {
+      grant = (async (): Promise<TokenGrant> => {
+        const request = this.tokenRequest(await this.assertion({ msisdn, scope }));
+        try {
+          const exchange = await this.run.send(request);
+          const { status, text } = exchange.response;
+          if (status !== 200) return { exchange, error: `the token request for the subject gave HTTP ${status}: ${text}` };
+          const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
+          return typeof token === 'string' ? { exchange, token, error: '' } : { exchange, error: 'the token response for the subject has no access_token' };
+        } catch (error) {
+          return { error: (error as Error).message };
+        }
       })();
-      this.tokens.set(key, token);
+      cache.set(key, grant);
     }
+    const { exchange, token, error } = await grant;
+    if (exchange) this.steps.push(exchange);
+    if (token === undefined) throw new Error(error);
     return token;
   }
 
   async matchid(body: unknown, token?: string): Promise<HttpRequest> {
-    return { method: 'POST', path: '/direct-matchid/fr/v1/matchid', headers: { Authorization: `Bearer ${token ?? (await this.directMatchToken())}` }, json: body };
+    return { method: 'POST', path: pathOf('matchIdentity'), headers: { Authorization: `Bearer ${token ?? (await this.directMatchToken())}` }, json: body };
   }
 }
 

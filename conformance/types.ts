@@ -1,41 +1,16 @@
 /** Types shared by the conformance catalogue, its triggers, the checks and the runner. */
+import type { ValueExpectation } from './checks.js';
 import type { TriggerContext } from './context.js';
+import type { HttpRequest } from './http.js';
 import type { Profile } from './profile.js';
 
-export interface HttpRequest {
-  method: 'GET' | 'POST';
-  /** Path on the target, as in the contract (`/direct-matchid/fr/v1/matchid`). */
-  path: string;
-  query?: Record<string, string>;
-  headers?: Record<string, string>;
-  /** A JSON body (sent with `Content-Type: application/json` unless `headers` says otherwise). */
-  json?: unknown;
-  /** A form body (sent with `Content-Type: application/x-www-form-urlencoded`). */
-  form?: Record<string, string>;
-  /** A body sent as is, for deliberately malformed requests. */
-  rawBody?: string;
-}
-
-export interface HttpResponse {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-/** The values a live response must carry beyond what the schema says (errors are checked without this). */
-export interface ValueExpectation {
-  /** The body must equal this. */
-  body?: unknown;
-  /** The body must contain these members with these values (deeply). */
-  subset?: unknown;
-  /** The redirect must go to the registered redirect URI with these query members (`true`: present). */
-  location?: Record<string, string | true>;
-}
+export type { HttpRequest, ValueExpectation };
 
 export interface Trigger {
   /** Says what the profile lacks for this trigger, if anything; the case is then skipped, with that reason. */
   requires?: (profile: Profile) => string | undefined;
-  /** The real request that provokes the documented response on a real server. */
+  /** The real request that provokes the documented response on a real server (steps before it go through
+   *  `ctx.http`, and are checked too). */
   request(ctx: TriggerContext): Promise<HttpRequest>;
   /** Values the response must carry, computed from the profile and the request sent. */
   expect?(ctx: TriggerContext, sent: HttpRequest): ValueExpectation;
@@ -48,7 +23,11 @@ export interface MockOnly {
 
 export type TriggerSpec = Trigger | MockOnly;
 
-/** Triggers of one API, keyed `operationId/status/example`. */
+/**
+ * Triggers of one API, keyed `operationId/status/example`. A key `operationId/status/example#variant` is a value
+ * case of that example: another request, computed from the profile's subject, that must get a response of that
+ * example's kind (live targets only).
+ */
 export type TriggerTable = Record<string, TriggerSpec>;
 
 export const isMockOnly = (spec: TriggerSpec): spec is MockOnly => 'mockOnly' in spec;

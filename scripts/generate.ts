@@ -177,9 +177,45 @@ function absoluteRefs(slug: string, node: Json): Json {
       : [k, absoluteRefs(slug, v)]));
 }
 
+/** A JWT-valued string schema: `contentMediaType: application/jwt` with a `contentSchema`. */
+const isJwtSchema = (schema: Json | undefined): boolean =>
+  !!schema && typeof schema === 'object' && !Array.isArray(schema) && schema.contentMediaType === 'application/jwt' && schema.contentSchema !== undefined;
+
+interface JwtMember { path: string[]; content: string }
+
+/** The `contentSchema` of component `name`, compiled from its generated file (relative `$ref`s resolve there). */
+function addContentSchema(ajv: ReturnType<typeof createAjv>, slug: string, name: string): string {
+  const $id = `${SCHEMA_ID_BASE}/${slug}/${name}/contentSchema.json`;
+  ajv.addSchema({ $id, $ref: `${SCHEMA_ID_BASE}/${slug}/${name}.json#/contentSchema` });
+  return $id;
+}
+
+/**
+ * Where a schema of the bundle holds JWT-valued members, following component `$ref`s, `allOf`/`anyOf`/`oneOf`,
+ * `properties` and `items`. A JWT schema must be a component (its contentSchema validator is keyed by name).
+ */
+function findJwtMembers(slug: string, doc: JsonObject, node: Json | undefined, at: string[], seen: Set<string>): JwtMember[] {
+  if (!node || typeof node !== 'object' || Array.isArray(node)) return [];
+  const ref = typeof node.$ref === 'string' ? node.$ref : undefined;
+  if (ref?.startsWith('#/components/schemas/')) {
+    const name = ref.slice('#/components/schemas/'.length);
+    const target = resolvePointer(doc, ref);
+    if (isJwtSchema(target)) return [{ path: at, content: `${slug}/${name}/contentSchema` }];
+    if (seen.has(name)) return [];
+    return findJwtMembers(slug, doc, target, at, new Set([...seen, name]));
+  }
+  if (isJwtSchema(node)) throw new Error(`${slug}: the JWT-valued schema at ${at.join('.') || 'the body'} must be a component schema`);
+  const found: JwtMember[] = [];
+  for (const k of ['allOf', 'anyOf', 'oneOf'] as const) for (const sub of (node[k] ?? []) as Json[]) found.push(...findJwtMembers(slug, doc, sub, at, seen));
+  for (const [name, sub] of Object.entries((node.properties ?? {}) as JsonObject)) found.push(...findJwtMembers(slug, doc, sub, [...at, name], seen));
+  if (node.items !== undefined) found.push(...findJwtMembers(slug, doc, node.items, [...at, '*'], seen));
+  return found;
+}
+
 /**
  * Every schema a run-time check needs, compiled once here by Ajv's standalone mode. Keys: \`<slug>/<Name>\` for
- * component schemas, \`<slug>/<operationId>/<where>\` for operations (see operationSchemas), and
+ * component schemas, \`<slug>/<Name>/contentSchema\` for the decoded form of a JWT-valued component,
+ * \`<slug>/<operationId>/<where>\` for operations (see operationSchemas), and
  * \`sandbox/fixture\`, \`conformance/profile\`. The code Ajv writes \`require\`s its run-time helpers; a
  * \`createRequire\` makes it an ES module.
  */
@@ -194,13 +230,20 @@ async function validatorsSource(bundles: { slug: string; bundle: JsonObject }[],
       keys.set(`${slug}/${name}`, schema.$id as string);
     }
   }
+  const jwtMembers: Record<string, JwtMember[]> = {};
   for (const { slug, bundle } of bundles) {
+    const components = ((bundle.components as JsonObject).schemas ?? {}) as JsonObject;
+    for (const [name, schema] of Object.entries(components)) {
+      if (isJwtSchema(schema)) keys.set(`${slug}/${name}/contentSchema`, addContentSchema(ajv, slug, name));
+    }
     for (const o of listOperations(slug, bundle)) {
       for (const [where, schema] of operationSchemas(bundle, o.operation)) {
         const key = `${slug}/${o.operationId}/${where}`;
         const $id = `${SCHEMA_ID_BASE}/${slug}/operations/${o.operationId}/${where.split('/').map(encodeURIComponent).join('/')}.json`;
         ajv.addSchema({ $id, ...(absoluteRefs(slug, schema) as JsonObject) });
         keys.set(key, $id);
+        const members = findJwtMembers(slug, bundle, schema, [], new Set());
+        if (members.length) jwtMembers[key] = members;
       }
     }
   }
@@ -220,6 +263,10 @@ ${code.replace(/^"use strict";/, '')}
 export const VALIDATORS = {
 ${names.map((k, i) => `  ${JSON.stringify(k)}: v${i},`).join('\n')}
 };
+
+/** The JWT-valued members of each body (by the key of the body's validator): where they are (\`*\` for every item
+ *  of an array) and the key of the validator of their \`contentSchema\`. */
+export const JWT_MEMBERS = ${JSON.stringify(jwtMembers, null, 2)};
 `;
 }
 

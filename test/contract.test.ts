@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createAjv } from '../src/contract/ajv.js';
@@ -128,4 +132,29 @@ describe.skipIf(!existsSync(seed))('the Direct Match ID error tables of the sour
       expect(match.map((e) => e.id)).toHaveLength(1);
     },
   );
+});
+
+describe('the x-conformance-match extension', () => {
+  const run = promisify(execFile);
+  const REDOCLY = path.join(REPO_ROOT, 'node_modules/.bin/redocly');
+
+  it('marks as prefixes exactly the named examples whose documented text ends with a colon', () => {
+    const prefixed = examples.filter((e) => e.match === 'prefix').map((e) => e.id);
+    const colon = examples.filter((e) => /:$/.test(String((e.value as JsonObject | null)?.error_description ?? (e.value as JsonObject | null)?.message ?? ''))).map((e) => e.id);
+    expect(prefixed).toEqual(colon);
+    expect(prefixed.length).toBeGreaterThan(0);
+  });
+
+  it('is checked by the lint: a value other than prefix fails it, naming the rule', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'lint-'));
+    await cp(path.join(REPO_ROOT, 'openapi'), path.join(dir, 'openapi'), { recursive: true });
+    await cp(path.join(REPO_ROOT, 'redocly.yaml'), path.join(dir, 'redocly.yaml'));
+    const file = path.join(dir, 'openapi/direct-match-id-fr.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('x-conformance-match: prefix', 'x-conformance-match: suffix'));
+    const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true' };
+    const result = await run(REDOCLY, ['lint', 'direct-match-id-fr'], { cwd: dir, env }).then(() => ({ code: 0, stdout: '', stderr: '' }), (e: { code: number; stdout: string; stderr: string }) => e);
+    expect(result.code).not.toBe(0);
+    expect(`${result.stdout}${result.stderr}`).toContain('rule/conformance-match-values');
+    expect(`${result.stdout}${result.stderr}`).toContain('MsisdnInvalid/x-conformance-match');
+  }, 60_000);
 });

@@ -54,6 +54,9 @@ const codeForm = (ctx: TriggerContext, code = 'OFR-conformance-never-issued') =>
 const refreshForm = (ctx: TriggerContext, refreshToken = 'OFR-conformance-never-issued') =>
   ({ grant_type: 'refresh_token', refresh_token: refreshToken, redirect_uri: ctx.auth.redirectUri });
 
+/** A redirect URI on the registered one's origin that is not registered (only the registered value is accepted). */
+const unregisteredRedirect = (ctx: TriggerContext) => new URL('conformance-not-registered', ctx.auth.redirectUri).toString();
+
 const exchangeFreshCode: Trigger = {
   requires: need('authentication.session', 'authentication.clientSecret'),
   request: async (ctx) => tokenPost(TOKEN, codeForm(ctx, await ctx.authorizationCode()), ctx.basic()),
@@ -117,6 +120,15 @@ const authorizeTriggers = (operationId: OperationId, authorize: Authorize): Trig
     requires: need('authentication'),
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery({ state: undefined })),
   },
+  // The other conditions of the page's 400 (RFC 6749 section 4.1.2.1): never redirect to an unregistered URI.
+  [`${operationId}/400/InvalidRequestPage#unregistered-redirect-uri`]: {
+    requires: need('authentication'),
+    request: async (ctx) => authorize(ctx, ctx.authorizeQuery({ redirect_uri: unregisteredRedirect(ctx) })),
+  },
+  [`${operationId}/400/InvalidRequestPage#unknown-client`]: {
+    requires: need('authentication'),
+    request: async (ctx) => authorize(ctx, ctx.authorizeQuery({ client_id: 'conformance-unknown-client' })),
+  },
 });
 
 export const triggers: TriggerTable = {
@@ -133,6 +145,11 @@ export const triggers: TriggerTable = {
       await ctx.http(request);
       return request;
     },
+  },
+  // A fresh code, exchanged with another redirect_uri than the authorization request's (RFC 6749 section 4.1.3).
+  'exchangeAuthorizationCode/400/InvalidGrant#other-redirect-uri': {
+    requires: need('authentication.session', 'authentication.clientSecret'),
+    request: async (ctx) => tokenPost(TOKEN, { ...codeForm(ctx, await ctx.authorizationCode()), redirect_uri: unregisteredRedirect(ctx) }, ctx.basic()),
   },
   ...tokenErrors('exchangeAuthorizationCode', TOKEN, (ctx) => codeForm(ctx)),
 
@@ -164,13 +181,8 @@ export const triggers: TriggerTable = {
 
   'getOpenIdConfiguration/200/OpenIdConfiguration': {
     request: async () => ({ method: 'GET', path: pathOf('getOpenIdConfiguration') }),
-    // The endpoints are the target's own.
-    expect: (ctx) => ({
-      subset: {
-        authorization_endpoint: new URL(pathOf('authorize'), ctx.baseUrl).href,
-        token_endpoint: new URL(pathOf('exchangeAuthorizationCode'), ctx.baseUrl).href,
-      },
-    }),
+    // The endpoints are the contract's, on the origin the target advertises.
+    expect: () => ({ urlPaths: { authorization_endpoint: pathOf('authorize'), token_endpoint: pathOf('exchangeAuthorizationCode') } }),
   },
   'getOpenIdConfiguration/404/ResourceNotFound': {
     request: async () => ({ method: 'GET', path: unknownBeside(pathOf('getOpenIdConfiguration')) }),

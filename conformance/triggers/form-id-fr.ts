@@ -3,6 +3,6 @@ import schema from '../../generated/form-id-fr/schemas/FormFillingUserInfo.json'
 import { userInfoTriggers } from './userinfo.js';
 
 export const triggers = userInfoTriggers({
-  operationId: 'getFormFillingUserInfo', path: '/formfilling/fr/v1/userinfo', scope: 'form_filling',
+  operationId: 'getFormFillingUserInfo', scope: 'form_filling',
   claimsExample: 'FormFillingClaims', grantedClaims: Object.keys(schema.properties),
 });

@@ -3,6 +3,6 @@ import schema from '../../generated/match-id-fr/schemas/CheckIdUserInfo.json' wi
 import { userInfoTriggers } from './userinfo.js';
 
 export const triggers = userInfoTriggers({
-  operationId: 'getCheckIdUserInfo', path: '/checkid/fr/v1/userinfo', scope: 'check_id',
+  operationId: 'getCheckIdUserInfo', scope: 'check_id',
   claimsExample: 'CheckIdClaims', grantedClaims: Object.keys(schema.properties),
 });

@@ -185,8 +185,8 @@ export interface components {
             /** @description PKCE code verifier (RFC 7636 section 4.5), when the authorization request carried a `code_challenge`. Not mentioned on the page. */
             code_verifier?: string;
         };
-        /** @description Successful access token response (RFC 6749 section 5.1). */
-        AccessTokenResponse: {
+        /** @description The members of a successful token response (RFC 6749 section 5.1), as the Authentication France page lists them. Open on its own: `AccessTokenResponse` and `OidcTokenResponse` close it (`unevaluatedProperties: false`). */
+        TokenResponseMembers: {
             /**
              * @description The token type. Fixed value `Bearer`.
              * @constant
@@ -200,6 +200,27 @@ export interface components {
             refresh_token?: string;
             /** @description Space-separated scopes granted, when they differ from the scopes requested (RFC 6749 section 5.1). */
             scope?: string;
+        };
+        /**
+         * @description Protected header of the ID token (RFC 7515 section 4). Orange signs its id_tokens HS256 with the client secret; the page's example header is `{"typ": "JWT", "alg": "HS256"}`.
+         * @example {
+         *       "typ": "JWT",
+         *       "alg": "HS256"
+         *     }
+         */
+        IdTokenHeader: {
+            /**
+             * @description Signature algorithm. Fixed value `HS256` (HMAC SHA-256 keyed with the client secret).
+             * @constant
+             */
+            alg: "HS256";
+            /**
+             * @description Media type of the token (RFC 7519 section 5.1), `JWT` when present.
+             * @constant
+             */
+            typ?: "JWT";
+            /** @description Key identifier, when the server sends one. */
+            kid?: string;
         };
         /**
          * @description Subject - Issuer identifier for the end-user (OIDC `sub`). Persistent and unique for the end-user of a given service.
@@ -236,12 +257,12 @@ export interface components {
             nonce?: string;
         };
         /**
-         * @description The ID token: a JWS in compact serialization, signed HS256 with the client secret. Its second segment, base64url-decoded, is the JSON object `IdTokenClaims`.
+         * @description The ID token: a JWS in compact serialization, signed HS256 with the client secret. Its first segment, base64url-decoded, is the JSON object `IdTokenHeader`, its second `IdTokenClaims`.
          * @example eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJodHRwczovL29wZW5pZC5vcmFuZ2UuZnIvIiwic3ViIjoiUEJZSkpGLTIwMC1Ed2x0ckxuWHErN2p3VFFFa094OVo5amVsZzB0ME5RcnhXRmFzVWdVZ0VzPSIsImF1ZCI6IjZLUkh5bXVqRjhTRzJnIiwiZXhwIjoxMzk3MTQxNjYzLCJpYXQiOjEzOTcxMzgwNjMsImF1dGhfdGltZSI6MTM5NzEzODA1NywiYWNyIjowfQ.VOf__DbeeEJnGte2BEx-OWP_STAYLBr9qzek6uUfHyg
          */
         IdToken: string;
-        /** @description Token response of the authorization code grant (OpenID Connect Core 1.0 section 3.1.3.3): an access token response that also carries the `id_token`. */
-        OidcTokenResponse: components["schemas"]["AccessTokenResponse"] & {
+        /** @description Token response of the authorization code grant (OpenID Connect Core 1.0 section 3.1.3.3): an access token response that also carries the `id_token`. Closed, like `AccessTokenResponse`. */
+        OidcTokenResponse: components["schemas"]["TokenResponseMembers"] & {
             id_token: components["schemas"]["IdToken"];
         };
         /** @description OAuth 2.0 / OpenID Connect error body (RFC 6749 section 5.2, RFC 6750 section 3.1). Distinct from the Orange gateway error shape (`OrangeError`). */
@@ -265,6 +286,8 @@ export interface components {
             /** @description Space-separated scopes, equal to or narrower than those originally granted (RFC 6749 section 6); an empty or wider scope gets `invalid_scope`. Without it, the scopes originally granted. */
             scope?: string;
         };
+        /** @description Successful access token response (RFC 6749 section 5.1). Closed: a member the page does not list is a deviation (see docs/errata.md, "Closed bodies"). */
+        AccessTokenResponse: components["schemas"]["TokenResponseMembers"];
         /** @description UserInfo response of the OpenID Connect Core API of Authentication France (OpenID Connect Core 1.0 section 5.3.2): the end-user's identity, `sub` only, as Orange's portal says. The claims of Form ID France and Match ID France have their own endpoints and scopes. */
         OpenIdUserInfo: {
             sub: components["schemas"]["Subject"];

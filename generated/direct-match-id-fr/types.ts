@@ -201,8 +201,8 @@ export interface components {
             grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer";
             assertion: components["schemas"]["JwtBearerAssertion"];
         };
-        /** @description Successful access token response (RFC 6749 section 5.1). */
-        AccessTokenResponse: {
+        /** @description The members of a successful token response (RFC 6749 section 5.1), as the Authentication France page lists them. Open on its own: `AccessTokenResponse` and `OidcTokenResponse` close it (`unevaluatedProperties: false`). */
+        TokenResponseMembers: {
             /**
              * @description The token type. Fixed value `Bearer`.
              * @constant
@@ -217,6 +217,8 @@ export interface components {
             /** @description Space-separated scopes granted, when they differ from the scopes requested (RFC 6749 section 5.1). */
             scope?: string;
         };
+        /** @description Successful access token response (RFC 6749 section 5.1). Closed: a member the page does not list is a deviation (see docs/errata.md, "Closed bodies"). */
+        AccessTokenResponse: components["schemas"]["TokenResponseMembers"];
         /** @description OAuth 2.0 / OpenID Connect error body (RFC 6749 section 5.2, RFC 6750 section 3.1). Distinct from the Orange gateway error shape (`OrangeError`). */
         OAuthError: {
             /** @description A single ASCII error code. */

@@ -51,9 +51,12 @@ export interface NamedExample {
   summary?: string;
   value: Json;
   schema: JsonObject;
+  /** How the example's texts compare (`x-conformance-match`): `prefix` when the documented error_description or
+   *  message is a prefix of the one sent (codes stay exact); exact otherwise. */
+  match?: 'prefix';
 }
 
-type Examples = Record<string, { summary?: string; value: Json }>;
+type Examples = Record<string, { summary?: string; value: Json; 'x-conformance-match'?: 'prefix' }>;
 
 /** Every named example of a dereferenced document: request bodies, parameters, response bodies and headers. */
 export function collectExamples(slug: string, doc: JsonObject): NamedExample[] {
@@ -67,6 +70,7 @@ export function collectExamples(slug: string, doc: JsonObject): NamedExample[] {
           slug, operationId, kind, name, webhook,
           summary: example.summary,
           value: example.value,
+          ...(example['x-conformance-match'] ? { match: example['x-conformance-match'] } : {}),
           schema: (schema ?? {}) as JsonObject,
           ...extra,
         });

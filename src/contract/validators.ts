@@ -2,10 +2,11 @@
  * The contract's schemas as validators, precompiled at generate time (generated/validators.ts, Ajv standalone):
  * loading them costs an import, never a compilation. Keys: `<slug>/<Name>` for a component schema,
  * `<slug>/<operationId>/<where>` for an operation's schemas, where `<where>` is `parameter/<in>/<name>`,
- * `request/<media type>`, `<status>/<media type>` or `<status>/header/<Name>`; `sandbox/fixture` and
- * `conformance/profile` for the fixture and profile schemas.
+ * `request/<media type>`, `<status>/<media type>` or `<status>/header/<Name>`; `<slug>/<Name>/contentSchema` for
+ * the decoded form (`{header, payload}`) of a JWT-valued component; `sandbox/fixture` and `conformance/profile`
+ * for the fixture and profile schemas. `jwtMembers(key)` says where a body holds JWT-valued members.
  */
-import { VALIDATORS } from '../../generated/validators.js';
+import { JWT_MEMBERS, VALIDATORS } from '../../generated/validators.js';
 import type { ApiSlug } from './load.js';
 
 export interface SchemaError {
@@ -42,3 +43,11 @@ export function schemaErrors(validate: Validator, data: unknown, dataVar = 'data
   if (validate(data)) return undefined;
   return (validate.errors ?? []).map((e) => `${dataVar}${e.instancePath} ${e.message ?? e.keyword}`).join('; ');
 }
+
+/** A JWT-valued member of a body: its path (`*` for every item of an array) and its contentSchema's validator key. */
+export interface JwtMember { path: readonly string[]; content: string }
+
+const jwtTable = JWT_MEMBERS as Record<string, readonly JwtMember[]>;
+
+/** The JWT-valued members of the body whose validator key is `key` (none for most bodies). */
+export const jwtMembers = (key: string): readonly JwtMember[] => jwtTable[key] ?? [];

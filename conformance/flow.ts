@@ -1,0 +1,93 @@
+/**
+ * What a run learns across exchanges that later checks need (OAuth 2.0 flows, RFC 6749): which nonce and scope
+ * an authorization code was asked with (from the authorize request whose redirect carried it), which scope a
+ * refresh token was granted, which scope a JWT bearer assertion asks (RFC 7523), which end-user an access token
+ * from the code flow is for (its id_token's `sub`). The suite, the proxy and the fuzzer feed it every exchange,
+ * and ask it what the response to a request must agree with.
+ *
+ * Entry points: `new FlowMemory()`, `learn(exchange)`, `contextFor(request)` → `{ nonce?, scope?, subject? }`.
+ */
+import codeRequest from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
+import refreshRequest from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
+import { JWT_BEARER_GRANT_TYPE } from '../src/auth/jwt-bearer.js';
+import type { Exchange, WireRequest } from './http.js';
+import { decodeJws } from './jwt.js';
+
+const CODE_GRANT = codeRequest.properties.grant_type.const;
+const REFRESH_GRANT = refreshRequest.properties.grant_type.const;
+
+export interface FlowFacts {
+  /** The nonce of the authorization request (an id_token must carry it). */
+  nonce?: string;
+  /** The end-user a bearer token is for (a userinfo `sub` must be it). */
+  subject?: string;
+  /** The scope asked, or granted for a refresh: a token response's `scope` must be within it. */
+  scope?: string[];
+}
+
+const words = (value: unknown): string[] | undefined => (typeof value === 'string' ? value.split(' ').filter(Boolean) : undefined);
+
+/** A form body as an object (first value of a repeated field); undefined when the body is not a form. */
+function formOf(request: WireRequest): Record<string, string> | undefined {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) return undefined;
+  const form: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(request.body)) if (!(k in form)) form[k] = v;
+  return form;
+}
+
+export class FlowMemory {
+  private readonly codes = new Map<string, FlowFacts>();
+  private readonly refreshTokens = new Map<string, FlowFacts>();
+  private readonly subjects = new Map<string, string>();
+
+  /** What `request` (a token request) was preceded by: the facts its response must agree with. */
+  contextFor(request: WireRequest): FlowFacts {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
+    const subject = bearer ? this.subjects.get(bearer) : undefined;
+    if (subject) return { subject };
+    const form = formOf(request);
+    if (!form) return {};
+    if (form.grant_type === CODE_GRANT) return this.codes.get(form.code ?? '') ?? {};
+    if (form.grant_type === REFRESH_GRANT) {
+      const granted = this.refreshTokens.get(form.refresh_token ?? '');
+      const asked = words(form.scope);
+      return asked ? { scope: granted?.scope ? asked.filter((s) => granted.scope!.includes(s)) : asked } : { ...(granted?.scope ? { scope: granted.scope } : {}) };
+    }
+    if (form.grant_type === JWT_BEARER_GRANT_TYPE) {
+      const payload = decodeJws(form.assertion ?? '')?.payload as { scope?: unknown } | undefined;
+      const scope = Array.isArray(payload?.scope) ? payload.scope.filter((s): s is string => typeof s === 'string') : words(payload?.scope);
+      return scope ? { scope } : {};
+    }
+    return {};
+  }
+
+  learn(exchange: Exchange): void {
+    const { request, response } = exchange;
+    const url = new URL(request.url);
+    if (response.status >= 300 && response.status < 400 && url.searchParams.get('response_type') === 'code') {
+      const location = response.headers.get('location');
+      let code: string | null = null;
+      try {
+        code = location ? new URL(location).searchParams.get('code') : null;
+      } catch { /* not a URL: the checks say so */ }
+      if (code) {
+        const nonce = url.searchParams.get('nonce');
+        this.codes.set(code, { ...(nonce ? { nonce } : {}), ...(url.searchParams.has('scope') ? { scope: words(url.searchParams.get('scope'))! } : {}) });
+      }
+      return;
+    }
+    if (response.status !== 200 || !formOf(request)) return;
+    let body: { access_token?: unknown; refresh_token?: unknown; id_token?: unknown; scope?: unknown };
+    try {
+      body = JSON.parse(response.text);
+    } catch {
+      return;
+    }
+    const sub = typeof body?.id_token === 'string' ? (decodeJws(body.id_token)?.payload as { sub?: unknown } | undefined)?.sub : undefined;
+    if (typeof sub === 'string' && typeof body.access_token === 'string') this.subjects.set(body.access_token, sub);
+    if (typeof body?.refresh_token !== 'string') return;
+    const asked = this.contextFor(request).scope;
+    const granted = words(body.scope) ?? asked;
+    this.refreshTokens.set(body.refresh_token, granted ? { scope: granted } : {});
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The JUnit XML report: one testsuite per suite, one testcase per entry, a failure element per failure, and the
+ * redacted exchanges of a failed entry in its system-out. Values are redacted first (redactReport), truncated,
+ * and escaped last, so escaping never hides a value from redaction.
+ *
+ * Entry point: `junitReport(report, { maxField })`.
+ */
+import { redactReport, tallyBySuite, totals, type RedactedEntry, type Report } from './model.js';
+import type { RedactedExchange } from './redact.js';
+import { truncate } from './redact.js';
+
+const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
+  // XML 1.0 forbids most control characters, even escaped.
+  .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
+
+/** An exchange as plain HTTP-like text. */
+export function exchangeText(e: RedactedExchange, max: number): string {
+  const out = [`${e.label ? `${e.label}: ` : ''}${e.request.method} ${e.request.url}`, ...e.request.headers.map(([k, v]) => `${k}: ${v}`)];
+  if (e.request.body) out.push('', truncate(e.request.body, max));
+  if (e.response) {
+    out.push('', `HTTP ${e.response.status}`, ...e.response.headers.map(([k, v]) => `${k}: ${v}`));
+    if (e.response.body) out.push('', truncate(e.response.body, max));
+  } else if (e.error) out.push('', `no response: ${e.error}`);
+  return out.join('\n');
+}
+
+function testcase(e: RedactedEntry, max: number): string[] {
+  const out = [`    <testcase classname="${xml(`${e.suite}.${e.group ?? e.suite}`)}" name="${xml(e.name)}" time="${(e.ms / 1000).toFixed(3)}">`];
+  if (e.outcome === 'skipped') out.push(`      <skipped message="${xml(truncate(e.reason ?? '', max))}"/>`);
+  for (const f of e.failures) {
+    const where = [f.step, f.at].filter(Boolean).join(', ');
+    const message = `${f.check}${where ? ` (${where})` : ''}: expected ${truncate(f.expected, max)}`;
+    out.push(`      <failure type="${f.check}" message="${xml(message)}">${xml(`expected ${truncate(f.expected, max)}\ngot ${truncate(f.got, max)}`)}</failure>`);
+  }
+  if (e.outcome === 'failed' && e.exchanges.length) out.push(`      <system-out>${xml(e.exchanges.map((x) => exchangeText(x, max * 4)).join('\n\n'))}</system-out>`);
+  out.push('    </testcase>');
+  return out;
+}
+
+export function junitReport(report: Report, options: { maxField?: number } = {}): string {
+  const max = options.maxField ?? 1000;
+  const redacted = redactReport(report);
+  const all = totals(report.entries);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(`<testsuites name="${xml(`${redacted.title} ${redacted.target}`)}" tests="${all.total}" failures="${all.failed}" skipped="${all.skipped}">`);
+  for (const [suite, t] of tallyBySuite(report.entries)) {
+    const entries = redacted.entries.filter((e) => e.suite === suite);
+    const seconds = entries.reduce((s, e) => s + e.ms, 0) / 1000;
+    out.push(`  <testsuite name="${xml(suite)}" tests="${t.total}" failures="${t.failed}" skipped="${t.skipped}" errors="0" time="${seconds.toFixed(3)}">`);
+    for (const e of entries) out.push(...testcase(e, max));
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>', '');
+  return out.join('\n');
+}

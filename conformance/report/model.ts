@@ -1,0 +1,112 @@
+/**
+ * The report model any run fills (the conformance suite, the fuzzer, the validating proxy): entries grouped by
+ * suite (an API slug), each named (a case id, or `operationId × check`), with its outcome, the reason of a skip,
+ * its failures, its time and its exchanges. A report carries its `Redactor`; writers call `redactReport` first,
+ * so that every value is redacted before it is formatted, truncated or escaped.
+ *
+ * Entry points: `Report`, `ReportEntry`, `Outcome`, `tallyBySuite(entries)`, `totals(entries)`,
+ * `redactReport(report)` → `RedactedReport`, `show(value)`.
+ */
+import { CHECKS, type CheckName, type Failure } from '../failures.js';
+import type { RecordedExchange, RedactedExchange, Redactor } from './redact.js';
+
+export type Outcome = 'passed' | 'failed' | 'skipped';
+
+export interface ReportEntry {
+  /** The group the entry belongs to, usually an API slug. */
+  suite: string;
+  /** Unique within the report: a case id, or `operationId × check`. */
+  name: string;
+  /** A finer group within the suite (an operationId): the JUnit classname. */
+  group?: string;
+  outcome: Outcome;
+  /** Why the entry was skipped. */
+  reason?: string;
+  failures: Failure[];
+  ms: number;
+  /** What was sent and received, steps first, the entry's own request last. */
+  exchanges: RecordedExchange[];
+}
+
+export interface Report<E extends ReportEntry = ReportEntry> {
+  /** What ran: `conformance`, `fuzz`, `proxy`. */
+  title: string;
+  /** The base URL checked. */
+  target: string;
+  profile?: string;
+  /** ISO 8601. */
+  startedAt: string;
+  ms: number;
+  entries: E[];
+  /** Knows the profile's secrets and every token the run saw. */
+  redactor: Redactor;
+}
+
+export interface Tally { passed: number; failed: number; skipped: number; total: number }
+
+export function totals(entries: readonly ReportEntry[]): Tally {
+  const t: Tally = { passed: 0, failed: 0, skipped: 0, total: 0 };
+  for (const e of entries) {
+    t[e.outcome]++;
+    t.total++;
+  }
+  return t;
+}
+
+/** Tallies per suite, in the order suites first appear. */
+export function tallyBySuite(entries: readonly ReportEntry[]): Map<string, Tally> {
+  const suites = new Map<string, ReportEntry[]>();
+  for (const e of entries) suites.set(e.suite, [...(suites.get(e.suite) ?? []), e]);
+  return new Map([...suites].map(([suite, list]) => [suite, totals(list)]));
+}
+
+/** A value as report text: strings as they are, anything else as compact JSON. */
+export const show = (value: unknown): string => (typeof value === 'string' ? value : value === undefined ? 'nothing' : JSON.stringify(value));
+
+export interface RedactedFailure {
+  check: CheckName;
+  /** What the check verifies (`CHECKS`). */
+  description: string;
+  expected: string;
+  got: string;
+  /** The redacted values, when they are JSON structures (for a diff). */
+  expectedValue?: unknown;
+  gotValue?: unknown;
+  at?: string;
+  step?: string;
+}
+
+export interface RedactedEntry extends Omit<ReportEntry, 'failures' | 'exchanges'> {
+  failures: RedactedFailure[];
+  exchanges: RedactedExchange[];
+}
+
+export interface RedactedReport extends Omit<Report, 'entries' | 'redactor'> {
+  entries: RedactedEntry[];
+}
+
+const structured = (v: unknown) => v !== null && typeof v === 'object';
+
+/** The report with every value redacted (nothing formatted yet beyond JSON text). */
+export function redactReport(report: Report): RedactedReport {
+  const r = report.redactor;
+  const { redactor: _redactor, entries, ...meta } = report;
+  return {
+    ...meta,
+    target: r.text(meta.target),
+    entries: entries.map(({ failures, exchanges, ...entry }) => ({
+      ...entry,
+      ...(entry.reason !== undefined ? { reason: r.text(entry.reason) } : {}),
+      failures: failures.map((f) => {
+        const expected = r.value(f.expected);
+        const got = r.value(f.got);
+        return {
+          check: f.check, description: CHECKS[f.check], expected: show(expected), got: show(got),
+          ...(structured(expected) ? { expectedValue: expected } : {}), ...(structured(got) ? { gotValue: got } : {}),
+          ...(f.at !== undefined ? { at: r.text(f.at) } : {}), ...(f.step !== undefined ? { step: r.text(f.step) } : {}),
+        };
+      }),
+      exchanges: exchanges.map((e) => r.exchange(e)),
+    })),
+  };
+}

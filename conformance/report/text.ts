@@ -1,0 +1,49 @@
+/**
+ * The text report: a table per suite, every failed entry with each failure (check, where, expected, got) and the
+ * response it was seen on, then the skipped entries with their reasons, then the totals. Values are redacted
+ * before formatting (redactReport) and each field is truncated on its own, so no entry can swallow another.
+ *
+ * Entry point: `textReport(report, { maxField })`.
+ */
+import { redactReport, tallyBySuite, totals, type Report, type Tally } from './model.js';
+import { truncate } from './redact.js';
+
+const row = (label: string, t: Tally, width: number) =>
+  `${label.padEnd(width)}  ${String(t.passed).padStart(6)}  ${String(t.failed).padStart(6)}  ${String(t.skipped).padStart(7)}  ${String(t.total).padStart(5)}`;
+
+/** One line: newlines shown as `⏎`, so that a multi-line value stays inside its entry. */
+const line = (text: string, max: number) => truncate(text.replace(/\r?\n\s*/g, '⏎ '), max);
+
+export function textReport(report: Report, options: { maxField?: number } = {}): string {
+  const max = options.maxField ?? 300;
+  const redacted = redactReport(report);
+  const lines: string[] = [`${redacted.title} of ${redacted.target}${redacted.profile ? ` (profile ${redacted.profile})` : ''}`, ''];
+  const tallies = tallyBySuite(report.entries);
+  const all = totals(report.entries);
+  const width = Math.max('total'.length, 'API'.length, ...[...tallies.keys()].map((k) => k.length));
+  lines.push(`${'API'.padEnd(width)}  passed  failed  skipped  cases`);
+  for (const [suite, t] of tallies) lines.push(row(suite, t, width));
+  lines.push(row('total', all, width));
+
+  const failed = redacted.entries.filter((e) => e.outcome === 'failed');
+  if (failed.length) {
+    lines.push('', 'failures:');
+    for (const e of failed) {
+      lines.push(`  ✗ ${e.name}`);
+      for (const f of e.failures) {
+        const where = [f.step, f.at].filter(Boolean).join(', ');
+        lines.push(`      ${f.check}${where ? ` (${line(where, max)})` : ''}: expected ${line(f.expected, max)}`, `      ${' '.repeat(f.check.length)}  got      ${line(f.got, max)}`);
+      }
+      const own = e.exchanges.at(-1);
+      if (own?.response) lines.push(`      response ${own.response.status}: ${line(own.response.body || '(no body)', max)}`);
+      else if (own?.error) lines.push(`      no response: ${line(own.error, max)}`);
+    }
+  }
+  const skipped = redacted.entries.filter((e) => e.outcome === 'skipped');
+  if (skipped.length) {
+    lines.push('', 'skipped (never counted as passed):');
+    for (const e of skipped) lines.push(`  - ${e.name}: ${line(e.reason ?? '', max)}`);
+  }
+  lines.push('', `${all.total} cases in ${(redacted.ms / 1000).toFixed(1)} s: ${all.passed} passed, ${all.failed} failed, ${all.skipped} skipped`);
+  return lines.join('\n');
+}
