@@ -64,6 +64,11 @@ export class ExpiringStore<V> {
     for (const entry of this.entries.values()) if (entry.expiresAt > now) yield entry.value;
   }
 
+  /** Removes every entry whose value satisfies `predicate` (the tokens of a removed client). */
+  deleteWhere(predicate: (value: V) => boolean): void {
+    for (const [key, entry] of this.entries) if (predicate(entry.value)) this.entries.delete(key);
+  }
+
   /** Removes every expired entry; returns how many went. */
   purge(): number {
     const now = this.now();
@@ -87,5 +92,19 @@ export class ExpiringStore<V> {
       const [key, entry] = next.value;
       if (entry.expiresAt <= now) this.entries.delete(key);
     }
+  }
+}
+
+/** A set of at most `cap` members: adding one more drops the oldest. */
+export class BoundedSet<T = string> extends Set<T> {
+  constructor(readonly cap: number) {
+    super();
+  }
+
+  override add(value: T): this {
+    super.delete(value);
+    super.add(value);
+    if (this.size > this.cap) super.delete(this.values().next().value!);
+    return this;
   }
 }
