@@ -1,7 +1,9 @@
 /**
  * Runs the catalogue against a base URL. Against a mock (profile kind `mock`), each case sends the operation's
  * canonical valid request with `Prefer: code=<status>, example=<name>`. Against a live target, each case sends
- * its trigger; mock-only cases, and cases whose trigger needs what the profile lacks, are skipped with a reason.
+ * its trigger; mock-only cases, and cases whose trigger needs what the profile lacks, are skipped with a reason,
+ * except on the reference sandbox (`sandboxAdmin`), where a fault provokes each mock-only case
+ * (conformance/sandbox-admin.ts).
  */
 import type { ApiSlug } from '../src/contract/load.js';
 import type { Json, JsonObject } from '../src/contract/examples.js';
@@ -10,6 +12,7 @@ import { matchOperation } from '../src/contract/operations.js';
 import { loadCatalogue, type Case } from './catalogue.js';
 import { ResponseChecker, type Failure } from './checks.js';
 import { TriggerContext } from './context.js';
+import { withFault, withRunKey } from './sandbox-admin.js';
 import type { Profile } from './profile.js';
 import { isMockOnly, type HttpRequest, type HttpResponse } from './types.js';
 
@@ -128,11 +131,12 @@ async function runCase(c: Case, ctx: TriggerContext, checker: ResponseChecker): 
     request.headers!.Prefer = c.example.header ? `code=${c.status}` : `code=${c.status}, example=${c.example.name}`;
   } else {
     if (!c.trigger) return result('failed', [{ check: 'trigger', expected: 'a trigger for this example', got: 'none in conformance/triggers' }]);
-    if (isMockOnly(c.trigger)) return result('skipped', [], `mock-only: ${c.trigger.mockOnly}`);
-    const missing = c.trigger.requires?.(ctx.profile);
+    if (isMockOnly(c.trigger) && !ctx.profile.sandboxAdmin) return result('skipped', [], `mock-only: ${c.trigger.mockOnly}`);
+    const missing = isMockOnly(c.trigger) ? undefined : c.trigger.requires?.(ctx.profile);
     if (missing) return result('skipped', [], missing);
     try {
-      request = await c.trigger.request(ctx);
+      // On the reference sandbox, a mock-only case is its valid request with the case's fault armed for it.
+      request = isMockOnly(c.trigger) ? await withFault(c, canonicalRequest(c, ctx), (r) => ctx.http(r)) : await c.trigger.request(ctx);
     } catch (error) {
       return result('failed', [{ check: 'trigger', expected: 'the steps before the request to succeed', got: (error as Error).message }]);
     }
@@ -153,7 +157,8 @@ export async function runConformance(options: RunOptions): Promise<CaseResult[]>
   const send = sender(options.baseUrl, options.timeoutMs ?? 10_000);
   const guard = foreignGuard(options.baseUrl, options.foreignAfter ?? 5);
   let stopped: ForeignTargetError | undefined;
-  const ctx = new TriggerContext(options.profile, options.baseUrl, async (request) => {
+  const profile = await withRunKey(options.profile, send).catch((error: Error) => { throw new ForeignTargetError(error.message); });
+  const ctx = new TriggerContext(profile, options.baseUrl, async (request) => {
     if (stopped) throw stopped;
     const response = await send(request);
     try {

@@ -3,7 +3,7 @@ import type { TriggerContext } from './context.js';
 import type { Profile } from './profile.js';
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path on the target, as in the contract (`/direct-matchid/fr/v1/matchid`). */
   path: string;
   query?: Record<string, string>;

@@ -36,15 +36,14 @@ export interface AdminParts {
   extraHosts?: readonly string[];
 }
 
-/** `localhost`, `127.0.0.1` or `[::1]`, with any port. */
-const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/i;
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** True when `host` (a `Host` header) names this machine's loopback, or one of `extra` (any port). */
+/** True when `host` (a `Host` header) is `localhost`, `127.0.0.1`, `[::1]` or one of `extra`, with any valid port. */
 export function isAllowedAdminHost(host: string | undefined, extra: readonly string[] = []): boolean {
-  if (host === undefined) return false;
-  if (LOOPBACK_HOST.test(host)) return true;
-  const name = host.replace(/:\d{1,5}$/, '').toLowerCase();
-  return extra.some((h) => h.toLowerCase() === name);
+  const m = /^([^:]+|\[[^\]]*\])(?::(\d{1,5}))?$/.exec(host ?? '');
+  if (!m || (m[2] !== undefined && Number(m[2]) > 65535)) return false;
+  const name = m[1]!.toLowerCase();
+  return LOOPBACK_NAMES.has(name) || extra.some((h) => h.toLowerCase() === name);
 }
 
 /** A route's path template as a matcher whose groups are its parameters. */

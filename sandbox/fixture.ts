@@ -10,6 +10,7 @@ import type { JWK } from 'jose';
 import { parse } from 'yaml';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
 import { validator, type SchemaError } from '../src/contract/validators.js';
+import fixtureSchema from './fixture.schema.json' with { type: 'json' };
 import { STORE_CAPS } from './state.js';
 
 /** The default fixture, at the package root (from source and from dist/ alike). Its schema,
@@ -37,11 +38,13 @@ export class FixtureError extends Error {
   override readonly name = 'FixtureError';
 }
 
+const BASE64URL = fixtureSchema.$defs.Base64url.pattern;
+
 /** Schema errors as lines naming the field (`/clients/1/jwks/keys/0/n must be base64url ...`). */
 export function describeSchemaErrors(errors: readonly SchemaError[], prefix = ''): string[] {
   const lines = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if').map((e) => {
     const where = `${prefix}${e.instancePath}` || '/';
-    if (e.schemaPath.endsWith('/Base64url/pattern')) return `${where} must be base64url (A-Z a-z 0-9 - _, no padding, RFC 7515 section 2)`;
+    if (e.keyword === 'pattern' && e.params.pattern === BASE64URL) return `${where} must be base64url (A-Z a-z 0-9 - _, no padding, RFC 7515 section 2)`;
     if (e.keyword === 'additionalProperties') return `${where} ${e.message} (${(e.params as { additionalProperty: string }).additionalProperty})`;
     if (e.keyword === 'false schema') return `${where} is not allowed (a private key member: register the public key only)`;
     return `${where} ${e.message}`;
