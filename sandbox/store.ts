@@ -55,7 +55,7 @@ export class ExpiringStore<V> {
 
   clear(): void {
     this.entries.clear();
-    this.cursor = this.entries[Symbol.iterator]();
+    this.rewind();
   }
 
   /** The live entries. */
@@ -67,6 +67,7 @@ export class ExpiringStore<V> {
   /** Removes every entry whose value satisfies `predicate` (the tokens of a removed client). */
   deleteWhere(predicate: (value: V) => boolean): void {
     for (const [key, entry] of this.entries) if (predicate(entry.value)) this.entries.delete(key);
+    this.rewind();
   }
 
   /** Removes every expired entry; returns how many went. */
@@ -76,7 +77,13 @@ export class ExpiringStore<V> {
     for (const [key, entry] of this.entries) {
       if (entry.expiresAt <= now && this.entries.delete(key)) removed++;
     }
+    this.rewind();
     return removed;
+  }
+
+  /** A fresh cursor: a live Map iterator keeps the Map's old, larger tables alive once it has shrunk. */
+  private rewind(): void {
+    this.cursor = this.entries[Symbol.iterator]();
   }
 
   /** Examines the next `count` entries of the cursor, removing the expired ones. */
@@ -85,7 +92,7 @@ export class ExpiringStore<V> {
     for (let i = 0; i < count; i++) {
       let next = this.cursor.next();
       if (next.done) {
-        this.cursor = this.entries[Symbol.iterator]();
+        this.rewind();
         next = this.cursor.next();
         if (next.done) return;
       }

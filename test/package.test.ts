@@ -130,6 +130,20 @@ describe('the packed package', () => {
     expect(metadata.issuer).toBe('https://openid.orange.fr');
   });
 
+  it('runs the sandbox export in-process from the package: a fault, the clock, a reset', async () => {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `
+      import { createSandbox } from 'orange-identity-contracts/sandbox';
+      const sandbox = createSandbox();
+      const url = await sandbox.listen();
+      sandbox.faults.inject({ operationId: 'matchIdentity', status: 503, example: 'ServiceUnavailable' });
+      const faulted = await fetch(url + '/direct-matchid/fr/v1/matchid', { method: 'POST' });
+      sandbox.clock.advance(60);
+      sandbox.reset();
+      await sandbox.close();
+      console.log(faulted.status + '|' + (await faulted.json()).error);`], { cwd: consumer });
+    expect(stdout.trim()).toBe('503|service_unavailable');
+  });
+
   it('compiles every TypeScript block of README.md and docs/ against the package, under tsc --strict', async () => {
     const sources = ['README.md', ...(await readdir(path.join(REPO_ROOT, 'docs'), { recursive: true, encoding: 'utf8' })).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
     const snippets: string[] = [];
@@ -145,7 +159,9 @@ describe('the packed package', () => {
     expect(snippets.length).toBeGreaterThanOrEqual(10);
     await writeFile(path.join(consumer, 'snippets', 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'],
-        typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')], types: ['node'], skipLibCheck: true },
+        typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')], types: ['node'], skipLibCheck: true,
+        // The testing guide's examples run under vitest, which a consumer installs beside the package.
+        paths: { vitest: [path.join(REPO_ROOT, 'node_modules/vitest')] } },
       include: ['*.ts'],
     }));
     const result = await run(TSC, ['-p', 'snippets/tsconfig.json'], { cwd: consumer }).catch((e: { stdout: string }) => e);
