@@ -161,7 +161,7 @@ describe('the packed package', () => {
       compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'],
         typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')], types: ['node'], skipLibCheck: true,
         // The testing guide's examples run under vitest, which a consumer installs beside the package.
-        paths: { vitest: [path.join(REPO_ROOT, 'node_modules/vitest')] } },
+        paths: { vitest: [path.join(REPO_ROOT, 'node_modules/vitest/dist/index.d.ts')] } },
       include: ['*.ts'],
     }));
     const result = await run(TSC, ['-p', 'snippets/tsconfig.json'], { cwd: consumer }).catch((e: { stdout: string }) => e);
