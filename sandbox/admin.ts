@@ -86,7 +86,6 @@ const scopesOf = (value: string | string[]): string[] => (typeof value === 'stri
 
 export function admin(parts: AdminParts) {
   const { state, clock, faults } = parts;
-  const requestSchemas = new Map(SANDBOX_ADMIN_ROUTES.map((r) => [r.operationId, `sandbox-admin/${r.operationId}/request/application/json`]));
 
   /** The request's JSON body, checked against the operation's schema; undefined once the error is answered. */
   async function body<T>(req: IncomingMessage, res: ServerResponse, operationId: AdminOperationId): Promise<T | undefined> {
@@ -96,7 +95,7 @@ export function admin(parts: AdminParts) {
       fail(res, 'invalid_request', `the body must be a JSON object (Content-Type: application/json) of at most ${MAX_BODY_BYTES} bytes`);
       return undefined;
     }
-    const validate = validator(requestSchemas.get(operationId)!);
+    const validate = validator(`sandbox-admin/${operationId}/request/application/json`);
     if (!validate(input)) {
       fail(res, 'invalid_request', describeSchemaErrors(validate.errors ?? [], 'body').join('; '));
       return undefined;

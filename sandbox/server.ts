@@ -88,6 +88,13 @@ const RAW = {
   timeout: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
 };
 
+/** The documentation site's file server, built on the first request for it and shared per process. */
+const sites = new Map<string, ReturnType<typeof sirv> | undefined>();
+function siteOf(dir: string) {
+  if (!sites.has(dir)) sites.set(dir, existsSync(dir) ? sirv(dir, { extensions: ['html'], dev: false }) : undefined);
+  return sites.get(dir);
+}
+
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const fixture = resolveFixture(options.fixture);
   const clock = options.clock ?? createClock();
@@ -122,8 +129,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   /** The login form's target, outside the contract's paths and the admin API. */
   const sandboxRoutes = new Map<string, Handler>([['POST /_sandbox/authorize', (req, res) => auth.submitLogin(req, res)]]);
   const docsDir = options.docsDir ?? path.join(PACKAGE_ROOT, 'build/docs');
-  const site = existsSync(docsDir) ? sirv(docsDir, { extensions: ['html'], dev: false }) : undefined;
   const serveDocs = (req: IncomingMessage, res: ServerResponse, target: string) => {
+    const site = siteOf(docsDir);
     if (target === '/docs') {
       res.writeHead(301, { Location: '/docs/' }).end();
       return;
