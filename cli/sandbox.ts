@@ -1,5 +1,5 @@
 /** `orange-identity sandbox` (also `npm start`): the stateful reference sandbox of the five APIs. */
-import { DEFAULT_FIXTURE, FixtureError, loadFixture } from '../sandbox/fixture.js';
+import { DEFAULT_FIXTURE, FixtureError } from '../sandbox/fixture.js';
 import { createSandbox } from '../sandbox/server.js';
 import { ConfigError, UsageError, type Command } from './command.js';
 import { untilStopped } from './signals.js';
@@ -11,6 +11,7 @@ export const sandbox: Command = {
     port: { type: 'string', value: '<port>', description: 'port to listen on (default: PORT, or 8080; 0 picks a free one)' },
     host: { type: 'string', value: '<host>', default: '127.0.0.1', description: 'address to listen on' },
     fixture: { type: 'string', value: '<file>', description: 'subscribers and clients, YAML or JSON (schema: sandbox/fixture.schema.json); the default fixture otherwise' },
+    'admin-host': { type: 'string', value: '<name>', multiple: true, description: 'a Host name the admin API answers besides localhost, 127.0.0.1 and [::1] (a container\'s service name)' },
   },
   details: 'Prints its URL once listening; Ctrl-C (SIGINT) or SIGTERM stops it.',
   async run(values) {
@@ -20,7 +21,7 @@ export const sandbox: Command = {
     const fixturePath = (values.fixture as string | undefined) ?? DEFAULT_FIXTURE;
     let running;
     try {
-      running = await createSandbox({ fixture: loadFixture(fixturePath) });
+      running = createSandbox({ fixture: fixturePath, adminHosts: (values['admin-host'] as string[] | undefined) ?? [] });
     } catch (error) {
       if (error instanceof FixtureError) throw new ConfigError(error.message);
       throw error;

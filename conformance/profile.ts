@@ -17,6 +17,8 @@ export interface Profile {
   name: string;
   description?: string;
   kind: 'mock' | 'live';
+  /** The target is the reference sandbox: its admin API registers the run's key and arms faults (conformance/sandbox-admin.ts). */
+  sandboxAdmin?: boolean;
   authentication?: { clientId: string; clientSecret?: string; redirectUri: string; issuer?: string; session?: Session; refusingSession?: Session };
   accessTokens?: Partial<Record<'form_filling' | 'check_id' | 'id_match' | 'revoked_consent', string>>;
   userInfoSubject?: { claims: Record<string, unknown> };

@@ -2,7 +2,9 @@
  * Runs the catalogue against a base URL. Against a mock (profile kind `mock`), each case sends the operation's
  * canonical valid request with `Prefer: code=<status>, example=<name>`. Against a live target, each case sends
  * its trigger; mock-only cases, value cases against a mock, and cases whose trigger needs what the profile lacks
- * are skipped with a reason.
+ * are skipped with a reason, except on the reference sandbox (profile `sandboxAdmin`), where a fault armed
+ * through its admin API provokes each mock-only case and a fresh key is registered for the run
+ * (conformance/sandbox-admin.ts).
  *
  * Every exchange is checked: the case's own response by checkCase, each step of its trigger by the
  * operation-level checks, even when a later step failed. Every exchange feeds the run's FlowMemory (nonces and
@@ -26,6 +28,7 @@ import { createSender, parseMediaType, pathnameOf, RequestError, type Exchange, 
 import { checkExchange, type CheckContext } from './operation-checks.js';
 import type { Profile } from './profile.js';
 import { Redactor, type RecordedExchange, type Report, type ReportEntry } from './report/index.js';
+import { withFault, withRunKey } from './sandbox-admin.js';
 import { isMockOnly } from './types.js';
 
 export interface CaseResult extends ReportEntry {
@@ -171,11 +174,14 @@ async function runCase(c: Case, run: RunState, memory: FlowMemory): Promise<Case
     request.headers!.Prefer = c.example.header ? `code=${c.status}` : `code=${c.status}, example=${c.example.name}`;
   } else {
     if (!c.trigger) return result('failed', [failure('trigger', 'a trigger for this example', 'none in conformance/triggers')]);
-    if (isMockOnly(c.trigger)) return result('skipped', [], `mock-only: ${c.trigger.mockOnly}`);
-    const missing = c.trigger.requires?.(run.profile);
+    if (isMockOnly(c.trigger) && !run.profile.sandboxAdmin) return result('skipped', [], `mock-only: ${c.trigger.mockOnly}`);
+    const missing = isMockOnly(c.trigger) ? undefined : c.trigger.requires?.(run.profile);
     if (missing) return result('skipped', [], missing);
     try {
-      request = await c.trigger.request(ctx);
+      // On the reference sandbox, a mock-only case is its valid request with the case's fault armed for it.
+      request = isMockOnly(c.trigger)
+        ? await withFault(c, canonicalRequest(c, ctx), async (r) => (await run.send(r)).response)
+        : await c.trigger.request(ctx);
     } catch (error) {
       if (error instanceof ForeignTargetError) throw error;
       return result('failed', [failure('trigger', 'the steps before the request to succeed', (error as Error).message)]);
@@ -209,7 +215,9 @@ export async function runConformance(options: RunOptions): Promise<ConformanceRu
   const redactor = new Redactor(options.secrets ?? []);
   const memory = new FlowMemory();
   let stopped: ForeignTargetError | undefined;
-  const run = new RunState(options.profile, options.baseUrl, async (request) => {
+  const profile = await withRunKey(options.profile, async (r) => (await sender.send(r)).response)
+    .catch((error: Error) => { sender.close(); throw new ForeignTargetError(error.message); });
+  const run = new RunState(profile, options.baseUrl, async (request) => {
     if (stopped) throw stopped;
     const exchange = await sender.send(request);
     redactor.learn(exchange);

@@ -16,7 +16,7 @@ import { pathOf } from '../src/contract/operations.js';
 import { validator } from '../src/contract/validators.js';
 import type { Client, Kyc } from './fixture.js';
 import { CLOSE, bearerToken, parseForm, parseJsonObject, parseObject, readBodyWithinLimit, sendJson, type Form } from './http.js';
-import type { SandboxParts } from './state.js';
+import { REMOTE_JWKS_LIFETIME, type SandboxParts } from './state.js';
 
 const TOKEN = 'direct-match-id-fr/requestJwtBearerToken/400/';
 const MATCHID = 'direct-match-id-fr/matchIdentity/';
@@ -67,20 +67,18 @@ export function directMatch(options: DirectMatchOptions) {
   const { state, docs, audience, matchIdScope, now } = options;
   const claimsSchema = validator('direct-match-id-fr/JwtBearerAssertionClaims');
   const matchIdSchema = validator('direct-match-id-fr/matchIdentity/request/application/json');
-  const keys = new Map<string, Promise<CryptoKey | KeyObject>>();
-  const remoteJwks = new Map<string, { keys: JWK[]; fetchedAt: number }>();
 
   /** The keys a client registered: inline, or fetched from its authorized JWKS URI (cached 5 minutes). */
   async function registeredKeys(client: Client): Promise<JWK[] | undefined> {
     if (client.jwks) return client.jwks.keys;
     if (!client.jwksUri) return undefined;
-    const cached = remoteJwks.get(client.clientId);
-    if (cached && now() - cached.fetchedAt < 300_000) return cached.keys;
+    const cached = state.remoteJwks.get(client.clientId);
+    if (cached) return cached;
     try {
       const response = await fetch(client.jwksUri, { signal: AbortSignal.timeout(5000) });
       const body = (await response.json()) as { keys?: JWK[] };
       if (!response.ok || !Array.isArray(body.keys)) return undefined;
-      remoteJwks.set(client.clientId, { keys: body.keys, fetchedAt: now() });
+      state.remoteJwks.set(client.clientId, body.keys, now() + REMOTE_JWKS_LIFETIME * 1000);
       return body.keys;
     } catch {
       return undefined;
@@ -116,8 +114,8 @@ export function directMatch(options: DirectMatchOptions) {
     const jwk = jwks.find((k) => k.kid === header.kid);
     if (!jwk) return 'NoKeyFound';
     const cacheKey = `${client.clientId} ${jwk.kid} ${jwk.n}`;
-    let key = keys.get(cacheKey);
-    if (!key) keys.set(cacheKey, (key = importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e } as JWK, ASSERTION_ALG) as Promise<CryptoKey | KeyObject>));
+    let key = state.importedKeys.get(cacheKey);
+    if (!key) state.importedKeys.set(cacheKey, (key = importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e } as JWK, ASSERTION_ALG) as Promise<CryptoKey | KeyObject>), Infinity);
     try {
       await compactVerify(form.assertion!, await key, { algorithms: [ASSERTION_ALG] });
     } catch {
@@ -160,7 +158,7 @@ export function directMatch(options: DirectMatchOptions) {
         grant_types_supported: [JWT_BEARER_GRANT_TYPE],
         token_endpoint_auth_methods_supported: ['none'],
         token_endpoint_auth_signing_alg_values_supported: [ASSERTION_ALG],
-        scopes_supported: [...new Set(state.fixture.clients.flatMap((c) => (c.jwks || c.jwksUri ? c.scopes ?? [] : [])))],
+        scopes_supported: [...new Set([...state.clients.values()].flatMap((c) => (c.jwks || c.jwksUri ? c.scopes ?? [] : [])))],
       });
     },
 

@@ -1,33 +1,80 @@
-/** HTTP plumbing of the sandbox: bounded body reading, JSON and form bodies, replies. */
+/** HTTP plumbing of the sandbox: bounded body reading (and closing what goes over), JSON and form bodies, replies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** Bodies above this size are refused with the API's documented 400, and the connection is closed. */
 export const MAX_BODY_BYTES = 16 * 1024;
+/** How long a connection closed for its body stays open, unread, after its answer has gone: the client reads the
+ *  answer before the reset that closing with unread data gives. */
+export const LINGER_MS = 1000;
 
 class BodyTooLarge extends Error {}
+/** The client went away before its body was complete. */
+export class RequestAborted extends Error {}
 
-/** The body as text; rejects with BodyTooLarge past MAX_BODY_BYTES (declared or sent). Events, not an async
- *  iterator: it is on every request's path. */
+const responses = new WeakMap<IncomingMessage, ServerResponse>();
+
+/**
+ * Ties a request to its response, for every request the server takes, so that a body over MAX_BODY_BYTES closes
+ * the connection whatever the endpoint: a declared one at once, a streamed one (chunked) when the limit is crossed
+ * or, when the handler never reads it, once the answer has gone. The rest of such a body is never read.
+ */
+export function guardBody(req: IncomingMessage, res: ServerResponse): void {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return closeAfterAnswer(req, res);
+  if (req.headers['transfer-encoding'] === undefined) return;
+  responses.set(req, res);
+  res.once('finish', () => { if (!req.complete) linger(req); });
+}
+
+/** The answer goes with `Connection: close`; then the connection is closed without reading the rest. */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  if (!res.headersSent) res.shouldKeepAlive = false;
+  // Node ends a closing connection with destroySoon() once the answer is written: linger instead.
+  req.socket.destroySoon = () => linger(req);
+}
+
+const lingering = new WeakSet<Socket>();
+
+/** Sends FIN after the answer, reads nothing more, and destroys the socket when the client closes or after
+ *  LINGER_MS. */
+function linger(req: IncomingMessage): void {
+  const socket = req.socket;
+  if (lingering.has(socket) || socket.destroyed) return;
+  lingering.add(socket);
+  req.pause();
+  socket.pause();
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/** The body as text; rejects with BodyTooLarge past MAX_BODY_BYTES (declared or sent), RequestAborted when the
+ *  client goes. Events, not an async iterator: it is on every request's path. */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return reject(new BodyTooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-      } else chunks.push(chunk);
-    });
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      const res = responses.get(req);
+      if (res) closeAfterAnswer(req, res);
+      reject(new BodyTooLarge());
+    };
+    req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
+    req.once('error', () => reject(new RequestAborted()));
+    req.once('close', () => reject(new RequestAborted()));
   });
 }
 
-/** The body, or undefined when it exceeds MAX_BODY_BYTES: the caller then answers its API's documented 400 with
- *  `Connection: close` (the rest of the body is not read). */
+/** The body, or undefined when it exceeds MAX_BODY_BYTES: the caller then answers its API's documented 400 (the
+ *  connection is closed after it, and the rest of the body is not read). */
 export async function readBodyWithinLimit(req: IncomingMessage): Promise<string | undefined> {
   try {
     return await readBody(req);

@@ -1,13 +1,16 @@
 /**
- * The sandbox's memory: subscribers and clients from the fixture; tokens, refresh tokens, codes, sessions,
- * exchanged codes, remembered consents and the login form's CSRF tokens in bounded expiring stores
- * (sandbox/store.ts) on the sandbox's clock; revoked consents.
+ * The sandbox's memory, one per sandbox: subscribers and clients (the fixture's, then what the admin API
+ * registers); tokens, refresh tokens, codes, sessions, exchanged codes, remembered consents and the login form's
+ * CSRF tokens in bounded expiring stores (sandbox/store.ts) on the sandbox's clock; revoked consents; the caches
+ * of Direct Match keys. Nothing here is shared between two sandboxes, and `reset()` brings it all back to the
+ * fixture. The fixture itself is never changed (a loaded one is shared per process, frozen).
  */
 import { randomBytes } from 'node:crypto';
+import type { JWK, KeyObject, CryptoKey } from 'jose';
 import type { Clock } from './clock.js';
 import type { DocumentedResponses } from './contract.js';
 import type { Client, Fixture, Subscriber } from './fixture.js';
-import { ExpiringStore } from './store.js';
+import { BoundedSet, ExpiringStore } from './store.js';
 
 export interface AccessToken {
   clientId: string;
@@ -46,10 +49,12 @@ export interface SandboxParts {
 
 export const newToken = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
 
-/** The most entries each store holds (the oldest go first beyond): docs/sandbox.md gives them. */
+/** The most entries each store holds: docs/sandbox.md gives them. Expiring stores drop their oldest entries
+ *  beyond; `clients` and `faults` refuse more; `keysPerClient` bounds a registered JWKS. */
 export const STORE_CAPS = {
-  tokens: 200_000, refreshTokens: 100_000, codes: 100_000, sessions: 100_000,
+  tokens: 200_000, refreshTokens: 100_000, codes: 100_000, sessions: 100_000, revokedConsents: 100_000,
   redeemedCodes: 100_000, consents: 100_000, csrfTokens: 100_000,
+  clients: 10_000, keysPerClient: 100, remoteJwks: 10_000, importedKeys: 10_000, faults: 1_000,
 } as const;
 /** Lifetimes the fixture does not set, in seconds. */
 const REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600;
@@ -58,6 +63,8 @@ const SESSION_LIFETIME = 24 * 3600;
 const CONSENT_LIFETIME = 30 * 24 * 3600;
 /** How long a login or consent form stays valid, in seconds. */
 const FORM_LIFETIME = 600;
+/** How long a fetched JWKS URI document is used, in seconds. */
+export const REMOTE_JWKS_LIFETIME = 300;
 
 export class SandboxState {
   readonly subscribers = new Map<string, Subscriber>();
@@ -73,7 +80,11 @@ export class SandboxState {
   /** The CSRF tokens of the login and consent forms shown, single use. */
   readonly csrfTokens: ExpiringStore<CsrfBinding>;
   /** Revoked consents, as `msisdn scope`. */
-  readonly revokedConsents = new Set<string>();
+  readonly revokedConsents = new BoundedSet(STORE_CAPS.revokedConsents);
+  /** Keys fetched from authorized JWKS URIs, by client id. */
+  readonly remoteJwks: ExpiringStore<JWK[]>;
+  /** Imported verification keys, by `clientId kid n`. */
+  readonly importedKeys: ExpiringStore<Promise<CryptoKey | KeyObject>>;
   readonly now: () => number;
 
   constructor(readonly fixture: Fixture, clock: Clock) {
@@ -85,6 +96,31 @@ export class SandboxState {
     this.redeemedCodes = new ExpiringStore(this.now, STORE_CAPS.redeemedCodes);
     this.consents = new ExpiringStore(this.now, STORE_CAPS.consents);
     this.csrfTokens = new ExpiringStore(this.now, STORE_CAPS.csrfTokens);
+    this.remoteJwks = new ExpiringStore(this.now, STORE_CAPS.remoteJwks);
+    this.importedKeys = new ExpiringStore(this.now, STORE_CAPS.importedKeys);
+    this.load();
+  }
+
+  /** Back to the fixture: everything issued, registered, revoked or cached goes. */
+  reset(): void {
+    for (const store of this.stores()) store.clear();
+    this.revokedConsents.clear();
+    this.subscribers.clear();
+    this.clients.clear();
+    this.load();
+  }
+
+  /** Removes every expired entry of every store now (they also go a few per write); returns how many went. */
+  purge(): number {
+    return this.stores().reduce((n, store) => n + store.purge(), 0);
+  }
+
+  private stores() {
+    return [this.tokens, this.refreshTokens, this.codes, this.sessions, this.redeemedCodes, this.consents, this.csrfTokens, this.remoteJwks, this.importedKeys];
+  }
+
+  private load(): void {
+    const fixture = this.fixture;
     for (const s of fixture.subscribers) this.subscribers.set(s.msisdn, s);
     for (const c of fixture.clients) this.clients.set(c.clientId, c);
     for (const t of fixture.tokens ?? []) {
@@ -100,6 +136,23 @@ export class SandboxState {
 
   get accessTokenLifetime() { return this.fixture.accessTokenLifetime ?? 3600; }
   get codeLifetime() { return this.fixture.codeLifetime ?? 60; }
+
+  /** Registers or replaces a client (a new object: the fixture's are never changed); its fetched keys go. */
+  setClient(client: Client): void {
+    this.clients.set(client.clientId, client);
+    this.remoteJwks.delete(client.clientId);
+  }
+
+  /** Removes a client, and every token, refresh token and code issued to it. */
+  removeClient(clientId: string): boolean {
+    if (!this.clients.delete(clientId)) return false;
+    this.remoteJwks.delete(clientId);
+    const issuedTo = (v: { clientId: string }) => v.clientId === clientId;
+    this.tokens.deleteWhere(issuedTo);
+    this.refreshTokens.deleteWhere(issuedTo);
+    this.codes.deleteWhere(issuedTo);
+    return true;
+  }
 
   issueAccessToken(clientId: string, msisdn: string | undefined, scopes: Iterable<string>, grant?: string): { access_token: string; expires_in: number } {
     const token = newToken('SBX_');

@@ -55,7 +55,7 @@ export class ExpiringStore<V> {
 
   clear(): void {
     this.entries.clear();
-    this.cursor = this.entries[Symbol.iterator]();
+    this.rewind();
   }
 
   /** The keys of the live entries. */
@@ -70,6 +70,12 @@ export class ExpiringStore<V> {
     for (const entry of this.entries.values()) if (entry.expiresAt > now) yield entry.value;
   }
 
+  /** Removes every entry whose value satisfies `predicate` (the tokens of a removed client). */
+  deleteWhere(predicate: (value: V) => boolean): void {
+    for (const [key, entry] of this.entries) if (predicate(entry.value)) this.entries.delete(key);
+    this.rewind();
+  }
+
   /** Removes every expired entry; returns how many went. */
   purge(): number {
     const now = this.now();
@@ -77,7 +83,13 @@ export class ExpiringStore<V> {
     for (const [key, entry] of this.entries) {
       if (entry.expiresAt <= now && this.entries.delete(key)) removed++;
     }
+    this.rewind();
     return removed;
+  }
+
+  /** A fresh cursor: a live Map iterator keeps the Map's old, larger tables alive once it has shrunk. */
+  private rewind(): void {
+    this.cursor = this.entries[Symbol.iterator]();
   }
 
   /** Examines the next `count` entries of the cursor, removing the expired ones. */
@@ -86,12 +98,26 @@ export class ExpiringStore<V> {
     for (let i = 0; i < count; i++) {
       let next = this.cursor.next();
       if (next.done) {
-        this.cursor = this.entries[Symbol.iterator]();
+        this.rewind();
         next = this.cursor.next();
         if (next.done) return;
       }
       const [key, entry] = next.value;
       if (entry.expiresAt <= now) this.entries.delete(key);
     }
+  }
+}
+
+/** A set of at most `cap` members: adding one more drops the oldest. */
+export class BoundedSet<T = string> extends Set<T> {
+  constructor(readonly cap: number) {
+    super();
+  }
+
+  override add(value: T): this {
+    super.delete(value);
+    super.add(value);
+    if (this.size > this.cap) super.delete(this.values().next().value!);
+    return this;
   }
 }

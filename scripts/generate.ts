@@ -4,7 +4,9 @@
  * For each API: generated/<slug>/openapi.json (Redocly bundle), types.ts (openapi-typescript),
  * schemas/<Name>.json (one JSON Schema 2020-12 per component schema) and client.ts (a typed openapi-fetch
  * factory). Then generated/all.json, the five joined for one mock; generated/operations.ts, the operation table
- * of the five (slug, operationId, method, path, security, scopes); and generated/validators.ts, every request,
+ * of the five (slug, operationId, method, path, security, scopes); generated/sandbox-admin/ and
+ * generated/sandbox-admin.ts, the bundle and the route table of the sandbox's own admin API
+ * (openapi/sandbox-admin.yaml, not one of the five); and generated/validators.js (with its .d.ts), every request,
  * response and component schema (plus the fixture and profile schemas) precompiled by Ajv's standalone mode,
  * so that nothing is compiled at run time. Output is deterministic: the drift test
  * regenerates into a temporary folder and compares it with generated/ byte for byte.
@@ -84,25 +86,32 @@ export function create${name}Client(options: ClientOptions = {}): ${name}Client 
 `;
 }
 
-async function generateApi(api: ApiEntry, outDir: string, work: string): Promise<{ file: string; bundle: JsonObject }> {
-  const source = path.relative(REPO_ROOT, api.root);
-  const bundled = await redocly(['bundle', api.slug, '--component-renaming-conflicts-severity', 'error'], path.join(work, `${api.slug}.json`));
-  const dir = path.join(outDir, api.slug);
+/** Bundles a root document into <outDir>/<slug>/: openapi.json and one JSON Schema per component schema. `target`
+ *  is what Redocly bundles: an API of redocly.yaml by name, or a file. */
+async function generateBundle(slug: string, root: string, target: string, outDir: string, work: string): Promise<{ file: string; bundle: JsonObject }> {
+  const source = path.relative(REPO_ROOT, root);
+  const file = path.join(work, `${slug}.json`);
+  const bundled = await redocly(['bundle', target, '--component-renaming-conflicts-severity', 'error'], file);
+  const dir = path.join(outDir, slug);
   await mkdir(path.join(dir, 'schemas'), { recursive: true });
 
   const { openapi, ...rest } = bundled;
   await writeJson(path.join(dir, 'openapi.json'), { openapi, 'x-generated': banner(source), ...rest });
 
-  const types = astToString(await openapiTS(bundled as never));
-  await writeFile(path.join(dir, 'types.ts'), `/* ${banner(source)} */\n${types}`);
-
   const schemas = ((bundled.components as JsonObject | undefined)?.schemas ?? {}) as JsonObject;
   for (const name of Object.keys(schemas).sort()) {
-    await writeJson(path.join(dir, 'schemas', `${name}.json`), toJsonSchema(api.slug, name, schemas[name]!, source));
+    await writeJson(path.join(dir, 'schemas', `${name}.json`), toJsonSchema(slug, name, schemas[name]!, source));
   }
+  return { file, bundle: bundled };
+}
 
-  await writeFile(path.join(dir, 'client.ts'), clientSource(api.slug, bundled, source));
-  return { file: path.join(work, `${api.slug}.json`), bundle: bundled };
+async function generateApi(api: ApiEntry, outDir: string, work: string): Promise<{ file: string; bundle: JsonObject }> {
+  const source = path.relative(REPO_ROOT, api.root);
+  const generated = await generateBundle(api.slug, api.root, api.slug, outDir, work);
+  const types = astToString(await openapiTS(generated.bundle as never));
+  await writeFile(path.join(outDir, api.slug, 'types.ts'), `/* ${banner(source)} */\n${types}`);
+  await writeFile(path.join(outDir, api.slug, 'client.ts'), clientSource(api.slug, generated.bundle, source));
+  return generated;
 }
 
 /** A bundle node, following a local `$ref` (a shared response, parameter, header or request body). */
@@ -270,6 +279,25 @@ export const JWT_MEMBERS = ${JSON.stringify(jwtMembers, null, 2)};
 `;
 }
 
+/** The sandbox's own admin API: linted like the five, bundled and precompiled, but not one of them (not in
+ *  redocly.yaml's \`apis\`, API_SLUGS, the operation table or the conformance catalogue). */
+const SANDBOX_ADMIN = { slug: 'sandbox-admin', root: path.join(REPO_ROOT, 'openapi/sandbox-admin.yaml') };
+
+/** The admin API's routes, for the sandbox's router: one entry per operation; \`loopbackOnly\` from the
+ *  operation's \`x-loopback-only\`. */
+function adminRoutesSource(bundle: JsonObject): string {
+  const rows = listOperations(SANDBOX_ADMIN.slug, bundle).map((o) => `  ${JSON.stringify({
+    operationId: o.operationId, method: o.method.toUpperCase(), path: o.path, loopbackOnly: o.operation['x-loopback-only'] === true,
+    responses: Object.keys((o.operation.responses ?? {}) as JsonObject),
+  })},`);
+  return `/* ${banner(path.relative(REPO_ROOT, SANDBOX_ADMIN.root))} */
+/** The routes of the sandbox's admin API, in document order. */
+export const SANDBOX_ADMIN_ROUTES = [
+${rows.join('\n')}
+] as const;
+`;
+}
+
 /** The API list of redocly.yaml, for the code that runs without it (conformance, sandbox). */
 function apiListSource(apis: ApiEntry[]): string {
   const entries = apis.map((a) => `  { slug: ${JSON.stringify(a.slug)}, root: ${JSON.stringify(path.relative(REPO_ROOT, a.root))} },`);
@@ -304,7 +332,10 @@ export async function generate(outDir: string): Promise<void> {
     await generateJoined(apis, bundles.map((b) => b.file), outDir, work);
     await writeFile(path.join(outDir, 'apis.ts'), apiListSource(apis));
     await writeFile(path.join(outDir, 'operations.ts'), operationsSource(bundles));
-    await writeFile(path.join(outDir, 'validators.ts'), await validatorsSource(bundles, outDir));
+    const adminRoot = path.relative(REPO_ROOT, SANDBOX_ADMIN.root);
+    const admin = await generateBundle(SANDBOX_ADMIN.slug, SANDBOX_ADMIN.root, adminRoot, outDir, work);
+    await writeFile(path.join(outDir, 'sandbox-admin.ts'), adminRoutesSource(admin.bundle));
+    await writeFile(path.join(outDir, 'validators.ts'), await validatorsSource([...bundles, { slug: SANDBOX_ADMIN.slug, bundle: admin.bundle }], outDir));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

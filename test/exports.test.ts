@@ -19,6 +19,7 @@ const PINNED: Record<string, string[]> = {
   './match-id-fr': CLIENT('createMatchIdFrClient'),
   './id-match-es': CLIENT('createIdMatchEsClient'),
   './direct-match-id-fr': CLIENT('createDirectMatchIdFrClient'),
+  './sandbox': ['DEFAULT_FIXTURE', 'FaultError', 'FixtureError', 'MAX_BODY_BYTES', 'STORE_CAPS', 'createClock', 'createSandbox', 'loadFixture'],
 };
 
 const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { import: string }> };

@@ -205,6 +205,20 @@ describe('the packed package', () => {
     }
   });
 
+  it('runs the sandbox export in-process from the package: a fault, the clock, a reset', async () => {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `
+      import { createSandbox } from 'orange-identity-contracts/sandbox';
+      const sandbox = createSandbox();
+      const url = await sandbox.listen();
+      sandbox.faults.inject({ operationId: 'matchIdentity', status: 503, example: 'ServiceUnavailable' });
+      const faulted = await fetch(url + '/direct-matchid/fr/v1/matchid', { method: 'POST' });
+      sandbox.clock.advance(60);
+      sandbox.reset();
+      await sandbox.close();
+      console.log(faulted.status + '|' + (await faulted.json()).error);`], { cwd: consumer });
+    expect(stdout.trim()).toBe('503|service_unavailable');
+  });
+
   it('compiles every TypeScript block of README.md and docs/ against the package, under tsc --strict', async () => {
     const sources = ['README.md', ...(await readdir(path.join(REPO_ROOT, 'docs'), { recursive: true, encoding: 'utf8' })).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
     const snippets: string[] = [];
@@ -221,8 +235,12 @@ describe('the packed package', () => {
     await writeFile(path.join(consumer, 'snippets', 'tsconfig.json'), JSON.stringify({
       compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'],
         typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')], types: ['node'], skipLibCheck: true,
-        // The standard OpenID Connect clients the guides show are this repository's devDependencies, not the package's.
-        paths: Object.fromEntries(['openid-client', 'oauth4webapi'].map((name) => [name, [path.join(REPO_ROOT, 'node_modules', name, 'build/index.d.ts')]])) },
+        // The standard OpenID Connect clients the guides show, and vitest, which the testing guide's examples run
+        // under, are this repository's devDependencies, installed by a consumer beside the package.
+        paths: {
+          ...Object.fromEntries(['openid-client', 'oauth4webapi'].map((name) => [name, [path.join(REPO_ROOT, 'node_modules', name, 'build/index.d.ts')]])),
+          vitest: [path.join(REPO_ROOT, 'node_modules/vitest/dist/index.d.ts')],
+        } },
       include: ['*.ts'],
     }));
     const result = await run(TSC, ['-p', 'snippets/tsconfig.json'], { cwd: consumer }).catch((e: { stdout: string }) => e);

@@ -9,12 +9,13 @@ export interface RunningSandbox { url: string; sandbox: Sandbox; close(): Promis
 
 /** The sandbox on a free loopback port, with the default fixture unless told otherwise. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const sandbox = await createSandbox(options);
+  const sandbox = createSandbox(options);
   const url = await sandbox.listen(0);
   return { url, sandbox, close: () => sandbox.close() };
 }
 
-export const defaultFixture = (): Fixture => loadFixture();
+/** A copy of the default fixture to change (the loaded one is shared per process, frozen). */
+export const defaultFixture = (): Fixture => structuredClone(loadFixture());
 
 /** A test key of the default fixture. */
 export function fixtureKey(name: 'direct-match' | 'pending-jwks-uri' | 'key-without-kid'): JWK {

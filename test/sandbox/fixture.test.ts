@@ -16,10 +16,18 @@ describe('sandbox fixtures', () => {
     expect(loadFixture().subscribers.length).toBeGreaterThan(5);
   });
 
+  it('reads a fixture file once per process, shared and frozen', () => {
+    expect(loadFixture()).toBe(loadFixture());
+    expect(Object.isFrozen(loadFixture().clients[0])).toBe(true);
+  });
+
   it.each([
     ['a malformed MSISDN', { subscribers: [{ msisdn: '+33600000000', sub: 's' }], clients: [] }, '/subscribers/0/msisdn must match pattern'],
     ['an unknown field', { subscribers: [], clients: [{ clientId: 'c', colour: 'blue' }] }, '/clients/0 must NOT have additional properties (colour)'],
-    ['a private key in a JWKS', { subscribers: [], clients: [{ clientId: 'c', jwks: { keys: [{ kty: 'RSA', n: 'n', e: 'AQAB', d: 'secret' }] } }] }, '/clients/0/jwks/keys/0/d boolean schema is false'],
+    ['a private key in a JWKS', { subscribers: [], clients: [{ clientId: 'c', jwks: { keys: [{ kty: 'RSA', n: 'n', e: 'AQAB', d: 'secret' }] } }] }, '/clients/0/jwks/keys/0/d is not allowed (a private key member'],
+    ["a modulus that is not base64url (the page's elided /../)", { subscribers: [], clients: [{ clientId: 'c', jwks: { keys: [{ kty: 'RSA', n: '2Uzwog5-SClg42vs/../fxw', e: 'AQAB' }] } }] }, '/clients/0/jwks/keys/0/n must be base64url'],
+    ['a padded exponent', { subscribers: [], clients: [{ clientId: 'c', jwks: { keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB==' }] } }] }, '/clients/0/jwks/keys/0/e must be base64url'],
+    ['two keys of one kid', { subscribers: [], clients: [{ clientId: 'c', jwks: { keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'k' }, { kty: 'RSA', n: 'AQAC', e: 'AQAB', kid: 'k' }] } }] }, '/clients/0/jwks/keys kid k is not unique'],
     ['a token of an unknown subscriber', { subscribers: [], clients: [{ clientId: 'c' }], tokens: [{ token: 'tttttttt', clientId: 'c', msisdn: '33600000009', scopes: [] }] }, '/tokens/0/msisdn 33600000009 is not a subscriber'],
     ['a duplicate client', { subscribers: [], clients: [{ clientId: 'c' }, { clientId: 'c' }] }, '/clients/1/clientId c is not unique'],
   ])('refuses %s, naming the field', (_label, fixture, message) => {

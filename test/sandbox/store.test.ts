@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createClock } from '../../sandbox/clock.js';
-import { ExpiringStore } from '../../sandbox/store.js';
+import { BoundedSet, ExpiringStore } from '../../sandbox/store.js';
 
 describe('the sandbox clock', () => {
   it('follows its source until moved, then keeps the offset', () => {
@@ -46,5 +46,23 @@ describe('ExpiringStore', () => {
     const store = new ExpiringStore<number>(() => 0, 3);
     for (let i = 0; i < 5; i++) store.set(String(i), i, Infinity);
     expect([...store.values()]).toEqual([2, 3, 4]);
+  });
+});
+
+describe('BoundedSet', () => {
+  it('holds at most its cap, dropping the oldest, and an added member again counts as new', () => {
+    const set = new BoundedSet(2);
+    set.add('a').add('b').add('a').add('c');
+    expect([...set]).toEqual(['a', 'c']);
+  });
+});
+
+describe('ExpiringStore.deleteWhere', () => {
+  it('removes the entries whose value matches, and only those', () => {
+    const store = new ExpiringStore<{ clientId: string }>(() => 0, 10);
+    store.set('t1', { clientId: 'a' }, Infinity);
+    store.set('t2', { clientId: 'b' }, Infinity);
+    store.deleteWhere((v) => v.clientId === 'a');
+    expect([...store.values()]).toEqual([{ clientId: 'b' }]);
   });
 });

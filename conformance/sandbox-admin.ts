@@ -1,0 +1,55 @@
+/**
+ * What the suite does with the reference sandbox's admin API (openapi/sandbox-admin.yaml) when a profile
+ * declares it (`sandboxAdmin: true`); no other target is asked anything beyond its APIs.
+ *
+ * - A fresh RS256 key for the run: generated, its JWKS registered for the profile's Direct Match client as the
+ *   portal's Settings tab registers one, so that no profile points at a private key.
+ * - The cases no request can provoke (a 500, a 503: mock-only elsewhere) are provoked by a fault armed for that
+ *   one request: the documented response of the case, scoped by a header to the request that carries it, so
+ *   that cases running in parallel do not take each other's faults.
+ */
+import { randomBytes } from 'node:crypto';
+import { SANDBOX_ADMIN_ROUTES } from '../generated/sandbox-admin.js';
+import { generateSigningKey } from '../src/auth/keys.js';
+import type { Case } from './catalogue.js';
+import type { Profile } from './profile.js';
+import type { HttpRequest, HttpResponse } from './http.js';
+
+type Send = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** The header that ties an armed fault to the one request of its case. */
+const FAULT_HEADER = 'X-Conformance-Case';
+
+const adminPath = (operationId: (typeof SANDBOX_ADMIN_ROUTES)[number]['operationId'], params: Record<string, string> = {}) =>
+  SANDBOX_ADMIN_ROUTES.find((r) => r.operationId === operationId)!.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params[name]!));
+
+async function admin(send: Send, request: HttpRequest, what: string): Promise<HttpResponse> {
+  const response = await send(request);
+  if (response.status >= 300) {
+    throw new Error(`the sandbox admin API refused to ${what}: HTTP ${response.status} ${response.text.slice(0, 200)} (the profile says sandboxAdmin: is the target the reference sandbox, reached on a loopback name?)`);
+  }
+  return response;
+}
+
+/**
+ * The profile for the run: with `sandboxAdmin` and no Direct Match private key, a fresh key whose JWKS is now the
+ * registered one of the profile's Direct Match client (the other clients of the profile sign with it too: their
+ * cases fail before any signature check). Otherwise the profile as it is.
+ */
+export async function withRunKey(profile: Profile, send: Send): Promise<Profile> {
+  const dm = profile.directMatch;
+  if (!profile.sandboxAdmin || !dm || dm.privateJwk) return profile;
+  const key = await generateSigningKey();
+  await admin(send, { method: 'PUT', path: adminPath('registerJwks', { clientId: dm.clientId }), json: key.jwks }, `register the run's key for ${dm.clientId}`);
+  return { ...profile, directMatch: { ...dm, privateJwk: key.privateJwk } };
+}
+
+/** Arms the fault that makes `request` (the case's valid request) answer the case's documented response. */
+export async function withFault(c: Case, request: HttpRequest, send: Send): Promise<HttpRequest> {
+  const value = `${c.id} ${randomBytes(8).toString('base64url')}`;
+  await admin(send, {
+    method: 'POST', path: adminPath('injectFault'),
+    json: { operationId: c.operation.operationId, status: Number(c.status), example: c.example.name, header: { name: FAULT_HEADER, value } },
+  }, `arm the fault of ${c.id}`);
+  return { ...request, headers: { ...request.headers, [FAULT_HEADER]: value } };
+}
