@@ -49,7 +49,7 @@ export function admin(state: SandboxState) {
       if (!input || typeof input.msisdn !== 'string' || !state.subscribers.has(input.msisdn)) return fail(res, 'msisdn must be a subscriber of the fixture');
       const scopes = input.scope === undefined ? [...new Set(state.fixture.clients.flatMap((c) => c.scopes ?? []))] : scopesOf(input.scope);
       if (!scopes) return fail(res, 'scope must be a space-separated string or an array');
-      for (const scope of scopes) state.revokedConsents.add(`${input.msisdn} ${scope}`);
+      for (const scope of scopes) state.revokeConsent(input.msisdn, scope);
       res.writeHead(204).end();
     },
   };

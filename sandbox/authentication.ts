@@ -13,7 +13,7 @@ import { SignJWT } from 'jose';
 import codeRequestSchema from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
 import refreshRequestSchema from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
 import { parseBasicAuthorization } from '../src/auth/basic.js';
-import { validator } from '../src/contract/validators.js';
+import { hasValidator, validator } from '../src/contract/validators.js';
 import type { Client } from './fixture.js';
 import { bearerToken, escapeHtml, parseForm, readBodyWithinLimit, sendHtml, sendJson } from './http.js';
 import type { SandboxParts, Session } from './state.js';
@@ -23,6 +23,8 @@ const PAGE_STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f
   'h1{margin-top:0}label{display:block;margin:1rem 0 .25rem;font-weight:600}input{display:block;width:100%;box-sizing:border-box;padding:.5rem;margin-top:.25rem;font-size:1rem}' +
   'button{margin:1.5rem .5rem 0 0;padding:.6rem 1rem;font-size:1rem;border:0;cursor:pointer}button[value=grant]{background:#ff7900;color:#000}button[value=deny]{background:#ddd}' +
   '.hint{color:#555;font-size:.9rem}[role=alert]{color:#b00020;font-weight:600}';
+/** The validator keys of authorize's query parameters, less the name. */
+const PARAMETER = 'authentication-fr/authorize/parameter/query/';
 const AUTHORIZE_PARAMS = ['response_type', 'client_id', 'scope', 'redirect_uri', 'state', 'nonce', 'charset', 'code_challenge', 'code_challenge_method'];
 
 const sameSecret = (a: string, b: string) => {
@@ -83,6 +85,8 @@ export function authentication(options: AuthenticationOptions) {
     if (!scopes.includes('openid') || scopes.some((s) => !client.scopes?.includes(s))) return error('invalid_scope');
     const challenge = params.get('code_challenge');
     if (challenge !== null && (params.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge))) return error('invalid_request');
+    // Every other documented parameter present is valid against its schema (RFC 6749 section 4.1.2.1: invalid_request).
+    if (AUTHORIZE_PARAMS.some((p) => params.has(p) && hasValidator(`${PARAMETER}${p}`) && !validator(`${PARAMETER}${p}`)(params.get(p)))) return error('invalid_request');
     const query = Object.fromEntries(AUTHORIZE_PARAMS.filter((p) => params.has(p)).map((p) => [p, params.get(p)!]));
     return { client, scopes, query };
   }
@@ -97,7 +101,6 @@ export function authentication(options: AuthenticationOptions) {
         clientId: query.client_id!, redirectUri: query.redirect_uri!, msisdn: session.msisdn, scopes, authTime: session.authTime,
         ...(query.nonce ? { nonce: query.nonce } : {}), ...(query.code_challenge ? { codeChallenge: query.code_challenge } : {}),
       });
-      for (const scope of scopes) state.revokedConsents.delete(`${session.msisdn} ${scope}`);
       url.searchParams.set('code', code);
     }
     url.searchParams.set('state', query.state!);
@@ -191,7 +194,7 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
       const grant = state.refreshTokens.get(form.refresh_token!);
       const requested = form.scope ? form.scope.split(' ').filter(Boolean) : grant?.scopes;
       if (!grant || grant.clientId !== client.clientId || !requested?.every((s) => grant.scopes.includes(s)) ||
-          requested.some((s) => state.revokedConsents.has(`${grant.msisdn} ${s}`))) {
+          requested.some((s) => state.consentRevoked(grant, s))) {
         return docs.send(res, 'authentication-fr/refreshAccessToken/400/InvalidGrant');
       }
       sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(client.clientId, grant.msisdn, requested) }, docs.headers('refreshAccessToken', 200));

@@ -14,9 +14,11 @@ export interface AccessToken {
   msisdn?: string;
   scopes: Set<string>;
   consentRevoked?: boolean;
+  /** Issue order: a revocation of consent reaches the tokens issued before it, never those after a new consent. */
+  serial: number;
 }
 
-export interface RefreshGrant { clientId: string; msisdn: string; scopes: string[] }
+export interface RefreshGrant { clientId: string; msisdn: string; scopes: string[]; serial?: number }
 
 export interface AuthorizationCode {
   clientId: string; redirectUri: string; msisdn: string; scopes: string[]; nonce?: string;
@@ -52,8 +54,9 @@ export class SandboxState {
   readonly refreshTokens: ExpiringStore<RefreshGrant>;
   readonly codes: ExpiringStore<AuthorizationCode>;
   readonly sessions: ExpiringStore<Session>;
-  /** Revoked consents, as `msisdn scope`. */
-  readonly revokedConsents = new Set<string>();
+  /** Revoked consents, as `msisdn scope` → the last serial issued when it was revoked. */
+  readonly revokedConsents = new Map<string, number>();
+  private serial = 0;
   readonly now: () => number;
 
   constructor(readonly fixture: Fixture, clock: Clock) {
@@ -65,7 +68,7 @@ export class SandboxState {
     for (const s of fixture.subscribers) this.subscribers.set(s.msisdn, s);
     for (const c of fixture.clients) this.clients.set(c.clientId, c);
     for (const t of fixture.tokens ?? []) {
-      this.tokens.set(t.token, { clientId: t.clientId, ...(t.msisdn ? { msisdn: t.msisdn } : {}), scopes: new Set(t.scopes), ...(t.consentRevoked ? { consentRevoked: true } : {}) }, Infinity);
+      this.tokens.set(t.token, { clientId: t.clientId, ...(t.msisdn ? { msisdn: t.msisdn } : {}), scopes: new Set(t.scopes), serial: 0, ...(t.consentRevoked ? { consentRevoked: true } : {}) }, Infinity);
     }
     for (const s of fixture.sessions ?? []) this.sessions.set(s.id, { msisdn: s.msisdn, consent: s.consent, authTime: this.seconds() }, Infinity);
   }
@@ -80,13 +83,13 @@ export class SandboxState {
 
   issueAccessToken(clientId: string, msisdn: string | undefined, scopes: Iterable<string>): { access_token: string; expires_in: number } {
     const token = newToken('SBX_');
-    this.tokens.set(token, { clientId, ...(msisdn ? { msisdn } : {}), scopes: new Set(scopes) }, this.now() + this.accessTokenLifetime * 1000);
+    this.tokens.set(token, { clientId, ...(msisdn ? { msisdn } : {}), scopes: new Set(scopes), serial: ++this.serial }, this.now() + this.accessTokenLifetime * 1000);
     return { access_token: token, expires_in: this.accessTokenLifetime };
   }
 
   issueRefreshToken(grant: RefreshGrant): string {
     const token = newToken('SBXR-');
-    this.refreshTokens.set(token, grant, this.now() + REFRESH_TOKEN_LIFETIME * 1000);
+    this.refreshTokens.set(token, { ...grant, serial: ++this.serial }, this.now() + REFRESH_TOKEN_LIFETIME * 1000);
     return token;
   }
 
@@ -107,8 +110,16 @@ export class SandboxState {
     return this.tokens.get(token);
   }
 
-  consentRevoked(token: AccessToken, scope: string): boolean {
-    return token.consentRevoked === true || (token.msisdn !== undefined && this.revokedConsents.has(`${token.msisdn} ${scope}`));
+  /** The end-user revokes consent to a scope: every token and refresh token issued so far for it stops working;
+   *  those issued after a new consent work. */
+  revokeConsent(msisdn: string, scope: string): void {
+    this.revokedConsents.set(`${msisdn} ${scope}`, this.serial);
+  }
+
+  /** True when the consent behind a token (or a refresh grant) for `scope` was revoked after it was issued. */
+  consentRevoked(token: { msisdn?: string; serial?: number; consentRevoked?: boolean }, scope: string): boolean {
+    const revokedAt = token.msisdn === undefined ? undefined : this.revokedConsents.get(`${token.msisdn} ${scope}`);
+    return token.consentRevoked === true || (revokedAt !== undefined && (token.serial ?? 0) <= revokedAt);
   }
 
   /** Takes a code out: a code works once. */
