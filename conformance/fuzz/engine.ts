@@ -396,6 +396,9 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
               return true;
             }
             for (const f of outcome.found) keep(f, outcome.exchange!);
+            // A coverage value has no generation context to shrink from: its failure is kept as found, and the
+            // first generated example that fails the same way is shrunk instead.
+            if (index < examples.length) return true;
             const fresh = outcome.found.find((f) => !known.has(f.key));
             if (!fresh) return true;
             current = fresh.key;
