@@ -17,7 +17,7 @@ const MAX_EXAMPLES = 1000;
 const MAX_RATE = 10_000;
 /** Against a --target, unless --rate says otherwise: a shared environment is not flooded. */
 const DEFAULT_TARGET_RATE = 50;
-const SHRINK_BUDGET = 50;
+const SHRINK_BUDGET = 100;
 
 /** `--rate 20` or `--rate 20/s`: requests per second, a positive number up to MAX_RATE. */
 function rateOption(values: Values): number | undefined {

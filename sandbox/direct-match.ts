@@ -58,6 +58,7 @@ export interface DirectMatchOptions extends SandboxParts {
 export function directMatch(options: DirectMatchOptions) {
   const { state, docs, audience, matchIdScope, now } = options;
   const claimsSchema = validator('direct-match-id-fr/JwtBearerAssertionClaims');
+  const headerSchema = validator('direct-match-id-fr/JwtBearerAssertionHeader');
   const matchIdSchema = validator('direct-match-id-fr/matchIdentity/request/application/json');
   const keys = new Map<string, Promise<CryptoKey | KeyObject>>();
   const remoteJwks = new Map<string, { keys: JWK[]; fetchedAt: number }>();
@@ -112,7 +113,7 @@ export function directMatch(options: DirectMatchOptions) {
     } catch {
       return 'InvalidSignature';
     }
-    if (claims.iss !== client.clientId || typeof claims.exp !== 'number') return 'JwtValidationFailed';
+    if (claims.iss !== client.clientId || typeof claims.exp !== 'number' || !headerSchema(header)) return 'JwtValidationFailed';
     if (claims.aud !== audience) return 'AudienceMismatch';
     const seconds = Math.floor(now() / 1000);
     if (claims.exp <= seconds) return 'JwtHasExpired';

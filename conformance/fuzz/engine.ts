@@ -74,7 +74,7 @@ export interface FuzzOptions {
   maxExamples: number;
   /** Requests per second at most; undefined: no limit. */
   rate?: number;
-  /** Requests per distinct failure spent shrinking it (50 by default). */
+  /** Requests per distinct failure spent shrinking it (100 by default). */
   shrinkBudget?: number;
   timeoutMs?: number;
   /** The target's clock and admin operations, when it has them. */
@@ -137,6 +137,14 @@ function violationText(v: Violation): string {
   return `${pathText(v)} breaking ${v.keyword}`;
 }
 
+/** The order the first negative examples take: members missing, then bodies of another kind, then members' types, then values. */
+const RANK = ['required', 'content-type', 'malformed', 'additionalProperties', 'type', 'const', 'enum', 'pattern', 'format'];
+const rank = (b: { violation?: Violation; extras?: RequestExtras }) => {
+  const keyword = b.violation?.keyword ?? (b.extras?.rawBody !== undefined ? 'malformed' : 'content-type');
+  const at = RANK.indexOf(keyword);
+  return at < 0 ? RANK.length : at;
+};
+
 /** A violation of the request itself: not of its root, nor the query or headers as a whole (each parameter apart). */
 const requestViolation = (a: fc.Arbitrary<Violation>) => {
   const [sample] = fc.sample(a, { seed: 0, numRuns: 1 });
@@ -157,7 +165,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
   const startedAt = new Date().toISOString();
   const started = performance.now();
   const { profile, seed, maxExamples } = options;
-  const shrinkBudget = options.shrinkBudget ?? 50;
+  const shrinkBudget = options.shrinkBudget ?? 100;
   const selected = OPERATIONS.filter((o) => !options.apis || options.apis.includes(o.slug));
   const sender = createSender({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs ?? 10_000, maxSockets: 1 });
   const redactor = new Redactor(options.secrets ?? []);
@@ -371,9 +379,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
    * seen before stops the run, fast-check shrinks it (each candidate sent, kept when it fails the same way),
    * and the run starts again after it, skipping (without sending) the examples already judged.
    */
+  /** Failures already shrunk in the run: another phase that meets one again does not shrink it again. */
+  const known = new Set<string>();
+
   async function explore<T>(op: OperationId, arb: fc.Arbitrary<T>, examples: T[], attempt: (value: T, label: string) => Promise<Outcome>) {
-    const known = new Set<string>();
     const judged = new Map<string, number>();
+    const firsts = examples.slice(0, maxExamples);
     let resumeAfter = -1;
     for (;;) {
       let index = -1;
@@ -398,7 +409,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
             for (const f of outcome.found) keep(f, outcome.exchange!);
             // A coverage value has no generation context to shrink from: its failure is kept as found, and the
             // first generated example that fails the same way is shrunk instead.
-            if (index < examples.length) return true;
+            if (index < firsts.length) return true;
             const fresh = outcome.found.find((f) => !known.has(f.key));
             if (!fresh) return true;
             current = fresh.key;
@@ -419,7 +430,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
           error ??= e;
           return true;
         }
-      }), { seed, numRuns: maxExamples, examples: examples.slice(0, maxExamples).map((e) => [e] as [T]) });
+      }), { seed, numRuns: maxExamples, examples: firsts.map((e) => [e] as [T]) });
       shrinking = false;
       if (error) throw error;
       if (!details.failed) return;
@@ -457,7 +468,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
         if (s.shape.mediaType === 'application/json') broken.push(fc.constantFrom('{', '{"a":', '[1,]', "{'a':1}").map((raw) => ({ extras: { rawBody: raw }, what: 'a body that is not JSON' })));
       }
       if (broken.length) {
-        await explore(id, fc.tuple(s.arbitrary, fc.oneof(...broken)), [], async ([value, b], label) => {
+        // One of each violation first, on the minimal valid request, the members' presence first.
+        const minimal = coverage(s.shape.schema, s.generate)[0] as RequestValue;
+        const firsts = broken.map((a) => fc.sample(a, { seed, numRuns: 1 })[0]!).sort((a, b) => rank(a) - rank(b)).map((b) => [minimal, b] as [RequestValue, typeof b]);
+        await explore(id, fc.tuple(s.arbitrary, fc.oneof(...broken)), firsts, async ([value, b], label) => {
           const request = await build(s, value, { ...(b.violation ? { violation: b.violation } : {}), ...(b.extras ? { extras: b.extras } : {}) });
           if (!checkRequest(wireRequest(options.baseUrl, request)).failures.some((f) => f.check !== 'credentials')) return { found: [], discarded: true };
           return sendAndJudge(id, request, { kind: 'refuse', check: 'negative_data_rejection', what: b.what }, label);

@@ -180,7 +180,9 @@ export class Redactor {
       else {
         let body: string;
         try {
-          body = JSON.stringify(this.value(JSON.parse(request.body)));
+          // Characters a terminal does not show or shows as a space (controls, format characters, separators other
+          // than the space) as JSON escapes: the same value, visible.
+          body = JSON.stringify(this.value(JSON.parse(request.body))).replace(/(?! )[\p{Cc}\p{Cf}\p{Z}]/gu, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
         } catch {
           body = this.text(request.body);
         }
