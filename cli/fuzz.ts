@@ -98,8 +98,7 @@ export const fuzz: Command = {
       }
       const adminSender = createSender({ baseUrl: target });
       admin.push(adminSender);
-      console.log(`fuzz of ${target} with profile ${profile.name} (${path.relative(process.cwd(), profilePath)}), seed ${seed}`);
-      console.log(`bounds: at most ${maxExamples} examples per operation and phase (--max-examples), ${rate ? `at most ${rate} requests/s (--rate)` : 'no rate limit (in-process; --rate to set one)'}, at most ${SHRINK_BUDGET} shrinking requests per distinct failure`);
+      console.log(`seed ${seed}; bounds: at most ${maxExamples} examples per operation and phase (--max-examples), ${rate ? `at most ${rate} requests/s (--rate)` : 'no rate limit (in-process; --rate to set one)'}, at most ${SHRINK_BUDGET} shrinking requests per distinct failure`);
       let run: FuzzRun;
       try {
         run = await runFuzz({
@@ -117,6 +116,7 @@ export const fuzz: Command = {
       console.log('');
       console.log(requestTable(run));
       const discarded = [...run.discarded.values()].reduce((a, b) => a + b, 0);
+      for (const note of run.notes) console.log(`not checked: ${note}`);
       if (discarded) console.log(`${discarded} generated examples were not sent: the request checks did not see them as the phase needs (valid, or broken)`);
       console.log(`seed ${seed}: the same command with --seed ${seed} sends the same requests`);
       if (typeof values.report === 'string') {

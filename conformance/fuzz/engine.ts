@@ -97,6 +97,8 @@ export interface FuzzRun extends Report<FuzzEntry> {
   requests: Map<OperationId, RequestCounts>;
   /** Generated examples not sent: positive ones the request checks found invalid, negative ones they found valid. */
   discarded: Map<OperationId, number>;
+  /** What the run could not check on this target, and why (no clock to move, no admin API). */
+  notes: string[];
 }
 
 /** What a sent request is expected to get. */
@@ -178,6 +180,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
   const skipped = new Map<string, string>();
   const exercise = (op: OperationId, check: FuzzCheck) => (exercised.get(op) ?? exercised.set(op, new Set()).get(op)!).add(check);
   const skip = (op: OperationId, check: FuzzCheck, reason: string) => { if (!skipped.has(`${op} ${check}`)) skipped.set(`${op} ${check}`, reason); };
+  const notes: string[] = [];
 
   // One request at a time, paced.
   const interval = options.rate ? 1000 / options.rate : 0;
@@ -482,7 +485,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
       phase = 'auth';
       const variants = s.plan.auth?.(ctx) ?? [];
       if (variants.length) {
-        await explore(id, fc.tuple(s.arbitrary, fc.integer({ min: 0, max: variants.length - 1 })), variants.map((_, i) => [fc.sample(s.arbitrary, { seed, numRuns: 1 })[0]!, i] as [RequestValue, number]), async ([value, i], label) => {
+        await explore(id, fc.tuple(s.arbitrary, fc.integer({ min: 0, max: variants.length - 1 })), variants.map((_, i) => [coverage(s.shape.schema, s.generate)[0] as RequestValue, i] as [RequestValue, number]), async ([value, i], label) => {
           const variant = variants[i]!;
           return sendAndJudge(id, await build(s, value, { variant }), { kind: 'refuse', check: 'ignored_auth', what: `a request with ${variant.name}` }, label);
         });
@@ -498,11 +501,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
 
   async function stateful() {
     const targets = new Set(LINKS.map((l) => l.to));
-    const ready = new Set(opsWithPlan.map((o) => o.operationId));
+    // Steps of a chain may be operations outside --api: they are sent (and checked) to reach the selected ones.
+    const ready = new Set(OPERATIONS.filter((o) => !PLANS[o.operationId].requires?.(profile)).map((o) => o.operationId));
     const roots = OPERATIONS.filter((o) => ready.has(o.operationId) && LINKS.some((l) => l.from === o.operationId) && !targets.has(o.operationId));
     const reaches = (from: OperationId, seen = new Set<OperationId>()): OperationId[] =>
       seen.has(from) ? [] : (seen.add(from), [from, ...LINKS.filter((l) => l.from === from).flatMap((l) => reaches(l.to, seen))]);
-    const chains = roots.filter((root) => reaches(root.operationId).some((id) => selected.some((o) => o.operationId === id)));
+    const isSelected = (id: OperationId) => selected.some((o) => o.operationId === id);
+    const chains = roots.filter((root) => reaches(root.operationId).some(isSelected));
     const samples = new Map<OperationId, RequestValue[]>();
     const sampleOf = (op: OperationId, i: number): RequestValue => {
       let list = samples.get(op);
@@ -531,7 +536,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
         for (const f of first.found) keep(f, first.exchange!);
         const follow = async (from: OperationId, exchange: Exchange, chain: OperationId[]) => {
           for (const link of linksFrom(from, exchange.response.status)) {
-            if (chain.includes(link.to) || !ready.has(link.to)) continue;
+            if (chain.includes(link.to) || !ready.has(link.to) || !reaches(link.to).some(isSelected)) continue;
             const values = linkedValues(link, exchange);
             if (values.incomplete) continue;
             const t = setup(operationEntry(link.to), true);
@@ -574,7 +579,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
       } finally {
         await control!.advanceClock!(-(longest + 1));
       }
-    } else for (const e of expiring) skip(e.link.to, 'use_after_free', 'the target has no clock to move (the sandbox admin API): expiry is not checked');
+    } else if (expiring.length) {
+      const reason = 'the target has no clock to move (the sandbox admin API): expiry is not checked';
+      notes.push(`${[...new Set(expiring.map((e) => e.link.to))].join(', ')}: ${reason}`);
+      for (const e of expiring) skip(e.link.to, 'use_after_free', reason);
+    }
 
     // Revocation: a subscriber of its own, so that the profile's tokens keep working.
     const subscriber = profile.fuzz?.revocableSubscriber;
@@ -589,7 +598,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
         for (const entry of before) await replay(entry, `after a new consent: ${entry.link.name} with the revoked token`, `a token whose consent was revoked, after the end-user consented again (${entry.link.name})`);
       }
     } else if (authorize) {
-      for (const l of LINKS.filter((x) => x.from !== 'authorize')) if (reaches('authorize').includes(l.to)) skip(l.to, 'use_after_free', subscriber ? 'the target cannot open sessions and revoke consent (the sandbox admin API): revocation is not checked' : 'the profile names no fuzz.revocableSubscriber: revocation is not checked');
+      const reason = subscriber ? 'the target cannot open sessions and revoke consent (the sandbox admin API): revocation is not checked' : 'the profile names no fuzz.revocableSubscriber: revocation is not checked';
+      const revocable = LINKS.filter((l) => l.from !== 'authorize' && reaches('authorize').includes(l.to)).map((l) => l.to);
+      notes.push(`${[...new Set(revocable)].join(', ')}: ${reason}`);
+      for (const op of revocable) skip(op, 'use_after_free', reason);
     }
     // What was refused stays refused at the end of the run.
     for (const entry of singleUse.slice(0, 3)) await replay(entry, `at the end of the run: ${entry.link.name} again`, `the same ${entry.link.singleUse.join(', ')} at the end of the run (${entry.link.name}: single use)`);
@@ -606,12 +618,12 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
       entries.push({
         suite: op.slug, group: op.operationId, name: `${op.operationId} ${check}`, operationId: op.operationId, check,
         outcome: mine.length ? 'failed' : ran ? 'passed' : 'skipped', ...(ran ? {} : { reason }),
-        failures: mine.map((k) => k.failure), ms: 0, exchanges: mine.map((k) => k.exchange),
+        failures: mine.map((k) => k.failure), ms: mine.reduce((sum, k) => sum + (k.exchange.ms ?? 0), 0), exchanges: mine.map((k) => k.exchange),
       });
     }
   }
   return {
     title: 'fuzz', target: options.baseUrl, profile: options.profileLabel ?? profile.name, startedAt, ms: Math.round(performance.now() - started),
-    entries, redactor, seed, maxExamples, ...(options.rate ? { rate: options.rate } : {}), shrinkBudget, requests, discarded,
+    entries, redactor, seed, maxExamples, ...(options.rate ? { rate: options.rate } : {}), shrinkBudget, requests, discarded, notes,
   };
 }

@@ -13,7 +13,7 @@ import { OPERATIONS } from '../../src/contract/operations.js';
 import { REPO_ROOT } from '../../scripts/lib/contract.js';
 import { startBreakingProxy, type Break, type BreakingProxy } from '../helpers/breaking-proxy.js';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
-import { closedPortUrl } from '../helpers/server.js';
+import { closedPortUrl, startServer } from '../helpers/server.js';
 
 const exec = promisify(execFile);
 const { profile, secrets } = loadProfile(resolveProfilePath('sandbox'));
@@ -185,8 +185,9 @@ describe('the orange-identity fuzz command', () => {
     try {
       const { code, stdout, stderr } = await cli(['--target', proxy.url, '--profile', 'sandbox', '--seed', '7', '--max-examples', '3', '--rate', '2000/s', '--report', path.join(dir, 'j.xml')]);
       expect(code, stdout + stderr).toBe(0);
-      expect(stdout).toContain('bounds: at most 3 examples per operation and phase (--max-examples), at most 2000 requests/s (--rate)');
+      expect(stdout).toContain('seed 7; bounds: at most 3 examples per operation and phase (--max-examples), at most 2000 requests/s (--rate)');
       expect(stdout).toMatch(/requests per operation[^\n]*\n\s+operation\s+positive\s+negative\s+auth\s+stateful\s+shrinking\s+total/);
+      expect(stdout).toContain('not checked: getFormFillingUserInfo, getCheckIdUserInfo, matchIdentity: the target has no clock to move');
       const junit = await readFile(path.join(dir, 'j.xml'), 'utf8');
       for (const op of OPERATIONS) expect(junit.match(new RegExp(`name="${op.operationId} `, 'g'))?.length, op.operationId).toBe(FUZZ_CHECKS.length);
     } finally {
@@ -205,18 +206,21 @@ describe('the orange-identity fuzz command', () => {
     }
   }, 60_000);
 
-  it('exits 2 on configuration errors: bounds, unknown API, unreachable target, a mock profile', async () => {
+  it('exits 2 on configuration errors: bounds, unknown API, unreachable target, a mock profile, a target that is not these APIs', async () => {
     const closed = await closedPortUrl();
+    const foreign = await startServer((_req, res) => { res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not here'); });
     for (const [args, message] of [
       [['--max-examples', '0'], /--max-examples takes a whole number from 1 to 1000/],
       [['--rate', '0/s'], /--rate takes requests per second, a number above 0 and up to 10000/],
       [['--api', 'nope'], /unknown API nope/],
       [['--target', closed], /cannot reach/],
       [['--profile', 'mock'], /the fuzzer needs a live profile/],
+      [['--target', foreign.url, '--rate', '1000'], /does not serve the Orange identity APIs/],
     ] as const) {
       const { code, stderr } = await cli([...args]);
       expect(code, stderr).toBe(2);
       expect(stderr).toMatch(message);
     }
+    await foreign.close();
   }, 60_000);
 });
