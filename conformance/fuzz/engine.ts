@@ -38,8 +38,8 @@ import { Redactor, type RecordedExchange, type Report, type ReportEntry } from '
 import { checkContext, ForeignTargetError, looksForeign } from '../runner.js';
 import type { TargetControl } from './control.js';
 import { linkedValues, linksFrom, LINKS, type Link } from './links.js';
-import { askedScopes, authorizationScopes, PLANS, type AuthVariant, type PlanContext } from './plans.js';
-import { applyViolation, fillBound, privateKeyOf, requestShape, signJws, toHttpRequest, type RequestExtras, type RequestShape, type RequestValue, type Signing } from './request.js';
+import { authorizationScopes, PLANS, type AuthVariant, type PlanContext } from './plans.js';
+import { applyViolation, fillBound, privateKeyOf, requestShape, signJws, toHttpRequest, type RequestExtras, type RequestValue, type Signing } from './request.js';
 import { coverage, setAt, valid, violations, type Violation } from './schema.js';
 
 export const FUZZ_CHECKS = [
@@ -187,7 +187,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
   let nextSlot = 0;
   let phase: Phase = 'positive';
   let shrinking = false;
-  let foreignSeen: boolean[] = [];
+  const foreignSeen: boolean[] = [];
 
   async function send(request: HttpRequest, op: OperationId | undefined): Promise<RecordedExchange> {
     if (interval) {
@@ -286,11 +286,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
     return outcome.exchange as Exchange;
   }
 
-  async function authorizationCode(scope: string, cookie = profile.authentication!.session!.cookie): Promise<string> {
+  async function authorizationCode(scope: string): Promise<string> {
     const auth = profile.authentication!;
     const n = ++stepCount;
     const exchange = await step('authorize', {
-      method: 'GET', path: pathOf('authorize'), headers: { Cookie: cookie },
+      method: 'GET', path: pathOf('authorize'), headers: { Cookie: auth.session!.cookie },
       query: { response_type: 'code', client_id: auth.clientId, scope, redirect_uri: auth.redirectUri, state: `fuzz-state-${n}`, nonce: `fuzz-nonce-${n}` },
     });
     let code: string | null = null;

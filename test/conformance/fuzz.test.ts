@@ -9,6 +9,8 @@ import { FUZZ_CHECKS, runFuzz, type FuzzOptions, type FuzzRun } from '../../conf
 import { createSender, type WireRequest } from '../../conformance/http.js';
 import { loadProfile, resolveProfilePath } from '../../conformance/profile.js';
 import { htmlReport, junitReport, textReport, type RecordedExchange } from '../../conformance/report/index.js';
+import { collectExamples } from '../../src/contract/examples.js';
+import { dereferencedBundle } from '../../src/contract/load.js';
 import { OPERATIONS } from '../../src/contract/operations.js';
 import { REPO_ROOT } from '../../scripts/lib/contract.js';
 import { startBreakingProxy, type Break, type BreakingProxy } from '../helpers/breaking-proxy.js';
@@ -154,6 +156,26 @@ describe('orange-identity fuzz against deliberately faulty targets', () => {
     expect(JSON.parse(reproducer.request.body)).toEqual({});
     // Only what the target breaks fails.
     expect(failed(run).map((e) => e.name)).toEqual(['matchIdentity negative_data_rejection']);
+  }, 60_000);
+
+  it('takes the documented refusals the profile lists as answers to valid requests, and no others', async () => {
+    const ineligible = collectExamples('direct-match-id-fr', dereferencedBundle('direct-match-id-fr')).find((e) => e.id === 'direct-match-id-fr/matchIdentity/400/UserIneligible')!;
+    // The subject became ineligible: every valid matchid gets the documented business error.
+    proxy = await startBreakingProxy(sandbox.url, (r, { operationId }) => {
+      if (operationId === 'matchIdentity' && r.status === 200) {
+        r.status = 400;
+        r.body = JSON.stringify(ineligible.value);
+      }
+    });
+    const apis = ['direct-match-id-fr'] as const;
+    const refused = await fuzzAt(proxy.url, { apis: [...apis], maxExamples: 3 });
+    expect(failed(refused).map((e) => e.name)).toEqual(['matchIdentity positive_data_acceptance']);
+    const listed = await fuzzAt(proxy.url, { apis: [...apis], maxExamples: 3, profile: { ...profile, fuzz: { documentedRefusals: [ineligible.id] } } });
+    expect(failed(listed), report(listed)).toEqual([]);
+    await expect(fuzzAt(proxy.url, { apis: [...apis], maxExamples: 1, profile: { ...profile, fuzz: { documentedRefusals: ['direct-match-id-fr/matchIdentity/400/NoSuchError'] } } }))
+      .rejects.toThrow(/fuzz.documentedRefusals names no documented error: direct-match-id-fr\/matchIdentity\/400\/NoSuchError/);
+    await proxy.close();
+    proxy = undefined;
   }, 60_000);
 
   it('keeps every token, code and secret of the run out of the text, JUnit and HTML reports', async () => {
