@@ -454,10 +454,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
     for (const op of opsWithPlan) {
       const id = op.operationId;
       const s = setup(op);
+      const covered = coverage(s.shape.schema, s.generate) as RequestValue[];
       const report = () => options.onProgress?.({ operationId: id, phase, requests: requests.get(id)![phase] });
 
       phase = 'positive';
-      await explore(id, s.arbitrary, coverage(s.shape.schema, s.generate) as RequestValue[], async (value, label) => {
+      await explore(id, s.arbitrary, covered, async (value, label) => {
         const request = await build(s, value);
         if (checkRequest(wireRequest(options.baseUrl, request)).failures.length) return { found: [], discarded: true };
         return sendAndJudge(id, request, { kind: 'accept' }, label);
@@ -472,8 +473,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
       }
       if (broken.length) {
         // One of each violation first, on the minimal valid request, the members' presence first.
-        const minimal = coverage(s.shape.schema, s.generate)[0] as RequestValue;
-        const firsts = broken.map((a) => fc.sample(a, { seed, numRuns: 1 })[0]!).sort((a, b) => rank(a) - rank(b)).map((b) => [minimal, b] as [RequestValue, typeof b]);
+        const firsts = broken.map((a) => fc.sample(a, { seed, numRuns: 1 })[0]!).sort((a, b) => rank(a) - rank(b)).map((b) => [covered[0]!, b] as [RequestValue, typeof b]);
         await explore(id, fc.tuple(s.arbitrary, fc.oneof(...broken)), firsts, async ([value, b], label) => {
           const request = await build(s, value, { ...(b.violation ? { violation: b.violation } : {}), ...(b.extras ? { extras: b.extras } : {}) });
           if (!checkRequest(wireRequest(options.baseUrl, request)).failures.some((f) => f.check !== 'credentials')) return { found: [], discarded: true };
@@ -485,7 +485,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
       phase = 'auth';
       const variants = s.plan.auth?.(ctx) ?? [];
       if (variants.length) {
-        await explore(id, fc.tuple(s.arbitrary, fc.integer({ min: 0, max: variants.length - 1 })), variants.map((_, i) => [coverage(s.shape.schema, s.generate)[0] as RequestValue, i] as [RequestValue, number]), async ([value, i], label) => {
+        await explore(id, fc.tuple(s.arbitrary, fc.integer({ min: 0, max: variants.length - 1 })), variants.map((_, i) => [covered[0]!, i] as [RequestValue, number]), async ([value, i], label) => {
           const variant = variants[i]!;
           return sendAndJudge(id, await build(s, value, { variant }), { kind: 'refuse', check: 'ignored_auth', what: `a request with ${variant.name}` }, label);
         });

@@ -93,7 +93,7 @@ const basicVariants = (ctx: PlanContext): AuthVariant[] => {
   ];
 };
 
-/** Credentials a bearer operation must refuse; `token` is a valid one (its shape reused), `scope` the operation's. */
+/** Credentials a bearer operation must refuse; `scope` is the operation's (the profile's tokens of others are wrong). */
 function bearerVariants(ctx: PlanContext, scope: string | undefined): AuthVariant[] {
   const tokens = Object.entries(ctx.profile.accessTokens ?? {}) as [string, string][];
   return [
