@@ -25,7 +25,7 @@ type Sent = Record<string, any>;
 function verdict(sent: Sent, held: Sent): Sent {
   const out: Sent = {};
   for (const [claim, value] of Object.entries(sent)) {
-    if (claim === 'address') out.address = verdict(value, held.address ?? {});
+    if (value && typeof value === 'object') out[claim] = verdict(value, held[claim] ?? {});
     else if (value === held[claim]) Object.assign(out, { [claim]: value, [`${claim}_match`]: true });
     else out[`${claim}_match`] = false;
   }
@@ -41,7 +41,7 @@ const textClaim = (schema: Schema | undefined) => schema?.type === 'string' && !
 /** The page's special characters, removed before comparing. */
 const SPECIAL = ['\n', ',', 'º', '(', ')'];
 const ACCENTED: Record<string, string> = { a: 'á', e: 'é', i: 'í', o: 'ó', u: 'ú', A: 'Á', E: 'É', I: 'Í', O: 'Ó', U: 'Ú' };
-const ACCENTED_VOWEL = /[áàâäãéèêëíìîïóòôöõúùûüÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜ]/g;
+const ACCENTED_VOWELS = /[áàâäãéèêëíìîïóòôöõúùûüÁÀÂÄÃÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜ]/g;
 const middle = (v: string) => Math.ceil(v.length / 2);
 const insert = (v: string, what: string) => `${v.slice(0, middle(v))}${what}${v.slice(middle(v))}`;
 
@@ -57,7 +57,10 @@ const RULES: Record<string, Rule> = {
   // "the country prefix in the MSISDN value are removed ('+34')"
   'msisdn-prefix': { msisdn: (v) => (v.startsWith('+34') ? v.slice(3) : `+34${v}`) },
   // "accented vowels are changed by vowels without accent"
-  accents: { text: (v) => (ACCENTED_VOWEL.test(v) ? v.replace(ACCENTED_VOWEL, (c) => c.normalize('NFD')[0]!) : v.replace(/[aeiouAEIOU]/, (c) => ACCENTED[c]!)) },
+  accents: { text: (v) => {
+    const plain = v.replace(ACCENTED_VOWELS, (c) => c.normalize('NFD')[0]!);
+    return plain !== v ? plain : v.replace(/[aeiouAEIOU]/, (c) => ACCENTED[c]!);
+  } },
 };
 
 /** The last letter or digit moved on by one (`e` to `f`, `9` to `0`): a change no rule undoes. */
@@ -157,5 +160,10 @@ export const triggers: TriggerTable = {
   },
   'verifyPremiumInfo/401/InvalidCredentials': {
     request: async () => post({ name: 'Jane Doe' }, 'Bearer conformance-invalid-token'),
+  },
+  // A valid token of another API, without the id_match scope.
+  'verifyPremiumInfo/401/InvalidCredentials#other-scope': {
+    requires: need('accessTokens.form_filling'),
+    request: async (ctx) => post({ name: 'Jane Doe' }, `Bearer ${ctx.profile.accessTokens!.form_filling}`),
   },
 };

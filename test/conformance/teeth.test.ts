@@ -111,6 +111,8 @@ const CODE_EXCHANGES = [
   `${A}/exchangeAuthorizationCode/400/InvalidGrant`, // the code is exchanged once, then again
   `${A}/refreshAccessToken/200/RefreshedAccessToken`, // the refresh token comes from a code exchange
 ];
+/** Every case that needs an authorization code first. */
+const CODES = [...CODE_EXCHANGES, `${A}/exchangeAuthorizationCode/400/InvalidGrant#other-redirect-uri`];
 /** Changes the JSON body of an operation's 200 responses. */
 const whenOk = (operationId: string, change: (body: any) => void): Break => (r, ctx) => {
   if (ctx.operationId !== operationId || r.status !== 200) return;
@@ -138,6 +140,7 @@ const each = (list: string[], check: string, step?: boolean) => Object.fromEntri
 const LIVE_BREAKS: LiveBreak[] = [
   { name: "the id_token's aud is another client", apis: [A], breaks: idToken((c) => ({ ...c, aud: 'another-client' })), fails: each(CODE_EXCHANGES, 'jwt') },
   { name: "the id_token's iss lacks its trailing slash", apis: [A], breaks: idToken((c) => ({ ...c, iss: String(c.iss).replace(/\/$/, '') })), fails: each(CODE_EXCHANGES, 'jwt') },
+  { name: 'the id_token is about another end-user', apis: [A], breaks: idToken((c) => ({ ...c, sub: 'PBYJJF-200-someone-else' })), fails: each(CODE_EXCHANGES, 'jwt') },
   { name: 'the id_token carries another nonce', apis: [A], breaks: idToken((c) => ({ ...c, nonce: 'replayed-nonce' })), fails: each(CODE_EXCHANGES, 'jwt') },
   { name: 'the id_token expires before it is issued', apis: [A], breaks: idToken((c) => ({ ...c, exp: Number(c.iat) - 1 })), fails: each(CODE_EXCHANGES, 'jwt') },
   { name: "the id_token's claims are changed without the client secret", apis: [A], fails: each(CODE_EXCHANGES, 'jwt'),
@@ -158,10 +161,20 @@ const LIVE_BREAKS: LiveBreak[] = [
     breaks: (r, ctx) => { if (ctx.operationId === 'verifyPremiumInfo' && r.status === 200) setJson(r, exactVerdict(JSON.parse(ctx.request.body), sandboxProfile.profile.idMatchSubject!.claims)); } },
   { name: 'the code exchange gives no refresh token', apis: [A], fails: { [`${A}/exchangeAuthorizationCode/200/TokensWithRefreshToken`]: { check: 'example' }, [`${A}/refreshAccessToken/200/RefreshedAccessToken`]: { check: 'trigger' } },
     breaks: whenOk('exchangeAuthorizationCode', (body) => { delete body.refresh_token; }) },
-  { name: 'authorize redirects without a Location', apis: [A], fails: { ...each([`${A}/authorize/302/AuthorizationCode`, `${A}/authorize/302/AccessDenied`, `${A}/authorize/302/InvalidScope`], 'header'), ...each(CODE_EXCHANGES, 'header', true) },
+  { name: 'authorize redirects without a Location', apis: [A], fails: { ...each([`${A}/authorize/302/AuthorizationCode`, `${A}/authorize/302/AccessDenied`, `${A}/authorize/302/InvalidScope`], 'header'), ...each(CODES, 'header', true) },
     breaks: (r, ctx) => { if (ctx.operationId === 'authorize' && r.status === 302) r.headers = r.headers.filter(([k]) => k.toLowerCase() !== 'location'); } },
   { name: 'token responses lose Cache-Control', apis: [A], fails: each(CODE_EXCHANGES, 'header'),
     breaks: (r, ctx) => { if (ctx.operationId?.match(/^(exchangeAuthorizationCode|refreshAccessToken)$/) && r.status === 200) r.headers = r.headers.filter(([k]) => k.toLowerCase() !== 'cache-control'); } },
+  { name: 'the metadata names a token endpoint the contract does not have', apis: [DM], fails: each([`${DM}/getAuthorizationServerMetadata/200/Metadata`], 'cross-response'),
+    breaks: whenOk('getAuthorizationServerMetadata', (body) => { body.token_endpoint = body.token_endpoint.replace(/token$/, 'access_token'); }) },
+  { name: 'the metadata drops the JWT bearer grant type', apis: [DM], fails: each([`${DM}/getAuthorizationServerMetadata/200/Metadata`], 'example'),
+    breaks: whenOk('getAuthorizationServerMetadata', (body) => { body.grant_types_supported = ['client_credentials']; }) },
+  // Every case that gets a Direct Match token checks the token response, as a step: all but the three matchid
+  // cases that send no token or the profile's token without a user.
+  { name: 'the JWT bearer token response loses Cache-Control', apis: [DM], breaks: (r, ctx) => { if (ctx.operationId === 'requestJwtBearerToken' && r.status === 200) r.headers = r.headers.filter(([k]) => k.toLowerCase() !== 'cache-control'); },
+    fails: { ...each([`${DM}/requestJwtBearerToken/200/AccessToken`], 'header'), ...each(ids((c) => c.operation.operationId === 'matchIdentity' && !['NoUserIdInAccessToken', 'MissingCredentials', 'InvalidCredentials'].includes(c.example.name)), 'header', true) } },
+  { name: 'authorize redirects to a redirect URI that is not registered', apis: [A], fails: each([`${A}/authorize/400/InvalidRequestPage#unregistered-redirect-uri`], 'status'),
+    breaks: (r, ctx) => { if (ctx.operationId === 'authorize' && r.status === 400 && r.body.includes('redirect_uri')) { r.status = 302; r.headers.push(['Location', `${new URL(ctx.request.url).searchParams.get('redirect_uri')}?code=leaked`]); r.body = ''; } } },
   { name: 'one matchid error row is reworded', apis: [DM], fails: each([`${DM}/matchIdentity/400/MsisdnMismatch`], 'error-value'),
     breaks: (r, ctx) => { if (ctx.operationId === 'matchIdentity' && r.body.includes("doesn't match")) setJson(r, { ...ctx.json(), error_description: 'MSISDN mismatch' }); } },
 ];
