@@ -51,6 +51,9 @@ export type FuzzCheck = (typeof FUZZ_CHECKS)[number];
 export const PHASES = ['positive', 'negative', 'auth', 'stateful'] as const;
 export type Phase = (typeof PHASES)[number];
 
+/** Shrinking requests for a failure that is no response at all (each candidate may wait for the timeout). */
+const NO_RESPONSE_SHRINKS = 5;
+
 /** The fuzz check each operation-level check of a response belongs to. */
 const GROUP: Partial<Record<CheckName, FuzzCheck>> = {
   status: 'status_code_conformance',
@@ -424,7 +427,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
             shrinking = true;
             return false;
           }
-          if (spent >= shrinkBudget) return true;
+          // A request that got no response may have waited for the whole timeout: a few candidates only.
+          if (spent >= (current.endsWith('|no response') ? Math.min(shrinkBudget, NO_RESPONSE_SHRINKS) : shrinkBudget)) return true;
           spent++;
           const outcome = await attempt(value, `${phase} example ${failIndex + 1}, shrunk`);
           const same = outcome.found.find((f) => f.key === current);

@@ -7,8 +7,8 @@
  *   enum member, optional members on and off. Members listed in `options.bound` are generated as `BOUND`
  *   placeholders: the caller fills them with values from the profile or the target's state.
  * - `coverage(schema, options)`: a few deterministic values for the same schema: the minimal one (required
- *   members only, shortest values), the maximal one (every member, longest strings, upper bounds), and one per
- *   enum member. The fuzzer runs them first.
+ *   members only, shortest values), the maximal one (every member, longest strings, upper bounds), the minimal
+ *   one with one very long string, and one per enum member. The fuzzer runs them first.
  * - `violations(schema, options)`: one broken constraint each (wrong type, missing required member, const or enum
  *   broken, pattern or format violated, length, bound or item count out of range, extra member), with the
  *   JSON pointer of the member it breaks.
@@ -221,11 +221,31 @@ function enumVariants(schema: Schema, options: GenerateOptions, path: Path, base
   return out;
 }
 
-/** Deterministic values first run: minimal, maximal, then each enum member not already covered. */
+/** The path of the first string member free of any constraint but a minimum length (a name, a state). */
+function freeString(schema: Schema, options: GenerateOptions, path: Path = []): Path | undefined {
+  options = withMedium(schema, options);
+  if (options.bound?.some((b) => key(b) === key(path)) || options.override?.has(key(path))) return undefined;
+  const free = typesOf(schema).includes('string') && schema.maxLength === undefined && !schema.pattern && !schema.format && schema.enum === undefined && schema.const === undefined && !jwtContent(schema);
+  if (free && path.length) return path;
+  for (const [name, s] of Object.entries((schema.properties ?? {}) as Record<string, Schema>)) {
+    const found = freeString(s, options, [...path, name]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The length of the one very long string of the coverage values. */
+export const VERY_LONG = 1024;
+
+/**
+ * Deterministic values first run: minimal, maximal, the minimal one with one very long string (VERY_LONG
+ * characters, unicode included), then each enum member not already covered.
+ */
 export function coverage(schema: Schema, options: GenerateOptions = {}): unknown[] {
   const min = extreme(schema, 'min', options, []);
   const max = extreme(schema, 'max', options, []);
-  const all = [min, max, ...enumVariants(schema, options, [], min)];
+  const long = freeString(schema, options);
+  const all = [min, max, ...(long ? [setAt(min, long, extremeString({ maxLength: VERY_LONG }, 'max'))] : []), ...enumVariants(schema, options, [], min)];
   const seen = new Set<string>();
   return all.filter((v) => !seen.has(JSON.stringify(v)) && seen.add(JSON.stringify(v)));
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../../src/contract/operations.js';
 import { hasValidator, validator } from '../../src/contract/validators.js';
 import { requestShape, applyViolation, signJws, toHttpRequest, privateKeyOf } from '../../conformance/fuzz/request.js';
-import { BOUND, LONG, coverage, getAt, valid, violations, type Schema } from '../../conformance/fuzz/schema.js';
+import { BOUND, LONG, VERY_LONG, coverage, getAt, valid, violations, type Schema } from '../../conformance/fuzz/schema.js';
 import { fixtureKey } from '../helpers/sandbox.js';
 
 /** Every operation's request body that has a precompiled validator: the schema and its validator. */
@@ -28,7 +28,7 @@ describe('the JSON Schema bridge to fast-check', () => {
     for (const v of values) expect(validate(v), JSON.stringify(v)).toBe(true);
   });
 
-  it('covers the extremes a schema allows: longest and unicode strings, bounds, every enum member, optional members on and off', () => {
+  it('covers the extremes a schema allows: longest and unicode strings, a very long one, bounds, every enum member, optional members on and off', () => {
     const schema: Schema = {
       type: 'object', required: ['id'], additionalProperties: false,
       properties: { id: { type: 'string', maxLength: 8 }, name: { type: 'string' }, level: { type: 'integer', minimum: 1, maximum: 9 }, colour: { enum: ['red', 'green', 'blue'] } },
@@ -39,7 +39,10 @@ describe('the JSON Schema bridge to fast-check', () => {
     expect([...(max!.name as string)]).toHaveLength(LONG);
     expect(max!.name).toMatch(/[^\x00-\x7f]/u);
     expect(max!.level).toBe(9);
-    const colours = [max!.colour, ...rest.map((r) => r.colour)];
+    // The minimal value with one very long string: the first member free of constraints.
+    expect(rest[0]).toEqual({ id: '', name: expect.any(String) });
+    expect([...(rest[0]!.name as string)]).toHaveLength(VERY_LONG);
+    const colours = [max!.colour, ...rest.slice(1).map((r) => r.colour)];
     expect(new Set(colours)).toEqual(new Set(['blue', 'green']));
     // The generated values reach the other ends: the minimum, the first enum member, unicode beyond the BMP.
     const sample = fc.sample(valid(schema), { seed: 3, numRuns: 400 }) as Record<string, unknown>[];
