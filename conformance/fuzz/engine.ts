@@ -270,9 +270,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
     kept.set(found.key, { operationId: found.operationId, check: found.check, failure: { ...found.failure, ...(exchange.label ? { step: exchange.label } : {}) }, exchange });
   }
 
+  /** Sends a request, judges its response, and keeps each failure the first time it is seen. */
   async function sendAndJudge(op: OperationId, request: HttpRequest, expectation: Expectation, label: string): Promise<Outcome> {
     const recorded = { ...(await send(request, op)), label };
     const found = judge(op, recorded, expectation);
+    for (const f of found) keep(f, recorded);
     return { found, exchange: recorded };
   }
 
@@ -287,7 +289,6 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
   async function step(op: OperationId, request: HttpRequest): Promise<Exchange> {
     const label = `step ${++stepCount}: ${request.method} ${request.path}`;
     const outcome = await sendAndJudge(op, request, { kind: 'accept' }, label);
-    for (const f of outcome.found) keep(f, outcome.exchange!);
     if (!outcome.exchange?.response) throw new StepError(`${label}: no response`);
     return outcome.exchange as Exchange;
   }
@@ -415,7 +416,6 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
               discarded.set(op, (discarded.get(op) ?? 0) + 1);
               return true;
             }
-            for (const f of outcome.found) keep(f, outcome.exchange!);
             // A coverage value has no generation context to shrink from: its failure is kept as found, and the
             // first generated example that fails the same way is shrunk instead.
             if (index < firsts.length) return true;
@@ -518,7 +518,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
     const samples = new Map<OperationId, RequestValue[]>();
     const sampleOf = (op: OperationId, i: number): RequestValue => {
       let list = samples.get(op);
-      if (!list) samples.set(op, (list = fc.sample(setup(operationEntry(op), true).arbitrary, { seed: seed + op.length * 7919, numRuns: maxExamples })));
+      if (!list) samples.set(op, (list = fc.sample(setup(operationEntry(op), true).arbitrary, { seed: seed + OPERATIONS.findIndex((o) => o.operationId === op) * 7919, numRuns: maxExamples })));
       return list[i % list.length]!;
     };
     interface Linked { link: Link; request: HttpRequest; expiresIn?: number }
@@ -540,7 +540,6 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
       const label = () => `${name}, request ${++n}`;
       try {
         const first = await sendAndJudge(root.operationId, await build(s, value, cookie ? { headers: { Cookie: cookie } } : {}), { kind: 'accept' }, `${label()}: ${root.operationId}`);
-        for (const f of first.found) keep(f, first.exchange!);
         const follow = async (from: OperationId, exchange: Exchange, chain: OperationId[]) => {
           for (const link of linksFrom(from, exchange.response.status)) {
             if (chain.includes(link.to) || !ready.has(link.to) || !reaches(link.to).some(isSelected)) continue;
@@ -551,7 +550,6 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
             if (link.to === 'exchangeAuthorizationCode') members['body/code_verifier'] = verifier;
             const request = await build(t, sampleOf(link.to, i), { members, headers: values.headers });
             const outcome = await sendAndJudge(link.to, request, { kind: 'accept' }, `${label()}: ${link.name}`);
-            for (const f of outcome.found) keep(f, outcome.exchange!);
             const entry: Linked = { link, request, ...(values.expiresIn !== undefined ? { expiresIn: values.expiresIn } : {}) };
             linked.push(entry);
             if (!outcome.exchange?.response || isRefusal(outcome.exchange.response)) continue;
@@ -571,8 +569,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
     }
 
     async function replay(entry: Linked, label: string, what: string) {
-      const outcome = await sendAndJudge(entry.link.to, entry.request, { kind: 'refuse', check: 'use_after_free', what }, label);
-      for (const f of outcome.found) keep(f, outcome.exchange!);
+      await sendAndJudge(entry.link.to, entry.request, { kind: 'refuse', check: 'use_after_free', what }, label);
     }
 
     for (let i = 0; i < maxExamples; i++) for (const root of chains) await sequence(root, i);
@@ -582,7 +579,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
     const longest = Math.max(0, ...expiring.map((e) => e.expiresIn!));
     if (expiring.length && (await control?.advanceClock?.(longest + 1))) {
       try {
-        for (const entry of expiring.slice(0, maxExamples * 4)) await replay(entry, `after the clock moved ${longest + 1} s: ${entry.link.name} again`, `an access token ${entry.expiresIn} s after it was issued with expires_in ${entry.expiresIn} (${entry.link.name})`);
+        for (const entry of expiring.slice(0, maxExamples * 4)) await replay(entry, `after the clock moved ${longest + 1} s: ${entry.link.name} again`, `an access token ${longest + 1} s after it was issued, past its expires_in of ${entry.expiresIn} s (${entry.link.name})`);
       } finally {
         await control!.advanceClock!(-(longest + 1));
       }
