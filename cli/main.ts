@@ -7,11 +7,12 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
 import { ConfigError, UsageError, commandHelp, parseCommandArgs, type Command } from './command.js';
 import { conformance } from './conformance.js';
+import { fuzz } from './fuzz.js';
 import { keys } from './keys.js';
 import { mock } from './mock.js';
 import { sandbox } from './sandbox.js';
 
-export const COMMANDS: readonly Command[] = [conformance, mock, sandbox, keys];
+export const COMMANDS: readonly Command[] = [conformance, fuzz, mock, sandbox, keys];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -23,6 +23,16 @@ export const CHECKS = {
   operation: 'the request is a documented operation (path and method)',
   parameter: 'required parameters are present, and every documented one is valid',
   credentials: 'the credentials the operation needs are present (HTTP Basic, bearer token)',
+  // Fuzz checks (conformance/fuzz/): each groups the operation-level checks above or checks a phase's outcome.
+  not_a_server_error: 'no response is a 5xx, and every request gets a complete response',
+  status_code_conformance: 'the status is one the operation documents',
+  content_type_conformance: 'the Content-Type is one the operation documents for that status, and the body parses as it',
+  response_headers_conformance: 'the documented headers are present, once, and valid',
+  response_schema_conformance: 'the body is valid against the schema of that status (no undocumented member, documented error values, JWT claims, scopes)',
+  negative_data_rejection: 'a request the contract says is invalid (one constraint broken) is refused, never accepted with a 2xx or a success redirect',
+  positive_data_acceptance: 'a valid request is not refused, unless with a documented refusal the profile lists',
+  ignored_auth: 'a request with no, malformed, unknown, revoked or wrong-scope credentials is refused',
+  use_after_free: 'what was consumed, expired or revoked stays refused (a reused code, an expired or revoked token)',
   // Case checks (conformance/checks.ts).
   example: 'the response is the named example (mock), or carries every member of it (live)',
   value: 'the values the case computes from the profile and the request hold',

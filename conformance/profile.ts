@@ -36,6 +36,13 @@ export interface Profile {
     };
     clients?: Partial<Record<'pendingJwksUri' | 'keyWithoutKid' | 'withoutJwks' | 'denied', ClientRef>>;
   };
+  /** What the fuzzer needs beyond the suite's needs (orange-identity fuzz). */
+  fuzz?: {
+    /** Documented errors (`slug/operationId/status/example`) a valid request may get for the profile's subjects. */
+    documentedRefusals?: string[];
+    /** A subscriber the fuzzer may open sessions for and revoke the consent of (the sandbox admin API). */
+    revocableSubscriber?: string;
+  };
 }
 
 export class ProfileError extends Error {

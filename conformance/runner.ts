@@ -11,7 +11,8 @@
  * scopes asked, for later checks) and its Redactor (tokens issued, for the reports).
  *
  * Entry points: `runConformance(options)` → `ConformanceRun` (a Report whose entries are `CaseResult`s),
- * `looksForeign(request, response)`, `ForeignTargetError`.
+ * `looksForeign(request, response)`, `ForeignTargetError`, `checkContext(profile, memory, request)` (what the
+ * operation-level checks of an exchange need; the fuzzer uses it too).
  */
 import { ORANGE_OIDC_ISSUER } from '../src/auth/oidc.js';
 import { ASSERTION_AUDIENCE } from '../src/auth/jwt-bearer.js';
@@ -128,7 +129,7 @@ function canonicalRequest(c: Case, ctx: TriggerContext): HttpRequest {
 }
 
 /** What the run knows about an exchange beyond the contract: the profile's issuer and client, the nonce and scope asked. */
-function checkContext(profile: Profile, memory: FlowMemory, request: WireRequest): CheckContext {
+export function checkContext(profile: Profile, memory: FlowMemory, request: WireRequest): CheckContext {
   const facts = memory.contextFor(request);
   const auth = profile.authentication;
   const live = profile.kind === 'live';

@@ -26,7 +26,8 @@ const adminPath = (operationId: (typeof SANDBOX_ADMIN_ROUTES)[number]['operation
 async function admin(send: Send, request: HttpRequest, what: string): Promise<HttpResponse> {
   const response = await send(request);
   if (response.status >= 300) {
-    throw new Error(`the sandbox admin API refused to ${what}: HTTP ${response.status} ${response.text.slice(0, 200)} (the profile says sandboxAdmin: is the target the reference sandbox, reached on a loopback name?)`);
+    const media = response.headers.get('content-type')?.split(';')[0] ?? 'no content type';
+    throw new Error(`the target does not serve the Orange identity APIs' reference sandbox, which the profile declares (sandboxAdmin): its admin API, asked to ${what}, answered HTTP ${response.status} ${media} (is the target the sandbox, reached on a loopback name?)`);
   }
   return response;
 }

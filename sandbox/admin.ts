@@ -151,7 +151,7 @@ export function admin(parts: AdminParts) {
       const input = await body<{ msisdn: string; scope?: string | string[] }>(req, res, 'revokeConsent');
       if (!input || !subscriber(res, input.msisdn)) return;
       const scopes = input.scope === undefined ? [...new Set([...state.clients.values()].flatMap((c) => c.scopes ?? []))] : scopesOf(input.scope);
-      for (const scope of scopes) state.revokedConsents.add(`${input.msisdn} ${scope}`);
+      for (const scope of scopes) state.revokeConsent(input.msisdn, scope);
       res.writeHead(204).end();
     },
 

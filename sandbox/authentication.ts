@@ -20,7 +20,7 @@ import refreshRequestSchema from '../generated/authentication-fr/schemas/Refresh
 import { parseBasicAuthorization } from '../src/auth/basic.js';
 import { ID_TOKEN_ALG } from '../src/auth/oidc.js';
 import { pathOf } from '../src/contract/operations.js';
-import { validator } from '../src/contract/validators.js';
+import { hasValidator, validator } from '../src/contract/validators.js';
 import type { Client } from './fixture.js';
 import { CLOSE, escapeHtml, formParams, mediaType, readBodyWithinLimit, sendHtml, sendJson, type Form } from './http.js';
 import type { SandboxParts, Session } from './state.js';
@@ -33,6 +33,8 @@ const PAGE_STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f
   'h1{margin-top:0}label{display:block;margin:1rem 0 .25rem;font-weight:600}input{display:block;width:100%;box-sizing:border-box;padding:.5rem;margin-top:.25rem;font-size:1rem}' +
   'button{margin:1.5rem .5rem 0 0;padding:.6rem 1rem;font-size:1rem;border:0;cursor:pointer}button[value=grant]{background:#ff7900;color:#000}button[value=deny]{background:#ddd}' +
   '.hint{color:#555;font-size:.9rem}[role=alert]{color:#b00020;font-weight:600}';
+/** The validator keys of authorize's query parameters (the form of POST authorize has the same), less the name. */
+const PARAMETER = 'authentication-fr/authorize/parameter/query/';
 const AUTHORIZE_PARAMS = ['response_type', 'client_id', 'scope', 'redirect_uri', 'state', 'nonce', 'charset', 'code_challenge', 'code_challenge_method'];
 const BROWSER_ID = /^[A-Za-z0-9_-]{32}$/;
 const TOKEN = 'authentication-fr/exchangeAuthorizationCode';
@@ -115,6 +117,8 @@ export function authentication(options: AuthenticationOptions) {
     if (!scopes.includes('openid') || scopes.some((s) => !client.scopes?.includes(s))) return error('invalid_scope');
     const challenge = params.code_challenge;
     if (challenge !== undefined && (params.code_challenge_method !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(challenge))) return error('invalid_request');
+    // Every other documented parameter present is valid against its schema (RFC 6749 section 4.1.2.1: invalid_request).
+    if (AUTHORIZE_PARAMS.some((p) => Object.hasOwn(params, p) && hasValidator(`${PARAMETER}${p}`) && !validator(`${PARAMETER}${p}`)(params[p]))) return error('invalid_request');
     const query = Object.fromEntries(AUTHORIZE_PARAMS.filter((p) => Object.hasOwn(params, p)).map((p) => [p, params[p]!]));
     return { client, scopes, query };
   }
@@ -277,7 +281,7 @@ ${signIn ? `<label>Mobile number (MSISDN) <input name="msisdn" autocomplete="use
       // RFC 6749 section 6: the scope asked, when sent, is not empty and not wider than the one granted.
       const requested = form.scope === undefined ? grant.scopes : form.scope.split(' ').filter(Boolean);
       if (requested.length === 0 || requested.some((s) => !grant.scopes.includes(s))) return docs.send(res, `${REFRESH}/400/InvalidScope`);
-      if (requested.some((s) => state.revokedConsents.has(`${grant.msisdn} ${s}`))) return docs.send(res, `${REFRESH}/400/InvalidGrant`);
+      if (requested.some((s) => state.consentRevoked(grant, s))) return docs.send(res, `${REFRESH}/400/InvalidGrant`);
       sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(client.clientId, grant.msisdn, requested, grant.grant) }, docs.headers('refreshAccessToken', 200));
     },
 

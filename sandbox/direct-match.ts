@@ -66,6 +66,7 @@ export interface DirectMatchOptions extends SandboxParts {
 export function directMatch(options: DirectMatchOptions) {
   const { state, docs, audience, matchIdScope, now } = options;
   const claimsSchema = validator('direct-match-id-fr/JwtBearerAssertionClaims');
+  const headerSchema = validator('direct-match-id-fr/JwtBearerAssertionHeader');
   const matchIdSchema = validator('direct-match-id-fr/matchIdentity/request/application/json');
 
   /** The keys a client registered: inline, or fetched from its authorized JWKS URI (cached 5 minutes). */
@@ -121,7 +122,8 @@ export function directMatch(options: DirectMatchOptions) {
     } catch {
       return 'InvalidSignature';
     }
-    if (claims.iss !== client.clientId || claims.exp === undefined || NUMERIC_DATE_CLAIMS.some((c) => claims[c] !== undefined && !isNumericDate(claims[c]))) {
+    if (claims.iss !== client.clientId || claims.exp === undefined || NUMERIC_DATE_CLAIMS.some((c) => claims[c] !== undefined && !isNumericDate(claims[c])) ||
+        !headerSchema(header)) {
       return 'JwtValidationFailed';
     }
     // A string, exactly: the page fixes the value, and Orange compares it for equality (an array is refused).

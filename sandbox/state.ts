@@ -10,7 +10,7 @@ import type { JWK, KeyObject, CryptoKey } from 'jose';
 import type { Clock } from './clock.js';
 import type { DocumentedResponses } from './contract.js';
 import type { Client, Fixture, Subscriber } from './fixture.js';
-import { BoundedSet, ExpiringStore } from './store.js';
+import { BoundedMap, ExpiringStore } from './store.js';
 
 export interface AccessToken {
   clientId: string;
@@ -20,9 +20,11 @@ export interface AccessToken {
   consentRevoked?: boolean;
   /** The authorization code the token descends from: replaying that code revokes it (RFC 6749 section 4.1.2). */
   grant?: string;
+  /** Issue order: a revocation of consent reaches the tokens issued before it, never those after a new consent. */
+  serial: number;
 }
 
-export interface RefreshGrant { clientId: string; msisdn: string; scopes: string[]; grant?: string }
+export interface RefreshGrant { clientId: string; msisdn: string; scopes: string[]; grant?: string; serial?: number }
 
 /** What a CSRF token of the login and consent form is bound to: the browser's `sandbox_csrf` cookie and the
  *  authorization request the form carries. */
@@ -76,11 +78,13 @@ export class SandboxState {
   /** Exchanged authorization codes, kept while what they issued lives: `revoked` once a code is replayed. */
   readonly redeemedCodes: ExpiringStore<{ revoked: boolean }>;
   /** The scopes an end-user consented to for a client, by `msisdn clientId`. */
-  readonly consents: ExpiringStore<Set<string>>;
+  readonly consents: ExpiringStore<Map<string, number>>;
   /** The CSRF tokens of the login and consent forms shown, single use. */
   readonly csrfTokens: ExpiringStore<CsrfBinding>;
-  /** Revoked consents, as `msisdn scope`. */
-  readonly revokedConsents = new BoundedSet(STORE_CAPS.revokedConsents);
+  /** Revoked consents, as `msisdn scope` → the last serial issued when it was revoked. */
+  readonly revokedConsents = new BoundedMap<string, number>(STORE_CAPS.revokedConsents);
+  /** The last serial issued: tokens, refresh tokens and consents are numbered in issue order. */
+  private serial = 0;
   /** Keys fetched from authorized JWKS URIs, by client id. */
   readonly remoteJwks: ExpiringStore<JWK[]>;
   /** Imported verification keys, by `clientId kid n`. */
@@ -124,7 +128,7 @@ export class SandboxState {
     for (const s of fixture.subscribers) this.subscribers.set(s.msisdn, s);
     for (const c of fixture.clients) this.clients.set(c.clientId, c);
     for (const t of fixture.tokens ?? []) {
-      this.tokens.set(t.token, { clientId: t.clientId, ...(t.msisdn ? { msisdn: t.msisdn } : {}), scopes: new Set(t.scopes), ...(t.consentRevoked ? { consentRevoked: true } : {}) }, Infinity);
+      this.tokens.set(t.token, { clientId: t.clientId, ...(t.msisdn ? { msisdn: t.msisdn } : {}), scopes: new Set(t.scopes), serial: 0, ...(t.consentRevoked ? { consentRevoked: true } : {}) }, Infinity);
     }
     for (const s of fixture.sessions ?? []) this.sessions.set(s.id, { msisdn: s.msisdn, consent: s.consent, authTime: this.seconds() }, Infinity);
   }
@@ -156,13 +160,13 @@ export class SandboxState {
 
   issueAccessToken(clientId: string, msisdn: string | undefined, scopes: Iterable<string>, grant?: string): { access_token: string; expires_in: number } {
     const token = newToken('SBX_');
-    this.tokens.set(token, { clientId, ...(msisdn ? { msisdn } : {}), scopes: new Set(scopes), ...(grant ? { grant } : {}) }, this.now() + this.accessTokenLifetime * 1000);
+    this.tokens.set(token, { clientId, ...(msisdn ? { msisdn } : {}), scopes: new Set(scopes), serial: ++this.serial, ...(grant ? { grant } : {}) }, this.now() + this.accessTokenLifetime * 1000);
     return { access_token: token, expires_in: this.accessTokenLifetime };
   }
 
   issueRefreshToken(grant: RefreshGrant): string {
     const token = newToken('SBXR-');
-    this.refreshTokens.set(token, grant, this.now() + REFRESH_TOKEN_LIFETIME * 1000);
+    this.refreshTokens.set(token, { ...grant, serial: ++this.serial }, this.now() + REFRESH_TOKEN_LIFETIME * 1000);
     return token;
   }
 
@@ -196,15 +200,23 @@ export class SandboxState {
 
   /** The scopes `msisdn` consented to for `clientId`, less those whose consent was revoked since. */
   consentedScopes(msisdn: string, clientId: string): Set<string> {
-    const scopes = this.consents.get(`${msisdn} ${clientId}`) ?? new Set<string>();
-    return new Set([...scopes].filter((s) => !this.revokedConsents.has(`${msisdn} ${s}`)));
+    const given = this.consents.get(`${msisdn} ${clientId}`) ?? new Map<string, number>();
+    return new Set([...given].filter(([scope, serial]) => !this.consentRevoked({ msisdn, serial }, scope)).map(([scope]) => scope));
   }
 
-  /** Remembers that `msisdn` consented to `scopes` for `clientId` (and lifts an earlier revocation of them). */
+  /** Remembers that `msisdn` consented to `scopes` for `clientId`. An earlier revocation still reaches what was
+   *  issued before it; what is issued after this consent works. */
   rememberConsent(msisdn: string, clientId: string, scopes: string[]): void {
-    for (const scope of scopes) this.revokedConsents.delete(`${msisdn} ${scope}`);
-    const key = `${msisdn} ${clientId}`;
-    this.consents.set(key, new Set([...this.consentedScopes(msisdn, clientId), ...scopes]), this.now() + CONSENT_LIFETIME * 1000);
+    const serial = ++this.serial;
+    const given = new Map([...this.consentedScopes(msisdn, clientId)].map((s) => [s, this.consents.get(`${msisdn} ${clientId}`)!.get(s)!]));
+    for (const scope of scopes) given.set(scope, serial);
+    this.consents.set(`${msisdn} ${clientId}`, given, this.now() + CONSENT_LIFETIME * 1000);
+  }
+
+  /** The end-user revokes consent to a scope: every token, refresh token and remembered consent issued so far for
+   *  it stops working; those issued after a new consent work. */
+  revokeConsent(msisdn: string, scope: string): void {
+    this.revokedConsents.set(`${msisdn} ${scope}`, this.serial);
   }
 
   /** A new single-use CSRF token for a form. */
@@ -214,8 +226,11 @@ export class SandboxState {
     return token;
   }
 
-  consentRevoked(token: AccessToken, scope: string): boolean {
-    return token.consentRevoked === true || (token.msisdn !== undefined && this.revokedConsents.has(`${token.msisdn} ${scope}`));
+  /** True when the consent behind a token (a refresh grant, a remembered consent) for `scope` was revoked after it
+   *  was issued. */
+  consentRevoked(token: { msisdn?: string; serial?: number; consentRevoked?: boolean }, scope: string): boolean {
+    const revokedAt = token.msisdn === undefined ? undefined : this.revokedConsents.get(`${token.msisdn} ${scope}`);
+    return token.consentRevoked === true || (revokedAt !== undefined && (token.serial ?? 0) <= revokedAt);
   }
 
   /** Takes a code out: a code works once. */

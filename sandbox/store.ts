@@ -108,16 +108,16 @@ export class ExpiringStore<V> {
   }
 }
 
-/** A set of at most `cap` members: adding one more drops the oldest. */
-export class BoundedSet<T = string> extends Set<T> {
+/** A map of at most `cap` entries: setting one more drops the oldest. */
+export class BoundedMap<K, V> extends Map<K, V> {
   constructor(readonly cap: number) {
     super();
   }
 
-  override add(value: T): this {
-    super.delete(value);
-    super.add(value);
-    if (this.size > this.cap) super.delete(this.values().next().value!);
+  override set(key: K, value: V): this {
+    super.delete(key);
+    super.set(key, value);
+    if (this.size > this.cap) super.delete(this.keys().next().value!);
     return this;
   }
 }

@@ -51,7 +51,8 @@ function exchangeBlock(e: RedactedExchange, max: number): string {
     ? `<span class="st st${String(e.response.status)[0]}">HTTP ${e.response.status}</span>\n${headers(e.response.headers)}${e.response.body ? `\n\n${esc(truncate(e.response.body, max))}` : ''}`
     : `no response: ${esc(e.error ?? 'unknown')}`;
   return `<div class="exchange"><h4>${esc(e.label ?? 'the case\'s request')}${e.ms !== undefined ? ` <span class="ms">${e.ms} ms</span>` : ''}</h4>`
-    + `<div class="pair"><div><h5>request</h5><pre>${request}</pre></div><div><h5>response</h5><pre>${response}</pre></div></div></div>`;
+    + `<div class="pair"><div><h5>request</h5><pre>${request}</pre></div><div><h5>response</h5><pre>${response}</pre></div></div>`
+    + `<details class="curl"><summary>curl</summary><pre>${esc(truncate(e.curl, max))}</pre></details></div>`;
 }
 
 function entryBlock(e: RedactedEntry, max: number): string {
@@ -94,6 +95,7 @@ body:has(#only-failed:checked) .suite:not(:has(.entry.failed)),body:has(#only-sk
 .failures td{vertical-align:top;border-bottom:1px solid var(--line);padding:.3rem;max-width:40rem}.check{font-weight:700;color:var(--ko);border-bottom:1px dotted}
 pre{margin:0;white-space:pre-wrap;word-break:break-word;font:12.5px/1.45 ui-monospace,Menlo,Consolas,monospace}
 .diff{background:#fafafa;border:1px solid var(--line);border-radius:4px;padding:.4rem}.ddel{background:#fde7e7;color:#8e1b1b;display:block}.dadd{background:#e3f5e8;color:#145c2b;display:block}.dsame{color:var(--muted);display:block}
+.curl>summary{cursor:pointer;color:var(--muted);font-size:.8rem}.curl pre{background:var(--bg);border-radius:4px;padding:.5rem}
 .reason{color:var(--skip);margin:.2rem 0 .6rem}.exchanges>summary{cursor:pointer;color:var(--muted);margin:.3rem 0}
 .exchange h4{margin:.6rem 0 .3rem;font-size:.85rem}.exchange h5{margin:0 0 .2rem;font-size:.75rem;color:var(--muted);text-transform:uppercase}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}.pair pre{background:var(--bg);border-radius:4px;padding:.5rem;max-height:28rem;overflow:auto}

@@ -16,6 +16,7 @@ const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&g
 /** An exchange as plain HTTP-like text. */
 export function exchangeText(e: RedactedExchange, max: number): string {
   const out = [`${e.label ? `${e.label}: ` : ''}${e.request.method} ${e.request.url}`, ...e.request.headers.map(([k, v]) => `${k}: ${v}`)];
+  out.unshift(`reproduce: ${truncate(e.curl, max)}`);
   if (e.request.body) out.push('', truncate(e.request.body, max));
   if (e.response) {
     out.push('', `HTTP ${e.response.status}`, ...e.response.headers.map(([k, v]) => `${k}: ${v}`));

@@ -9,7 +9,7 @@
  * and anything JWT-shaped or written as a Bearer/Basic credential.
  *
  * Entry points: `new Redactor(secrets)`, `learn(exchange)`, `text(s)`, `value(v)`, `url(s)`, `headers(list)`,
- * `body(text, contentType)`, `exchange(e)` → `RedactedExchange`; `truncate(text, max)`; `REDACTED`.
+ * `body(text, contentType)`, `curl(request)`, `exchange(e)` → `RedactedExchange`; `truncate(text, max)`; `REDACTED`.
  */
 import type { HeaderList, HttpResponse, WireRequest } from '../http.js';
 
@@ -24,10 +24,14 @@ const JWT_SHAPED = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
 const CREDENTIAL = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]+/gi;
 /** Shorter values are not learned: they would redact ordinary words. */
 const MIN_SECRET_LENGTH = 6;
+/** Values never learned as secrets: URLs and scheme prefixes (`http://`), blank or punctuation-only text. */
+const NOT_SECRET = /^(?:[a-z][a-z0-9+.-]*:\/\/\S*|[\s\p{P}\p{S}]*)$/iu;
 
 export interface RedactedExchange {
   label?: string;
   request: { method: string; url: string; headers: [string, string][]; body: string };
+  /** The request as a curl command line (redacted): a reproducer. */
+  curl: string;
   response?: { status: number; headers: [string, string][]; body: string };
   error?: string;
   ms?: number;
@@ -70,7 +74,8 @@ export class Redactor {
   /** Values to redact wherever they appear. */
   add(...values: unknown[]): void {
     for (const v of values) {
-      if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH && !this.known.has(v)) {
+      // A URL is never a secret as a whole (a fuzzer's `code=http://`); redacting it would hide every address.
+      if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH && !NOT_SECRET.test(v) && !this.known.has(v)) {
         this.known.add(v);
         this.sorted = undefined;
       }
@@ -161,10 +166,40 @@ export class Redactor {
     return this.text(text);
   }
 
+  /**
+   * The request as a POSIX shell curl command, redacted the same way: secret headers keep their scheme, a form is
+   * sent field by field (`--data-urlencode`, so that a redacted field stays readable), JSON compact, other bodies
+   * as text. `-g` keeps curl from reading the brackets of `[REDACTED]` in a URL as a glob.
+   */
+  curl(request: WireRequest): string {
+    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const parts = ['curl', '-sS', '-i', '-g'];
+    if (request.method !== 'GET') parts.push('-X', request.method);
+    parts.push(q(this.url(request.url)));
+    for (const [k, v] of this.headers(request.headers)) if (!['content-length', 'host'].includes(k.toLowerCase())) parts.push('-H', q(`${k}: ${v}`));
+    if (request.body !== '') {
+      const form = /^application\/x-www-form-urlencoded/i.test(request.headers.get('content-type') ?? '') ? formOf(request.body) : undefined;
+      if (form) for (const [k, v] of form) parts.push('--data-urlencode', q(`${k}=${SECRET_NAMES.has(k) ? REDACTED : this.text(v)}`));
+      else {
+        let body: string;
+        try {
+          // Characters a terminal does not show or shows as a space (controls, format characters, separators other
+          // than the space) as JSON escapes: the same value, visible.
+          body = JSON.stringify(this.value(JSON.parse(request.body))).replace(/(?! )[\p{Cc}\p{Cf}\p{Z}]/gu, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+        } catch {
+          body = this.text(request.body);
+        }
+        parts.push('--data-raw', q(body));
+      }
+    }
+    return parts.join(' ');
+  }
+
   exchange(e: RecordedExchange): RedactedExchange {
     return {
       ...(e.label ? { label: e.label } : {}),
       request: { method: e.request.method, url: this.url(e.request.url), headers: this.headers(e.request.headers), body: this.body(e.request.body) },
+      curl: this.curl(e.request),
       ...(e.response ? { response: { status: e.response.status, headers: this.headers(e.response.headers), body: this.body(e.response.text) } } : {}),
       ...(e.error ? { error: this.text(e.error) } : {}),
       ...(e.ms !== undefined ? { ms: e.ms } : {}),

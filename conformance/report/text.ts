@@ -3,10 +3,11 @@
  * response it was seen on, then the skipped entries with their reasons, then the totals. Values are redacted
  * before formatting (redactReport) and each field is truncated on its own, so no entry can swallow another.
  *
- * Entry point: `textReport(report, { maxField })`.
+ * Entry point: `textReport(report, { maxField, reproducers })`; with `reproducers`, each failure is followed by
+ * the exchange it was seen on (its `step`) as a curl command and the response it got.
  */
 import { redactReport, tallyBySuite, totals, type Report, type Tally } from './model.js';
-import { truncate } from './redact.js';
+import { truncate, type RedactedExchange } from './redact.js';
 
 const row = (label: string, t: Tally, width: number) =>
   `${label.padEnd(width)}  ${String(t.passed).padStart(6)}  ${String(t.failed).padStart(6)}  ${String(t.skipped).padStart(7)}  ${String(t.total).padStart(5)}`;
@@ -14,7 +15,10 @@ const row = (label: string, t: Tally, width: number) =>
 /** One line: newlines shown as `⏎`, so that a multi-line value stays inside its entry. */
 const line = (text: string, max: number) => truncate(text.replace(/\r?\n\s*/g, '⏎ '), max);
 
-export function textReport(report: Report, options: { maxField?: number } = {}): string {
+const response = (e: RedactedExchange, max: number) =>
+  (e.response ? `response ${e.response.status}: ${line(e.response.body || '(no body)', max)}` : `no response: ${line(e.error ?? 'unknown', max)}`);
+
+export function textReport(report: Report, options: { maxField?: number; reproducers?: boolean } = {}): string {
   const max = options.maxField ?? 300;
   const redacted = redactReport(report);
   const lines: string[] = [`${redacted.title} of ${redacted.target}${redacted.profile ? ` (profile ${redacted.profile})` : ''}`, ''];
@@ -33,10 +37,11 @@ export function textReport(report: Report, options: { maxField?: number } = {}):
       for (const f of e.failures) {
         const where = [f.step, f.at].filter(Boolean).join(', ');
         lines.push(`      ${f.check}${where ? ` (${line(where, max)})` : ''}: expected ${line(f.expected, max)}`, `      ${' '.repeat(f.check.length)}  got      ${line(f.got, max)}`);
+        const seen = options.reproducers ? e.exchanges.find((x) => x.label !== undefined && x.label === f.step) : undefined;
+        if (seen) lines.push(`      reproduce: ${line(seen.curl, max * 4)}`, `      ${response(seen, max)}`);
       }
       const own = e.exchanges.at(-1);
-      if (own?.response) lines.push(`      response ${own.response.status}: ${line(own.response.body || '(no body)', max)}`);
-      else if (own?.error) lines.push(`      no response: ${line(own.error, max)}`);
+      if (own && !options.reproducers) lines.push(`      ${response(own, max)}`);
     }
   }
   const skipped = redacted.entries.filter((e) => e.outcome === 'skipped');

@@ -345,18 +345,6 @@ export interface components {
             };
         };
         /**
-         * @description Redirect of the browser to `redirect_uri`: with `code` and `state` on success; with `error`,
-         *     optionally `error_description`, and `state` on failure (RFC 6749 section 4.1.2.1).
-         */
-        AuthorizationRedirect: {
-            headers: {
-                /** @description The redirect URI with the result in its query. */
-                Location: string;
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        /**
          * @description The request is invalid in a way that prevents a redirect: missing or mismatched `redirect_uri`, unknown
          *     `client_id`, or a missing or repeated mandatory parameter such as `state`. An error page is shown to the end-user.
          */
@@ -450,6 +438,8 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
+        /** @description The redirect URI with the result in its query. */
+        AuthorizationRedirectLocation: string;
         /** @description Responses carrying tokens or personal data must not be stored by caches (RFC 6749 section 5.1). */
         CacheControlNoStore: string;
         /** @description HTTP/1.0 cache directive sent with `Cache-Control` (RFC 6749 section 5.1). */
@@ -482,7 +472,17 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["AuthorizationPage"];
-            302: components["responses"]["AuthorizationRedirect"];
+            /**
+             * @description Redirect of the browser to `redirect_uri`: with `code` and `state` on success; with `error`,
+             *     optionally `error_description`, and `state` on failure (RFC 6749 section 4.1.2.1).
+             */
+            302: {
+                headers: {
+                    Location: components["headers"]["AuthorizationRedirectLocation"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["AuthorizationErrorPage"];
         };
     };
@@ -500,7 +500,17 @@ export interface operations {
         };
         responses: {
             200: components["responses"]["AuthorizationPage"];
-            302: components["responses"]["AuthorizationRedirect"];
+            /**
+             * @description Redirect of the browser to `redirect_uri`: with `code` and `state` on success; with `error`,
+             *     optionally `error_description`, and `state` on failure (RFC 6749 section 4.1.2.1).
+             */
+            302: {
+                headers: {
+                    Location: components["headers"]["AuthorizationRedirectLocation"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             400: components["responses"]["AuthorizationErrorPage"];
         };
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createClock } from '../../sandbox/clock.js';
-import { BoundedSet, ExpiringStore } from '../../sandbox/store.js';
+import { BoundedMap, ExpiringStore } from '../../sandbox/store.js';
 
 describe('the sandbox clock', () => {
   it('follows its source until moved, then keeps the offset', () => {
@@ -49,11 +49,11 @@ describe('ExpiringStore', () => {
   });
 });
 
-describe('BoundedSet', () => {
-  it('holds at most its cap, dropping the oldest, and an added member again counts as new', () => {
-    const set = new BoundedSet(2);
-    set.add('a').add('b').add('a').add('c');
-    expect([...set]).toEqual(['a', 'c']);
+describe('BoundedMap', () => {
+  it('holds at most its cap, dropping the oldest, and a key set again counts as new', () => {
+    const map = new BoundedMap<string, number>(2);
+    map.set('a', 1).set('b', 2).set('a', 3).set('c', 4);
+    expect([...map]).toEqual([['a', 3], ['c', 4]]);
   });
 });
 

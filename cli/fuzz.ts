@@ -1,0 +1,136 @@
+/** `orange-identity fuzz`: negative and property-based testing of a target, generated from the contract. */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sandboxAdmin } from '../conformance/fuzz/control.js';
+import { FUZZ_CHECKS, PHASES, runFuzz, type FuzzRun } from '../conformance/fuzz/engine.js';
+import { createSender } from '../conformance/http.js';
+import { ProfileError, loadProfile, resolveProfilePath, shippedProfiles } from '../conformance/profile.js';
+import { htmlReport, junitReport, textReport } from '../conformance/report/index.js';
+import { ForeignTargetError } from '../conformance/runner.js';
+import { createSandbox, type Sandbox } from '../sandbox/server.js';
+import { API_SLUGS } from '../src/contract/load.js';
+import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
+import { apisOption, prepareReportPaths } from './conformance.js';
+
+/** Bounds of the options, stated in the help and in the output. */
+const MAX_EXAMPLES = 1000;
+const MAX_RATE = 10_000;
+/** Against a --target, unless --rate says otherwise: a shared environment is not flooded. */
+const DEFAULT_TARGET_RATE = 50;
+const SHRINK_BUDGET = 100;
+
+/** `--rate 20` or `--rate 20/s`: requests per second, a positive number up to MAX_RATE. */
+function rateOption(values: Values): number | undefined {
+  const raw = values.rate;
+  if (raw === undefined) return values.target ? DEFAULT_TARGET_RATE : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/s)?\s*$/.exec(String(raw));
+  const n = m ? Number(m[1]) : NaN;
+  if (!(n > 0 && n <= MAX_RATE)) throw new UsageError(`--rate takes requests per second, a number above 0 and up to ${MAX_RATE} (20 or 20/s), not '${raw}'`);
+  return n;
+}
+
+/** Requests per operation and phase, as a table. */
+function requestTable(run: FuzzRun): string {
+  const columns = [...PHASES, 'shrinking', 'total'] as const;
+  const rows = [...run.requests].filter(([, c]) => c.total > 0);
+  const width = Math.max('operation'.length, ...rows.map(([op]) => op.length));
+  const cell = (v: string | number, i: number) => String(v).padStart(columns[i]!.length + 2);
+  const total = Object.fromEntries(columns.map((c) => [c, rows.reduce((s, [, r]) => s + r[c], 0)])) as Record<(typeof columns)[number], number>;
+  return [
+    'requests per operation (shrinking and steps included in their phase):',
+    `  ${'operation'.padEnd(width)}${columns.map(cell).join('')}`,
+    ...rows.map(([op, c]) => `  ${op.padEnd(width)}${columns.map((k, i) => cell(c[k], i)).join('')}`),
+    `  ${'total'.padEnd(width)}${columns.map((k, i) => cell(total[k], i)).join('')}`,
+  ].join('\n');
+}
+
+export const fuzz: Command = {
+  name: 'fuzz',
+  summary: 'send requests generated from the contract (valid, invalid, without or with bad credentials, linked sequences) and report what a target gets wrong',
+  options: {
+    target: { type: 'string', value: '<baseURL>', description: 'base URL of the deployment to fuzz; without it, an in-process sandbox is started and fuzzed' },
+    profile: { type: 'string', value: '<name|file>', default: 'sandbox', description: `a shipped profile (${shippedProfiles().join(', ')}) or a profile file: credentials, subjects, keys` },
+    api: { type: 'string', value: '<slug>', multiple: true, description: `fuzz only this API (${API_SLUGS.join(', ')})` },
+    seed: { type: 'string', value: '<n>', description: 'seed of the generation: the same seed sends the same requests on the same contract (random by default, printed)' },
+    'max-examples': { type: 'string', value: '<n>', default: '25', description: `examples per operation and phase, and stateful sequences per first operation (1 to ${MAX_EXAMPLES})` },
+    rate: { type: 'string', value: '<n>/s', description: `requests per second at most (up to ${MAX_RATE}); ${DEFAULT_TARGET_RATE}/s against a --target, no limit in-process` },
+    report: { type: 'string', value: '<junit.xml>', description: 'also write a JUnit XML report, one test case per operation and check (its folder is created)' },
+    html: { type: 'string', value: '<report.html>', description: 'also write a self-contained HTML report (its folder is created)' },
+  },
+  details: [
+    `Checks: ${FUZZ_CHECKS.join(', ')}.`,
+    `Each distinct failure is shrunk (at most ${SHRINK_BUDGET} requests each) and printed with a curl reproducer, secrets redacted.`,
+    'Exit codes: 0 no check failed, 1 a check failed, 2 bad arguments or configuration (invalid profile, unreachable',
+    'target, a target that does not serve these APIs).',
+  ].join('\n'),
+  async run(values) {
+    const apis = apisOption(values);
+    const maxExamples = integerOption(values, 'max-examples', 1, MAX_EXAMPLES);
+    const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integerOption(values, 'seed', 0, 2 ** 31 - 1);
+    const rate = rateOption(values);
+    let profilePath: string;
+    let loaded;
+    try {
+      profilePath = resolveProfilePath(values.profile as string);
+      loaded = loadProfile(profilePath);
+    } catch (error) {
+      if (error instanceof ProfileError) throw new ConfigError(error.message);
+      throw error;
+    }
+    const { profile, secrets } = loaded;
+    if (profile.kind !== 'live') throw new UsageError(`profile ${profile.name} is for a mock, which answers examples whatever it is sent: the fuzzer needs a live profile (sandbox, or one for your deployment)`);
+    prepareReportPaths(values, ['report', 'html']);
+
+    let sandbox: Sandbox | undefined;
+    const admin: { close(): void }[] = [];
+    try {
+      let target = values.target as string | undefined;
+      if (!target) {
+        sandbox = await createSandbox();
+        target = await sandbox.listen(0);
+        console.error(`started an in-process sandbox on ${target}`);
+      } else {
+        try {
+          await fetch(target, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+        } catch (error) {
+          throw new ConfigError(`cannot reach ${target}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
+        }
+      }
+      const adminSender = createSender({ baseUrl: target });
+      admin.push(adminSender);
+      console.log(`seed ${seed}; bounds: at most ${maxExamples} examples per operation and phase (--max-examples), ${rate ? `at most ${rate} requests/s (--rate)` : 'no rate limit (in-process; --rate to set one)'}, at most ${SHRINK_BUDGET} shrinking requests per distinct failure`);
+      let run: FuzzRun;
+      try {
+        run = await runFuzz({
+          baseUrl: target, profile, secrets, apis, seed, maxExamples, shrinkBudget: SHRINK_BUDGET,
+          profileLabel: `${profile.name} (${path.relative(process.cwd(), profilePath)})`,
+          ...(rate ? { rate } : {}),
+          control: sandboxAdmin((request) => adminSender.send(request), sandbox?.clock),
+          onProgress: (p) => console.error(`${p.operationId} ${p.phase}: ${p.requests} requests`),
+        });
+      } catch (error) {
+        if (error instanceof ForeignTargetError || error instanceof ProfileError) throw new ConfigError(error.message);
+        throw error;
+      }
+      console.log(textReport(run, { reproducers: true }));
+      console.log('');
+      console.log(requestTable(run));
+      const discarded = [...run.discarded.values()].reduce((a, b) => a + b, 0);
+      for (const note of run.notes) console.log(`not checked: ${note}`);
+      if (discarded) console.log(`${discarded} generated examples were not sent: the request checks did not see them as the phase needs (valid, or broken)`);
+      console.log(`seed ${seed}: the same command with --seed ${seed} sends the same requests`);
+      if (typeof values.report === 'string') {
+        await writeFile(values.report, junitReport(run));
+        console.error(`JUnit report: ${values.report}`);
+      }
+      if (typeof values.html === 'string') {
+        await writeFile(values.html, htmlReport(run));
+        console.error(`HTML report: ${values.html}`);
+      }
+      return run.entries.some((e) => e.outcome === 'failed') ? 1 : 0;
+    } finally {
+      for (const a of admin) a.close();
+      await sandbox?.close();
+    }
+  },
+};
