@@ -5,12 +5,11 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { JWK } from 'jose';
-import { createAjv } from '../src/contract/ajv.js';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
+import { schemaErrors, validator } from '../src/contract/validators.js';
 
 /** The shipped profiles and their schema, at the package root (from source and from dist/ alike). */
 const PROFILES_DIR = path.join(PACKAGE_ROOT, 'conformance/profiles');
-const SCHEMA_PATH = path.join(PACKAGE_ROOT, 'conformance/profile.schema.json');
 
 export interface Session { cookie: string }
 export interface ClientRef { clientId: string; privateJwk?: JWK }
@@ -81,11 +80,8 @@ export function loadProfile(file: string, env: NodeJS.ProcessEnv = process.env):
   } catch (error) {
     throw new ProfileError(`cannot read profile ${file}: ${(error as Error).message}`);
   }
-  const ajv = createAjv();
-  const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
-  if (!validate(raw)) {
-    throw new ProfileError(`profile ${file} is invalid: ${ajv.errorsText(validate.errors, { dataVar: 'profile', separator: '; ' })}`);
-  }
+  const invalid = schemaErrors(validator('conformance/profile'), raw, 'profile');
+  if (invalid) throw new ProfileError(`profile ${file} is invalid: ${invalid}`);
   const p = structuredClone(raw) as Profile & Record<string, any>;
   const baseDir = path.dirname(file);
   if (p.authentication) {

@@ -4,7 +4,6 @@
  * consent. Errors use the OAuth error shape.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import { SESSION_COOKIE } from './authentication.js';
 import { parseJsonObject, readBodyWithinLimit, sendJson } from './http.js';
 import type { SandboxState } from './state.js';
@@ -40,8 +39,7 @@ export function admin(state: SandboxState) {
       const input = await body(req);
       if (!input || typeof input.msisdn !== 'string' || !state.subscribers.has(input.msisdn)) return fail(res, 'msisdn must be a subscriber of the fixture');
       if (input.consent !== 'grant' && input.consent !== 'deny') return fail(res, 'consent must be grant or deny');
-      const id = randomBytes(24).toString('base64url');
-      state.sessions.set(id, { msisdn: input.msisdn, consent: input.consent, authTime: Math.floor(Date.now() / 1000) });
+      const id = state.openSession({ msisdn: input.msisdn, consent: input.consent, authTime: state.seconds() });
       sendJson(res, 201, { cookie: `${SESSION_COOKIE}=${id}` });
     },
 

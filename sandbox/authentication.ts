@@ -1,28 +1,28 @@
 /**
  * Authentication France in the sandbox: authorize (mandatory `state`, exact `redirect_uri`, scope check) with a
  * login and consent page, single-use authorization codes with a short lifetime, the code exchange with HTTP
- * Basic client authentication and an HS256 id_token, refresh tokens on /oauth/v2/token; and the userinfo
- * endpoints of Form ID France and Match ID France.
+ * Basic client authentication and an HS256 id_token, refresh tokens on /oauth/v2/token.
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth 3.1 Authorization code flow
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1 Authorization code grant
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6 Refreshing an access token
- * @see https://www.rfc-editor.org/rfc/rfc6750#section-3 The WWW-Authenticate response header
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
+import codeRequestSchema from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
+import refreshRequestSchema from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
 import { parseBasicAuthorization } from '../src/auth/basic.js';
+import { validator } from '../src/contract/validators.js';
 import type { Client } from './fixture.js';
 import { bearerToken, escapeHtml, parseForm, readBodyWithinLimit, sendHtml, sendJson } from './http.js';
-import { newToken, type SandboxParts, type Session } from './state.js';
+import type { SandboxParts, Session } from './state.js';
 
 export const SESSION_COOKIE = 'sandbox_session';
 const PAGE_STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f4f4f4;color:#000}main{max-width:28rem;margin:3rem auto;padding:2rem;background:#fff;border-top:6px solid #ff7900}' +
   'h1{margin-top:0}label{display:block;margin:1rem 0 .25rem;font-weight:600}input{display:block;width:100%;box-sizing:border-box;padding:.5rem;margin-top:.25rem;font-size:1rem}' +
   'button{margin:1.5rem .5rem 0 0;padding:.6rem 1rem;font-size:1rem;border:0;cursor:pointer}button[value=grant]{background:#ff7900;color:#000}button[value=deny]{background:#ddd}' +
   '.hint{color:#555;font-size:.9rem}[role=alert]{color:#b00020;font-weight:600}';
-const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 const AUTHORIZE_PARAMS = ['response_type', 'client_id', 'scope', 'redirect_uri', 'state', 'nonce', 'charset', 'code_challenge', 'code_challenge_method'];
 
 const sameSecret = (a: string, b: string) => {
@@ -44,25 +44,25 @@ export interface AuthenticationOptions extends SandboxParts {
 }
 
 export function authentication(options: AuthenticationOptions) {
-  const { state, docs, validator, issuer, now } = options;
+  const { state, docs, issuer, now } = options;
   /** A token endpoint's request: client authentication, then the grant type, then the request schema. */
-  const tokenEndpoint = (operationId: string, schema: string) => {
-    const validate = validator(schema);
-    const grantType = (validate.schema as { properties: { grant_type: { const: string } } }).properties.grant_type.const;
+  const tokenEndpoint = (operationId: 'exchangeAuthorizationCode' | 'refreshAccessToken', schema: { properties: { grant_type: { const: string } } }) => {
+    const validate = validator(`authentication-fr/${operationId}/request/application/x-www-form-urlencoded`);
+    const grantType = schema.properties.grant_type.const;
     const prefix = `authentication-fr/${operationId}`;
     return async (req: IncomingMessage, res: ServerResponse): Promise<{ client: Client; form: Record<string, string> } | undefined> => {
       const text = await readBodyWithinLimit(req);
       const form = text === undefined ? undefined : parseForm(req, text);
       const client = tokenClient(req);
-      if (!client) docs.send(res, `${prefix}/401/InvalidClient`, { 'WWW-Authenticate': 'Basic realm="Orange sandbox"' });
+      if (!client) docs.send(res, `${prefix}/401/InvalidClient`);
       else if (form?.grant_type !== undefined && form.grant_type !== grantType) docs.send(res, `${prefix}/400/UnsupportedGrantType`);
       else if (!form || !validate(form)) docs.send(res, `${prefix}/400/InvalidRequest`);
       else return { client, form };
       return undefined;
     };
   };
-  const codeExchange = tokenEndpoint('exchangeAuthorizationCode', 'AuthorizationCodeTokenRequest');
-  const refreshRequest = tokenEndpoint('refreshAccessToken', 'RefreshTokenRequest');
+  const codeExchange = tokenEndpoint('exchangeAuthorizationCode', codeRequestSchema);
+  const refreshRequest = tokenEndpoint('refreshAccessToken', refreshRequestSchema);
 
   /** The authorize request's checks: an error page (client or redirect URI at fault), an error redirect, or the checked request. */
   function checkAuthorize(params: URLSearchParams): { page: string } | { redirect: string } | { client: Client; scopes: string[]; query: Record<string, string> } {
@@ -93,10 +93,8 @@ export function authentication(options: AuthenticationOptions) {
     if (session.consent === 'deny') {
       url.searchParams.set('error', 'access_denied');
     } else {
-      const code = newToken('SBX-');
-      state.codes.set(code, {
+      const code = state.issueCode({
         clientId: query.client_id!, redirectUri: query.redirect_uri!, msisdn: session.msisdn, scopes, authTime: session.authTime,
-        expiresAt: now() + (state.fixture.codeLifetime ?? 60) * 1000,
         ...(query.nonce ? { nonce: query.nonce } : {}), ...(query.code_challenge ? { codeChallenge: query.code_challenge } : {}),
       });
       for (const scope of scopes) state.revokedConsents.delete(`${session.msisdn} ${scope}`);
@@ -160,9 +158,8 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
       if (!subscriber?.password || !sameSecret(subscriber.password, form.password ?? '')) {
         return loginPage(res, checked.client, checked.scopes, checked.query, 'Unknown mobile number or wrong password.', 401);
       }
-      const session: Session = { msisdn: subscriber.msisdn, consent: form.decision === 'deny' ? 'deny' : 'grant', authTime: Math.floor(now() / 1000) };
-      const id = randomBytes(24).toString('base64url');
-      state.sessions.set(id, session);
+      const session: Session = { msisdn: subscriber.msisdn, consent: form.decision === 'deny' ? 'deny' : 'grant', authTime: state.seconds() };
+      const id = state.openSession(session);
       finish(res, checked.query, checked.scopes, session, { 'Set-Cookie': `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax` });
     },
 
@@ -176,16 +173,15 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
         return docs.send(res, 'authentication-fr/exchangeAuthorizationCode/400/InvalidGrant');
       }
       const subscriber = state.subscribers.get(code.msisdn)!;
-      const seconds = Math.floor(now() / 1000);
+      const seconds = state.seconds();
       const issued = state.issueAccessToken(client.clientId, code.msisdn, code.scopes);
-      const refreshToken = newToken('SBXR-');
-      state.refreshTokens.set(refreshToken, { clientId: client.clientId, msisdn: code.msisdn, scopes: code.scopes });
+      const refreshToken = state.issueRefreshToken({ clientId: client.clientId, msisdn: code.msisdn, scopes: code.scopes });
       const idToken = await new SignJWT({ auth_time: code.authTime, acr: '0', ...(code.nonce ? { nonce: code.nonce } : {}) })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setIssuer(issuer).setSubject(subscriber.sub).setAudience(client.clientId)
         .setIssuedAt(seconds).setExpirationTime(seconds + state.accessTokenLifetime)
         .sign(new TextEncoder().encode(client.clientSecret));
-      sendJson(res, 200, { token_type: 'Bearer', ...issued, refresh_token: refreshToken, id_token: idToken }, NO_STORE);
+      sendJson(res, 200, { token_type: 'Bearer', ...issued, refresh_token: refreshToken, id_token: idToken }, docs.headers('exchangeAuthorizationCode', 200));
     },
 
     async refresh(req: IncomingMessage, res: ServerResponse) {
@@ -198,23 +194,7 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
           requested.some((s) => state.revokedConsents.has(`${grant.msisdn} ${s}`))) {
         return docs.send(res, 'authentication-fr/refreshAccessToken/400/InvalidGrant');
       }
-      sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(client.clientId, grant.msisdn, requested) }, NO_STORE);
-    },
-
-    /** A userinfo endpoint: exactly the claims `scope` grants (the response schema's properties). */
-    userinfo(slug: 'form-id-fr' | 'match-id-fr', operationId: string, scope: string, grantedClaims: string[]) {
-      const prefix = `${slug}/${operationId}`;
-      return (req: IncomingMessage, res: ServerResponse) => {
-        const bearer = bearerToken(req);
-        const token = bearer ? state.accessToken(bearer) : undefined;
-        if (!token?.msisdn) return docs.send(res, `${prefix}/401/InvalidToken`, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
-        if (!token.scopes.has(scope) || state.consentRevoked(token, scope)) {
-          return docs.send(res, `${prefix}/403/InsufficientScope`, { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"` });
-        }
-        const subscriber = state.subscribers.get(token.msisdn)!;
-        const claims = Object.fromEntries(Object.entries({ sub: subscriber.sub, ...subscriber.claims }).filter(([k]) => grantedClaims.includes(k)));
-        sendJson(res, 200, claims, NO_STORE);
-      };
+      sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(client.clientId, grant.msisdn, requested) }, docs.headers('refreshAccessToken', 200));
     },
   };
 }

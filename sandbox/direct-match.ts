@@ -10,7 +10,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import jaroWinkler from 'jaro-winkler';
 import { compactVerify, importJWK, type JWK, type KeyObject, type CryptoKey } from 'jose';
 import { ASSERTION_ALG, ASSERTION_SUB_TYPE, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from '../src/auth/jwt-bearer.js';
-import type { Client } from './fixture.js';
+import addressSchema from '../generated/direct-match-id-fr/schemas/MatchIdAddress.json' with { type: 'json' };
+import requestSchema from '../generated/direct-match-id-fr/schemas/MatchIdRequest.json' with { type: 'json' };
+import { pathOf } from '../src/contract/operations.js';
+import { validator } from '../src/contract/validators.js';
+import type { Client, Kyc } from './fixture.js';
 import { CLOSE, bearerToken, parseForm, parseJsonObject, parseObject, readBodyWithinLimit, sendJson } from './http.js';
 import type { SandboxParts } from './state.js';
 
@@ -21,8 +25,9 @@ const SERVER_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512
 const SEGMENT = /^[A-Za-z0-9_-]*$/;
 /** Compared length: longer values are compared on their first characters, so a score stays cheap. */
 const MAX_COMPARED = 256;
-const ADDRESS = ['street_address', 'locality', 'postal_code', 'country'] as const;
-const ATTRIBUTES = ['family_name', 'given_name', 'birthdate', 'email'] as const;
+/** The scored attributes: the request schema's members, the MSISDN and the address apart, and the address's. */
+const ATTRIBUTES = Object.keys(requestSchema.properties).filter((k) => k !== 'msisdn' && k !== 'address') as (keyof Kyc & string)[];
+const ADDRESS = Object.keys(addressSchema.properties);
 
 const ASCII = /^[\x20-\x7e]*$/;
 
@@ -51,9 +56,9 @@ export interface DirectMatchOptions extends SandboxParts {
 }
 
 export function directMatch(options: DirectMatchOptions) {
-  const { state, docs, validator, audience, matchIdScope, now } = options;
-  const claimsSchema = validator('JwtBearerAssertionClaims');
-  const matchIdSchema = validator('MatchIdRequest');
+  const { state, docs, audience, matchIdScope, now } = options;
+  const claimsSchema = validator('direct-match-id-fr/JwtBearerAssertionClaims');
+  const matchIdSchema = validator('direct-match-id-fr/matchIdentity/request/application/json');
   const keys = new Map<string, Promise<CryptoKey | KeyObject>>();
   const remoteJwks = new Map<string, { keys: JWK[]; fetchedAt: number }>();
 
@@ -129,10 +134,10 @@ export function directMatch(options: DirectMatchOptions) {
   const requestId = () => `sandbox-${process.pid}-${++requests}`;
 
   return {
-    metadata(_req: IncomingMessage, res: ServerResponse, origin: string) {
+    metadata(_req: IncomingMessage, res: ServerResponse) {
       sendJson(res, 200, {
         issuer: audience,
-        token_endpoint: `${origin}/oauth-jwt/fr/v1/token`,
+        token_endpoint: `${options.origin()}${pathOf('requestJwtBearerToken')}`,
         grant_types_supported: [JWT_BEARER_GRANT_TYPE],
         token_endpoint_auth_methods_supported: ['none'],
         token_endpoint_auth_signing_alg_values_supported: [ASSERTION_ALG],
@@ -145,7 +150,7 @@ export function directMatch(options: DirectMatchOptions) {
       if (text === undefined) return docs.send(res, `${TOKEN}JwtValidationFailed`, CLOSE);
       const result = await grant(parseForm(req, text));
       if (typeof result === 'string') return docs.send(res, `${TOKEN}${result}`);
-      sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(result.clientId, result.msisdn, result.scopes) }, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+      sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(result.clientId, result.msisdn, result.scopes) }, docs.headers('requestJwtBearerToken', 200));
     },
 
     async matchid(req: IncomingMessage, res: ServerResponse) {
@@ -171,7 +176,7 @@ export function directMatch(options: DirectMatchOptions) {
       const kyc = subscriber.kyc;
       const scores: Json = {};
       for (const attribute of ATTRIBUTES) {
-        if (typeof body[attribute] === 'string') scores[`${attribute}_score`] = score(body[attribute] as string, kyc[attribute]);
+        if (typeof body[attribute] === 'string') scores[`${attribute}_score`] = score(body[attribute] as string, kyc[attribute] as string | undefined);
       }
       const address = body.address as Record<string, string> | undefined;
       if (address) {

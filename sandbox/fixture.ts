@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JWK } from 'jose';
 import { parse } from 'yaml';
-import { createAjv } from '../src/contract/ajv.js';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
+import { validator } from '../src/contract/validators.js';
 
-/** The fixture schema and the default fixture, at the package root (from source and from dist/ alike). */
+/** The default fixture, at the package root (from source and from dist/ alike). Its schema,
+ *  sandbox/fixture.schema.json, is precompiled at generate time. */
 export const DEFAULT_FIXTURE = path.join(PACKAGE_ROOT, 'sandbox/fixtures/default.yaml');
-const FIXTURE_SCHEMA = path.join(PACKAGE_ROOT, 'sandbox/fixture.schema.json');
 
 export interface Kyc { given_name?: string; family_name?: string; birthdate?: string; email?: string; address?: Record<string, string> }
 export interface Subscriber {
@@ -45,8 +45,7 @@ export function loadFixture(file: string = DEFAULT_FIXTURE): Fixture {
 }
 
 export function validateFixture(raw: unknown, where = 'fixture'): Fixture {
-  const ajv = createAjv();
-  const validate = ajv.compile(JSON.parse(readFileSync(FIXTURE_SCHEMA, 'utf8')));
+  const validate = validator('sandbox/fixture');
   if (!validate(raw)) {
     const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'if')
       .map((e) => `${e.instancePath || '/'} ${e.message}${e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ''}`);

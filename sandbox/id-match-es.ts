@@ -4,10 +4,13 @@
  * (40 no token, 41 invalid token, 22 invalid body).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiScope, operation } from '../src/contract/operations.js';
+import { validator } from '../src/contract/validators.js';
 import { CLOSE, bearerToken, parseJsonObject, readBodyWithinLimit, sendJson } from './http.js';
 import type { SandboxParts } from './state.js';
 
-const PREFIX = 'id-match-es/verifyPremiumInfo';
+const { slug, operationId } = operation('verifyPremiumInfo');
+const PREFIX = `${slug}/${operationId}`;
 
 /**
  * The page's rules: all spaces removed, lower case, the characters `\n` `,` `º` `(` `)` removed, the `+34`
@@ -38,14 +41,15 @@ export function matchClaims(sent: Record<string, unknown>, held: Record<string, 
   return out;
 }
 
-export function idMatchEs(options: Omit<SandboxParts, 'now'> & { scope: string }) {
+export function idMatchEs(options: SandboxParts) {
   const { state, docs } = options;
-  const request = options.validator('PremiumInfoRequest');
+  const request = validator(`${PREFIX}/request/application/json`);
+  const scope = apiScope(operationId);
   return async (req: IncomingMessage, res: ServerResponse) => {
     const bearer = bearerToken(req);
     if (bearer === undefined) return docs.send(res, `${PREFIX}/401/MissingCredentials`);
     const token = bearer ? state.accessToken(bearer) : undefined;
-    if (!token?.msisdn || !token.scopes.has(options.scope) || state.consentRevoked(token, options.scope)) {
+    if (!token?.msisdn || !token.scopes.has(scope) || state.consentRevoked(token, scope)) {
       return docs.send(res, `${PREFIX}/401/InvalidCredentials`);
     }
     const text = await readBodyWithinLimit(req);

@@ -7,7 +7,7 @@ import { createFormIdFrClient, isOAuthError, isOrangeError } from '../src/client
 import { createIdMatchEsClient } from '../src/clients/id-match-es.js';
 import { createMatchIdFrClient } from '../src/clients/match-id-fr.js';
 import { responseExample } from './helpers/contract.js';
-import { sendJson, startServer, type TestServer } from './helpers/server.js';
+import { closedPortUrl, sendJson, startServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer | undefined;
 afterEach(async () => { await server?.close(); server = undefined; });
@@ -76,5 +76,40 @@ describe('the client factories', () => {
     expect(server.requests.map((r) => r.url)).toEqual([
       '/oauth-jwt/fr/v1/token', '/direct-matchid/fr/v1/matchid', '/oauth-jwt/fr/v1/token', '/direct-matchid/fr/v1/matchid',
     ]);
+  });
+
+  describe('with a token provider', () => {
+    const assertion = { clientId: 'c', msisdn: '33600000000', scope: ['atp_kyc_plain'] };
+
+    it.each([
+      ['made without baseUrl (Orange production), for a client of a local target', {}, { baseUrl: 'http://127.0.0.1:8080' }],
+      ['of a local target, for a client of Orange production', { baseUrl: 'http://127.0.0.1:8080' }, {}],
+      ['of another port', { baseUrl: 'http://127.0.0.1:8081' }, { baseUrl: 'http://127.0.0.1:8080' }],
+    ])('refuses a provider %s with ERR_INVALID_OPTION, before any request', async (_label, providerTarget, clientTarget) => {
+      const key = await generateSigningKey();
+      const provider = createTokenProvider({ ...assertion, privateKey: key.privateJwk, ...providerTarget });
+      let sent = 0;
+      const fetch = async () => { sent++; return new Response('{}'); };
+      expect(() => createDirectMatchIdFrClient({ ...clientTarget, accessToken: provider, fetch })).toThrow(expect.objectContaining({ name: 'OrangeAuthError', code: 'ERR_INVALID_OPTION' }));
+      expect(() => createFormIdFrClient({ ...clientTarget, accessToken: provider, fetch })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+      expect(sent).toBe(0);
+    });
+
+    it('accepts a provider and a client built from one options object, whatever the spelling of the URL', async () => {
+      const key = await generateSigningKey();
+      const target = { baseUrl: 'http://127.0.0.1:8080/' };
+      const provider = createTokenProvider({ ...assertion, privateKey: key.privateJwk, ...target });
+      expect(() => createDirectMatchIdFrClient({ ...target, accessToken: provider })).not.toThrow();
+      expect(() => createDirectMatchIdFrClient({ baseUrl: 'HTTP://127.0.0.1:8080', accessToken: provider })).not.toThrow();
+      expect(() => createDirectMatchIdFrClient({ accessToken: createTokenProvider({ ...assertion, privateKey: key.privateJwk }) })).not.toThrow();
+    });
+
+    it('rejects the call with the provider\'s ERR_REQUEST_FAILED when the token endpoint refuses connections', async () => {
+      const key = await generateSigningKey();
+      const target = { baseUrl: await closedPortUrl() };
+      const client = createDirectMatchIdFrClient({ ...target, accessToken: createTokenProvider({ ...assertion, privateKey: key.privateJwk, ...target }) });
+      await expect(client.POST('/direct-matchid/fr/v1/matchid', { body: { msisdn: '33600000000', family_name: 'Dumontel' } }))
+        .rejects.toMatchObject({ name: 'OrangeAuthError', code: 'ERR_REQUEST_FAILED' });
+    });
   });
 });

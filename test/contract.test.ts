@@ -98,8 +98,16 @@ describe('the components folder', () => {
 });
 
 // The Direct Match ID page's two error tables, row by row, against the contract's named examples. The pages live
-// beside the repository in ../shared/seeds (as in CI); this check is skipped, and says so, where they are absent.
+// beside the repository in ../shared/seeds (as in CI); this check is skipped, and says so, where they are absent,
+// except under CI, where their absence is a failure.
 const seed = path.join(REPO_ROOT, '../shared/seeds/direct-match-id-france.txt');
+if (!existsSync(seed) && process.env.CI) {
+  describe('the Direct Match ID error tables of the source page', () => {
+    it('are beside the repository under CI', () => {
+      expect.fail(`CI runs with the source pages beside the repository, and ${seed} is missing`);
+    });
+  });
+}
 describe.skipIf(!existsSync(seed))('the Direct Match ID error tables of the source page', () => {
   const text = existsSync(seed) ? readFileSync(seed, 'utf8') : '';
   const [, tokenTable = '', matchTable = ''] = text.split(/^(?:Token endpoint|Direct MatchID endpoint)$/m);

@@ -85,16 +85,43 @@ describe.skipIf(browserUnavailable)('the documentation site in a real browser', 
       }
     }
     expect([...seen].sort()).toEqual([...summaries].sort());
+    // The site's header leads back to the index, the guides and the errata; the API description links the errata.
+    const header = await tab.locator('header.site-header a').evaluateAll((links) => links.map((a) => (a as unknown as { href: string }).href));
+    expect(header).toEqual(expect.arrayContaining([`${target.url}/docs/index.html`, `${target.url}/docs/errata.html`, `${target.url}/docs/guides/getting-started.html`]));
+    for (const href of header) expect((await fetch(href)).status, href).toBe(200);
+    const errata = tab.locator('#redoc a[href="../errata.html"]');
+    expect(await errata.count(), 'a link to the errata in the API description').toBeGreaterThan(0);
+    await Promise.all([tab.waitForURL(`${target.url}/docs/errata.html`), errata.first().click()]);
+    expect(await tab.locator('h1').first().innerText()).toMatch(/^Errata/);
+    await tab.goBack();
+    await tab.locator('header.site-header a', { hasText: 'Orange identity contracts' }).click();
+    await tab.waitForURL(`${target.url}/docs/index.html`);
     await mkdir(path.join(REPO_ROOT, 'screenshots'), { recursive: true });
+    await tab.goBack();
     await tab.screenshot({ path: path.join(REPO_ROOT, `screenshots/docs-${slug}.png`) });
     expect(problems).toEqual([]);
     await context.close();
   });
 
-  it('shows the index, the guides, the errata and the sandbox page, with working links and no console error', async () => {
+  it('shows the index, the guides, the errata and the sandbox page, with working links, highlighted code and no console error', async () => {
+    let highlighted = 0;
     for (const page of pages.filter((p) => !p.startsWith('api/'))) {
       const { tab, context, problems } = await visit(page);
       expect((await tab.locator('h1').first().innerText()).length, page).toBeGreaterThan(0);
+      // Every code block is highlighted at build time, and the inlined theme colours its keywords.
+      const blocks = await tab.locator('main pre > code').evaluateAll((codes) => codes.map((code) => {
+        // Runs in the page: DOM types are not in this program's lib.
+        type Node = { className: string; classList: { contains(c: string): boolean }; querySelector(s: string): Node | null };
+        const c = code as unknown as Node;
+        const color = (e: Node) => (globalThis as unknown as { getComputedStyle(e: Node): { color: string } }).getComputedStyle(e).color;
+        const keyword = c.querySelector('.hljs-keyword, .hljs-built_in');
+        return { hljs: c.classList.contains('hljs'), language: c.className, coloured: keyword ? color(keyword) !== color(c) : undefined };
+      }));
+      for (const block of blocks) {
+        expect(block.hljs, `${page}: ${block.language}`).toBe(true);
+        // TypeScript blocks all have keywords (import, const...): each must be there, coloured.
+        if (block.language.includes('language-ts')) { expect(block.coloured, `${page}: ${block.language} keywords are coloured`).toBe(true); highlighted++; }
+      }
       for (const href of await tab.locator('main a[href]').evaluateAll((links) => links.map((a) => (a as unknown as { href: string }).href))) {
         if (!href.startsWith(target.url)) continue;
         expect((await fetch(href)).status, `${page} links to ${href}`).toBe(200);
@@ -103,5 +130,6 @@ describe.skipIf(browserUnavailable)('the documentation site in a real browser', 
       expect(problems, page).toEqual([]);
       await context.close();
     }
+    expect(highlighted, 'TypeScript blocks across the site').toBeGreaterThan(0);
   });
 });

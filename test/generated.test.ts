@@ -1,12 +1,15 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, SCHEMA_ID_BASE, listApis } from '../scripts/lib/contract.js';
 import { generate } from '../scripts/generate.js';
 import { generatedSchemas } from './helpers/contract.js';
 
 const GENERATED = path.join(REPO_ROOT, 'generated');
+const run = promisify(execFile);
 
 async function files(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())
@@ -60,4 +63,33 @@ describe('generated/', () => {
     const perApi = await Promise.all(listApis().map(async ({ slug }) => Object.keys(JSON.parse(await readFile(path.join(GENERATED, slug, 'openapi.json'), 'utf8')).paths)));
     expect(Object.keys(all.paths).sort()).toEqual(perApi.flat().sort());
   });
+});
+
+describe('the shipped bundles', () => {
+  it('lint clean with redocly recommended-strict in an empty folder, as a consumer runs it (no redocly.yaml): no error, no warning', async () => {
+    const bundles = [...listApis().map((a) => `${a.slug}/openapi.json`), 'all.json'];
+    const dir = await mkdtemp(path.join(tmpdir(), 'consumer-lint-'));
+    try {
+      const names = await Promise.all(bundles.map(async (bundle) => {
+        const name = bundle.replace(/\//g, '.');
+        await copyFile(path.join(GENERATED, bundle), path.join(dir, name));
+        return name;
+      }));
+      expect(await readdir(dir)).toHaveLength(bundles.length); // nothing else: no config of this repository
+      // One run per bundle (with several files, --format json prints one document per file, concatenated).
+      const problems = (await Promise.all(names.map(async (name) => {
+        const result = await run(path.join(REPO_ROOT, 'node_modules/.bin/redocly'), ['lint', '--extends', 'recommended-strict', '--format', 'json', name], {
+          cwd: dir, env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true' }, maxBuffer: 64 * 1024 * 1024,
+        }).catch((e: { stdout: string }) => e);
+        const report = JSON.parse(result.stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; severity: string; message: string; location: { pointer: string }[] }[] };
+        return [
+          ...report.problems.map((p) => `${name}${p.location[0]?.pointer ?? ''}: ${p.severity} ${p.ruleId}: ${p.message}`),
+          ...(report.totals.errors || report.totals.warnings ? [`${name}: ${report.totals.errors} errors, ${report.totals.warnings} warnings`] : []),
+        ];
+      }))).flat();
+      expect(problems).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

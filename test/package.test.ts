@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from '../scripts/lib/contract.js';
 
 const run = promisify(execFile);
@@ -79,6 +80,34 @@ async function installOffline(dir: string, tarball: string): Promise<void> {
   await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir });
 }
 
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
+const PEM_PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
+
+/** True when `node` holds, at any depth, an object with a string `kty` and a string private member (a private JWK). */
+function holdsPrivateJwk(node: unknown): boolean {
+  if (typeof node !== 'object' || node === null) return false;
+  const object = node as Record<string, unknown>;
+  if (typeof object.kty === 'string' && PRIVATE_MEMBERS.some((m) => typeof object[m] === 'string')) return true;
+  return Object.values(object).some(holdsPrivateJwk);
+}
+
+/** What in `text` (a file of the package) is private key material: a PEM private key, or a private JWK in a JSON or
+ *  YAML file, or written as a JSON object inside any other file (code, HTML, Markdown). */
+function privateKeyMaterial(file: string, text: string): string | undefined {
+  if (PEM_PRIVATE_KEY.test(text)) return 'a PEM private key';
+  let parsed: unknown[] = [];
+  try {
+    if (file.endsWith('.json')) parsed = [JSON.parse(text)];
+    if (/\.ya?ml$/.test(file)) parsed = parseAllDocuments(text).map((d) => d.toJS());
+  } catch { /* not data: scanned as text below */ }
+  if (parsed.some(holdsPrivateJwk)) return 'a private JWK';
+  const member = new RegExp(`["'](?:${PRIVATE_MEMBERS.join('|')})["']\\s*:\\s*["'][A-Za-z0-9_-]{16,}`);
+  for (const [object] of text.matchAll(/\{[^{}]*\}/g)) {
+    if (/["']kty["']\s*:\s*["']/.test(object) && member.test(object)) return `a private JWK written in the text: ${object.slice(0, 60)}...`;
+  }
+  return undefined;
+}
+
 beforeAll(async () => {
   consumer = await mkdtemp(path.join(tmpdir(), 'consumer-'));
   const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', consumer], { cwd: REPO_ROOT });
@@ -92,9 +121,42 @@ beforeAll(async () => {
 afterAll(async () => { if (consumer) await rm(consumer, { recursive: true, force: true }); });
 
 describe('the packed package', () => {
-  it('ships only bin, dist, generated, openapi, the conformance profiles, the sandbox fixtures, docs and the README', async () => {
-    const top = (await readdir(path.join(consumer, 'node_modules/orange-identity-contracts'))).sort();
-    expect(top).toEqual(['README.md', 'bin', 'conformance', 'dist', 'docs', 'generated', 'openapi', 'package.json', 'sandbox'].sort());
+  const installed = () => path.join(consumer, 'node_modules/orange-identity-contracts');
+
+  it('ships only bin, dist, generated, openapi, the conformance profiles, the sandbox fixtures, docs, the README and the LICENSE', async () => {
+    const top = (await readdir(installed())).sort();
+    expect(top).toEqual(['LICENSE', 'README.md', 'bin', 'conformance', 'dist', 'docs', 'generated', 'openapi', 'package.json', 'sandbox'].sort());
+  });
+
+  it('has the Apache License 2.0 its package.json names', async () => {
+    const license = await readFile(path.join(installed(), 'LICENSE'), 'utf8');
+    expect(JSON.parse(await readFile(path.join(installed(), 'package.json'), 'utf8')).license).toBe('Apache-2.0');
+    expect(license).toMatch(/^\s*Apache License\s+Version 2\.0, January 2004/);
+    expect(license).toContain('END OF TERMS AND CONDITIONS');
+  });
+
+  it('holds no private key material: no private JWK member, no PEM private key, in any file', async () => {
+    const files = (await readdir(installed(), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    expect(files.length).toBeGreaterThan(100);
+    const found: string[] = [];
+    for (const entry of files) {
+      const file = path.join(entry.parentPath, entry.name);
+      const material = privateKeyMaterial(file, await readFile(file, 'utf8'));
+      if (material) found.push(`${path.relative(installed(), file)}: ${material}`);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('recognises the private key material it looks for', async () => {
+    // The detector itself, on this repository's test keys (which the package must not ship) and a PEM key.
+    const keys = path.join(REPO_ROOT, 'test/fixtures/keys');
+    const jwkFile = path.join(keys, (await readdir(keys)).find((f) => f.endsWith('.private.jwk.json'))!);
+    const jwk = await readFile(jwkFile, 'utf8');
+    expect(privateKeyMaterial(jwkFile, jwk)).toBe('a private JWK');
+    expect(privateKeyMaterial('fixture.yaml', `clients:\n  - key: ${JSON.stringify(JSON.parse(jwk))}\n`)).toBe('a private JWK');
+    expect(privateKeyMaterial('page.html', `<pre>${JSON.stringify(JSON.parse(jwk), null, 2)}</pre>`)).toMatch(/^a private JWK written/);
+    expect(privateKeyMaterial('key.txt', '-----BEGIN RSA PRIVATE KEY-----\nMIIE...')).toBe('a PEM private key');
+    expect(privateKeyMaterial('jwks.json', JSON.stringify({ keys: [{ ...JSON.parse(jwk), d: undefined, p: undefined, q: undefined, dp: undefined, dq: undefined, qi: undefined }] }))).toBeUndefined();
   });
 
   it('compiles a consumer under tsc --strict, with the contract types reaching it', async () => {
@@ -124,10 +186,23 @@ describe('the packed package', () => {
     child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
     while (!/listening on (http:\S+)/.test(out)) await once(child.stdout, 'data');
     const url = /listening on (http:\S+)/.exec(out)![1]!;
-    const metadata = (await (await fetch(`${url}/oauth-jwt/fr/v1/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
-    child.kill('SIGINT');
-    await once(child, 'exit');
-    expect(metadata.issuer).toBe('https://openid.orange.fr');
+    try {
+      const metadata = (await (await fetch(`${url}/oauth-jwt/fr/v1/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
+      expect(metadata.issuer).toBe('https://openid.orange.fr');
+      // The documentation site ships in the package: /docs/ answers from the install, Redoc pages and Redoc included.
+      const index = await fetch(`${url}/docs/`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await index.text()).toContain('href="api/direct-match-id-fr.html"');
+      for (const [page, type] of [['api/direct-match-id-fr.html', /^text\/html/], ['api/redoc.standalone.js', /javascript/], ['guides/getting-started.html', /^text\/html/]] as const) {
+        const response = await fetch(`${url}/docs/${page}`);
+        expect(response.status, page).toBe(200);
+        expect(response.headers.get('content-type'), page).toMatch(type);
+      }
+    } finally {
+      child.kill('SIGINT');
+      await once(child, 'exit');
+    }
   });
 
   it('compiles every TypeScript block of README.md and docs/ against the package, under tsc --strict', async () => {

@@ -359,6 +359,10 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
+        /** @description Responses carrying tokens or personal data must not be stored by caches (RFC 6749 section 5.1). */
+        CacheControlNoStore: string;
+        /** @description HTTP/1.0 cache directive sent with `Cache-Control` (RFC 6749 section 5.1). */
+        PragmaNoCache: "no-cache";
         /** @description Identifier the Orange API gateway gives the request. Quote it when you contact Orange support. */
         XOapiRequestId: string;
     };
@@ -400,9 +404,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The access token. */
+            /** @description The access token (RFC 6749 section 5.1 asks token responses not to be cached). */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["CacheControlNoStore"];
+                    Pragma: components["headers"]["PragmaNoCache"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -10,9 +10,15 @@ export type OrangeAuthErrorCode =
   | 'ERR_ASSERTION_LIFETIME'
   /** The key is not an RS256 private key (RSA, 2048 bits or more). */
   | 'ERR_KEY_UNSUPPORTED'
+  /**
+   * The request never got an answer: the connection was refused or reset, the host name does not resolve, the
+   * request was aborted or timed out, or the answer's body could not be read. `cause` holds the original error
+   * (for example undici's `TypeError: fetch failed`, whose own `cause` has the system code such as `ECONNREFUSED`).
+   */
+  | 'ERR_REQUEST_FAILED'
   /** A token endpoint answered with an error (`error` holds the OAuth error body). */
   | 'ERR_TOKEN_REQUEST'
-  /** A token endpoint answered 2xx with a body that does not follow the contract. */
+  /** A token endpoint answered 2xx with a body that does not follow the contract (or is not JSON). */
   | 'ERR_TOKEN_RESPONSE'
   /** The callback's `state` is missing or differs from the one sent. */
   | 'ERR_STATE_MISMATCH'

@@ -10,13 +10,14 @@
  * @see https://www.rfc-editor.org/rfc/rfc7521#section-4.1 Using assertions as authorization grants
  */
 import { randomBytes } from 'node:crypto';
-import { SignJWT, importJWK, type CryptoKey, type JWK, type KeyObject } from 'jose';
-import { createDirectMatchIdFrClient, type components } from '../../generated/direct-match-id-fr/client.js';
+import { SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import { createDirectMatchIdFrClient, DEFAULT_BASE_URL, type components, type paths } from '../../generated/direct-match-id-fr/client.js';
 import claimsSchema from '../../generated/direct-match-id-fr/schemas/JwtBearerAssertionClaims.json' with { type: 'json' };
 import headerSchema from '../../generated/direct-match-id-fr/schemas/JwtBearerAssertionHeader.json' with { type: 'json' };
 import requestSchema from '../../generated/direct-match-id-fr/schemas/JwtBearerTokenRequest.json' with { type: 'json' };
 import { OrangeAuthError } from './errors.js';
-import { postTokenRequest, type FetchOptions } from './token-request.js';
+import { rs256PrivateKey } from './keys.js';
+import { postTokenRequest, resolveBaseUrl, type FetchOptions } from './token-request.js';
 
 export type AccessTokenResponse = components['schemas']['AccessTokenResponse'];
 
@@ -26,6 +27,7 @@ export const ASSERTION_AUDIENCE = claimsSchema.properties.aud.const;
 export const ASSERTION_SUB_TYPE = claimsSchema.properties.sub_type.const;
 export const JWT_BEARER_GRANT_TYPE = requestSchema.properties.grant_type.const as components['schemas']['JwtBearerTokenRequest']['grant_type'];
 const MSISDN = new RegExp(claimsSchema.properties.sub.pattern);
+const TOKEN_PATH = '/oauth-jwt/fr/v1/token' satisfies keyof paths;
 
 /** Orange refuses an assertion whose lifetime exceeds 24 hours (`jwt date is not valid (lifetime > 24h)`). */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -41,7 +43,11 @@ export interface AssertionOptions {
   msisdn: string;
   /** Requested scopes (for example `['atp_kyc_plain']`). */
   scope: string[];
-  /** The RS256 private key. A JWK brings its own `kid`; otherwise pass `kid`. */
+  /**
+   * The RS256 private key: an RSA key of at least 2048 bits, as a private JWK, a `KeyObject` or a `CryptoKey`
+   * (RSASSA-PKCS1-v1_5, SHA-256). Anything else is refused with `ERR_KEY_UNSUPPORTED`. A JWK brings its own
+   * `kid`; otherwise pass `kid`.
+   */
   privateKey: SigningKeyInput;
   /** The `kid` of the registered public key; defaults to the private JWK's `kid`. */
   kid?: string;
@@ -55,66 +61,75 @@ function invalid(message: string): never {
   throw new OrangeAuthError('ERR_INVALID_OPTION', message);
 }
 
-/** Checks the options once, so that a token provider fails at creation rather than at its first call. */
-export function checkAssertionOptions(options: AssertionOptions): { kid: string; lifetime: number } {
+/**
+ * Checks the options and the key once, so that a token provider fails at creation rather than at its first call.
+ * @throws OrangeAuthError `ERR_INVALID_OPTION`, `ERR_ASSERTION_LIFETIME`, `ERR_KEY_UNSUPPORTED`
+ */
+function checkAssertionOptions(options: AssertionOptions): { kid: string; lifetime: number; key: CryptoKey | KeyObject } {
   if (!options.clientId) invalid('clientId is required');
   if (!MSISDN.test(options.msisdn)) invalid('msisdn must be digits in international format without "+", such as 33600000000');
   if (!Array.isArray(options.scope) || options.scope.length === 0 || options.scope.some((s) => typeof s !== 'string' || !s)) {
     invalid('scope must be a non-empty array of scope names');
   }
-  const kid = options.kid ?? (options.privateKey as JWK).kid;
+  const kid = options.kid ?? (options.privateKey as JWK | undefined)?.kid;
   if (!kid) invalid('kid is required: pass it, or a private JWK that carries it');
   const lifetime = options.lifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS;
   if (!Number.isInteger(lifetime) || lifetime <= 0) invalid('lifetimeSeconds must be a positive whole number');
   if (lifetime > MAX_ASSERTION_LIFETIME_SECONDS) {
     throw new OrangeAuthError('ERR_ASSERTION_LIFETIME', `an assertion may live at most ${MAX_ASSERTION_LIFETIME_SECONDS} s (24 h), not ${lifetime} s`);
   }
-  return { kid, lifetime };
-}
-
-async function toSigningKey(key: SigningKeyInput): Promise<CryptoKey | KeyObject> {
-  if (!('kty' in key)) return key as CryptoKey | KeyObject;
-  if (key.kty !== 'RSA' || !key.d) throw new OrangeAuthError('ERR_KEY_UNSUPPORTED', 'expected a private RSA JWK');
-  return (await importJWK(key, ASSERTION_ALG)) as CryptoKey;
+  return { kid, lifetime, key: rs256PrivateKey(options.privateKey) };
 }
 
 /**
  * Builds and signs a JWT bearer assertion: header `{alg: RS256, typ: JWT, kid}`; claims `iss` = `client_id`,
  * `sub` = MSISDN, `sub_type: MSISDN`, `scope` (array), `aud: https://openid.orange.fr`, a fresh random `jti`,
  * `iat` and `exp`.
+ * @throws OrangeAuthError `ERR_INVALID_OPTION`, `ERR_ASSERTION_LIFETIME`, `ERR_KEY_UNSUPPORTED` (a key that is not an
+ *   RSA private key of 2048 bits or more)
  */
 export async function createJwtBearerAssertion(options: AssertionOptions): Promise<string> {
-  const { kid, lifetime } = checkAssertionOptions(options);
-  return signAssertion(options, kid, lifetime, await toSigningKey(options.privateKey));
+  return createAssertionSigner(options)();
 }
 
-async function signAssertion(options: AssertionOptions, kid: string, lifetime: number, key: CryptoKey | KeyObject): Promise<string> {
-  const iat = Math.floor((options.now ?? Date.now)() / 1000);
-  return new SignJWT({ client_id: options.clientId, sub_type: ASSERTION_SUB_TYPE, scope: options.scope })
-    .setProtectedHeader({ alg: ASSERTION_ALG, typ: ASSERTION_TYP, kid })
-    .setIssuer(options.clientId)
-    .setSubject(options.msisdn)
-    .setAudience(ASSERTION_AUDIENCE)
-    .setJti(randomBytes(32).toString('base64url'))
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + lifetime)
-    .sign(key);
+/**
+ * Internal: the signing half of a token provider, with the options and the key checked once, at creation.
+ * @throws OrangeAuthError `ERR_INVALID_OPTION`, `ERR_ASSERTION_LIFETIME`, `ERR_KEY_UNSUPPORTED`
+ */
+export function createAssertionSigner(options: AssertionOptions): () => Promise<string> {
+  const { kid, lifetime, key } = checkAssertionOptions(options);
+  return async () => {
+    const iat = Math.floor((options.now ?? Date.now)() / 1000);
+    try {
+      return await new SignJWT({ client_id: options.clientId, sub_type: ASSERTION_SUB_TYPE, scope: options.scope })
+        .setProtectedHeader({ alg: ASSERTION_ALG, typ: ASSERTION_TYP, kid })
+        .setIssuer(options.clientId)
+        .setSubject(options.msisdn)
+        .setAudience(ASSERTION_AUDIENCE)
+        .setJti(randomBytes(32).toString('base64url'))
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + lifetime)
+        .sign(key);
+    } catch (cause) {
+      // The key passed rs256PrivateKey; should jose still refuse it, the failure keeps the helpers' error type.
+      throw new OrangeAuthError('ERR_KEY_UNSUPPORTED', `the key cannot sign RS256: ${(cause as Error).message}`, { cause });
+    }
+  };
 }
 
-/** Exchanges an assertion for an access token at `POST /oauth-jwt/fr/v1/token`. */
+/**
+ * Exchanges an assertion for an access token at `POST /oauth-jwt/fr/v1/token`.
+ * @throws OrangeAuthError `ERR_INVALID_OPTION` (baseUrl), `ERR_REQUEST_FAILED` (no answer, with the network error
+ *   as `cause`), `ERR_TOKEN_REQUEST` (an error answer, with its `oauthError`), `ERR_TOKEN_RESPONSE`
+ */
 export async function requestJwtBearerToken(assertion: string, options: FetchOptions = {}): Promise<AccessTokenResponse> {
-  const client = createDirectMatchIdFrClient({ ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}), ...(options.fetch ? { fetch: options.fetch } : {}) });
-  return postTokenRequest(() =>
-    client.POST('/oauth-jwt/fr/v1/token', {
+  const baseUrl = resolveBaseUrl(options.baseUrl, DEFAULT_BASE_URL);
+  const client = createDirectMatchIdFrClient({ baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  return postTokenRequest<AccessTokenResponse>(`POST ${baseUrl}${TOKEN_PATH}`, () =>
+    client.POST(TOKEN_PATH, {
       body: { grant_type: JWT_BEARER_GRANT_TYPE, assertion },
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      parseAs: 'text',
     }),
   );
-}
-
-/** Internal: the signing half of a token provider, with the key imported once. */
-export function createAssertionSigner(options: AssertionOptions): () => Promise<string> {
-  const { kid, lifetime } = checkAssertionOptions(options);
-  let key: Promise<CryptoKey | KeyObject> | undefined;
-  return async () => signAssertion(options, kid, lifetime, await (key ??= toSigningKey(options.privateKey)));
 }

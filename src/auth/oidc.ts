@@ -14,19 +14,23 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import bundle from '../../generated/authentication-fr/openapi.json' with { type: 'json' };
 import { createAuthenticationFrClient, DEFAULT_BASE_URL, type components, type paths } from '../../generated/authentication-fr/client.js';
 import { basicAuthorization } from './basic.js';
 import { OrangeAuthError } from './errors.js';
-import { postTokenRequest, type FetchOptions } from './token-request.js';
+import { postTokenRequest, resolveBaseUrl, type FetchOptions } from './token-request.js';
 
 export type OidcTokenResponse = components['schemas']['OidcTokenResponse'];
 type AccessTokenResponse = components['schemas']['AccessTokenResponse'];
 export type IdTokenClaims = components['schemas']['IdTokenClaims'];
 
-const AUTHORIZE_PATH: keyof paths = '/openidconnect/fr/v1/authorize';
+const AUTHORIZE_PATH = '/openidconnect/fr/v1/authorize' satisfies keyof paths;
+const TOKEN_PATH = '/openidconnect/fr/v1/token' satisfies keyof paths;
+const REFRESH_PATH = '/oauth/v2/token' satisfies keyof paths;
 
-/** Issuer of Orange France's id_tokens, from the discovery document of the Orange Developer portal. */
-export const ORANGE_OIDC_ISSUER = 'https://openid.orange.fr/';
+/** Issuer of Orange France's id_tokens, from the discovery document of the Orange Developer portal (the
+ *  contract's `x-oidc-issuer`). */
+export const ORANGE_OIDC_ISSUER: string = bundle['x-oidc-issuer'];
 
 export interface OidcClientConfig extends FetchOptions {
   clientId: string;
@@ -67,12 +71,16 @@ function required(value: string | undefined, name: string): string {
   return value;
 }
 
-/** Builds the authorization URL: `response_type=code`, the scopes with `openid`, and always a `state` and a `nonce`. */
+/**
+ * Builds the authorization URL: `response_type=code`, the scopes with `openid`, and always a `state` and a `nonce`.
+ * @throws OrangeAuthError `ERR_INVALID_OPTION`
+ */
 export function buildAuthorizationRequest(config: Pick<OidcClientConfig, 'clientId' | 'redirectUri' | 'baseUrl'>, options: AuthorizationRequestOptions): AuthorizationRequest {
+  if (typeof options.scope !== 'string' && !Array.isArray(options.scope)) throw new OrangeAuthError('ERR_INVALID_OPTION', 'scope must be a string or an array of scope names');
   const scopes = (Array.isArray(options.scope) ? options.scope : options.scope.split(' ')).filter(Boolean);
   const state = options.state ?? random();
   const nonce = options.nonce ?? random();
-  const url = new URL(AUTHORIZE_PATH, config.baseUrl ?? DEFAULT_BASE_URL);
+  const url = new URL(resolveBaseUrl(config.baseUrl, DEFAULT_BASE_URL) + AUTHORIZE_PATH);
   url.search = new URLSearchParams({
     response_type: 'code',
     client_id: required(config.clientId, 'clientId'),
@@ -91,10 +99,16 @@ export function buildAuthorizationRequest(config: Pick<OidcClientConfig, 'client
 
 /**
  * Reads the redirect back from Orange. The `state` is checked first, then `error`, then `code`.
- * @throws OrangeAuthError `ERR_STATE_MISMATCH`, `ERR_AUTHORIZATION_DENIED` (with `oauthError`), `ERR_MISSING_CODE`
+ * @throws OrangeAuthError `ERR_INVALID_OPTION` (not an absolute URL), `ERR_STATE_MISMATCH`, `ERR_AUTHORIZATION_DENIED`
+ *   (with `oauthError`), `ERR_MISSING_CODE`
  */
 export function parseAuthorizationCallback(callbackUrl: string | URL, expectedState: string): { code: string } {
-  const params = new URL(callbackUrl).searchParams;
+  let params: URLSearchParams;
+  try {
+    params = new URL(callbackUrl).searchParams;
+  } catch (cause) {
+    throw new OrangeAuthError('ERR_INVALID_OPTION', 'the callback URL is not an absolute URL', { cause });
+  }
   if (!expectedState || params.get('state') !== expectedState) {
     throw new OrangeAuthError('ERR_STATE_MISMATCH', 'the callback state is missing or differs from the state sent');
   }
@@ -112,34 +126,45 @@ export function parseAuthorizationCallback(callbackUrl: string | URL, expectedSt
 
 
 function tokenClient(config: OidcClientConfig) {
-  const client = createAuthenticationFrClient({ ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}), ...(config.fetch ? { fetch: config.fetch } : {}) });
+  const baseUrl = resolveBaseUrl(config.baseUrl, DEFAULT_BASE_URL);
+  const client = createAuthenticationFrClient({ baseUrl, ...(config.fetch ? { fetch: config.fetch } : {}) });
   const headers = {
     Authorization: basicAuthorization(required(config.clientId, 'clientId'), required(config.clientSecret, 'clientSecret')),
     'Content-Type': 'application/x-www-form-urlencoded',
   };
-  return { client, headers };
+  return { client, headers, target: (path: string) => `POST ${baseUrl}${path}` };
 }
 
-/** Exchanges an authorization code for tokens at `POST /openidconnect/fr/v1/token`. Each code works once. */
+/**
+ * Exchanges an authorization code for tokens at `POST /openidconnect/fr/v1/token`. Each code works once.
+ * @throws OrangeAuthError `ERR_INVALID_OPTION`, `ERR_REQUEST_FAILED` (no answer, the network error as `cause`),
+ *   `ERR_TOKEN_REQUEST` (with `oauthError`), `ERR_TOKEN_RESPONSE`
+ */
 export async function exchangeAuthorizationCode(config: OidcClientConfig, code: string, options: { codeVerifier?: string } = {}): Promise<OidcTokenResponse> {
-  const { client, headers } = tokenClient(config);
-  const tokens = await postTokenRequest(() =>
-    client.POST('/openidconnect/fr/v1/token', {
+  const { client, headers, target } = tokenClient(config);
+  const tokens = await postTokenRequest<OidcTokenResponse>(target(TOKEN_PATH), () =>
+    client.POST(TOKEN_PATH, {
       body: { grant_type: 'authorization_code', code: required(code, 'code'), redirect_uri: config.redirectUri, ...(options.codeVerifier ? { code_verifier: options.codeVerifier } : {}) },
       headers,
+      parseAs: 'text',
     }),
   );
   if (typeof tokens.id_token !== 'string') throw new OrangeAuthError('ERR_TOKEN_RESPONSE', 'the token response has no id_token');
   return tokens;
 }
 
-/** Gets a new access token on the same scopes at `POST /oauth/v2/token`. */
+/**
+ * Gets a new access token on the same scopes at `POST /oauth/v2/token`.
+ * @throws OrangeAuthError `ERR_INVALID_OPTION`, `ERR_REQUEST_FAILED` (no answer, the network error as `cause`),
+ *   `ERR_TOKEN_REQUEST` (with `oauthError`), `ERR_TOKEN_RESPONSE`
+ */
 export async function refreshAccessToken(config: OidcClientConfig, refreshToken: string, options: { scope?: string } = {}): Promise<AccessTokenResponse> {
-  const { client, headers } = tokenClient(config);
-  return postTokenRequest(() =>
-    client.POST('/oauth/v2/token', {
+  const { client, headers, target } = tokenClient(config);
+  return postTokenRequest<AccessTokenResponse>(target(REFRESH_PATH), () =>
+    client.POST(REFRESH_PATH, {
       body: { grant_type: 'refresh_token', refresh_token: required(refreshToken, 'refreshToken'), redirect_uri: config.redirectUri, ...(options.scope ? { scope: options.scope } : {}) },
       headers,
+      parseAs: 'text',
     }),
   );
 }

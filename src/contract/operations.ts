@@ -28,6 +28,13 @@ export function operation<K extends OperationId>(operationId: K): Extract<Operat
 /** The path of an operation, as the contract writes it. */
 export const pathOf = (operationId: OperationId): string => operation(operationId).path;
 
+/** The scope an operation's security requirement asks for besides `openid` (`form_filling`, `id_match`...). */
+export function apiScope(operationId: OperationId): string {
+  const scope = (operation(operationId).scopes as readonly string[]).find((s) => s !== 'openid');
+  if (!scope) throw new Error(`${operationId} asks for no API scope`);
+  return scope;
+}
+
 /** The operations of one API. */
 export const operationsOf = (slug: ApiSlug): Operation[] => OPERATIONS.filter((o) => o.slug === slug);
 

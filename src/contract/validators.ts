@@ -38,10 +38,10 @@ export function validator(key: string): Validator {
 /** The validator of the component schema `generated/<slug>/schemas/<name>.json`. */
 export const schemaValidator = (slug: ApiSlug, name: string): Validator => validator(`${slug}/${name}`);
 
-/** Validates `data`: undefined when valid, otherwise the errors as one line (`body/scope must be array, ...`). */
+/** Validates `data`: undefined when valid, otherwise the errors as one line (`body/scope must be array; ...`). */
 export function schemaErrors(validate: Validator, data: unknown, dataVar = 'data'): string | undefined {
   if (validate(data)) return undefined;
-  return (validate.errors ?? []).map((e) => `${dataVar}${e.instancePath} ${e.message ?? e.keyword}`).join(', ');
+  return (validate.errors ?? []).map((e) => `${dataVar}${e.instancePath} ${e.message ?? e.keyword}`).join('; ');
 }
 
 /** A JWT-valued member of a body: its path (`*` for every item of an array) and its contentSchema's validator key. */

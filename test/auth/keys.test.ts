@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { generateSigningKey, isPrivateJwk, signingKeyFromJwk } from '../../src/auth/keys.js';
 import { main } from '../../cli/main.js';
 import { validateAgainst } from '../helpers/contract.js';
+import { unsupportedKeys } from '../helpers/keys.js';
 
 describe('generateSigningKey', () => {
   it('makes an RS256 2048-bit key pair whose kid is its RFC 7638 SHA-256 thumbprint', async () => {
@@ -46,6 +47,13 @@ describe('signingKeyFromJwk', () => {
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'jwk' }) as JWK;
     for (const jwk of [await exportJWK(publicKey), await exportJWK(ec), small]) {
       await expect(signingKeyFromJwk(jwk)).rejects.toMatchObject({ code: 'ERR_KEY_UNSUPPORTED' });
+    }
+  });
+
+  it('refuses with ERR_KEY_UNSUPPORTED whatever cannot sign RS256, and keys that are not JWKs', async () => {
+    const keys = [...await unsupportedKeys(), ['a 2048-bit RSA KeyObject', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey] as const];
+    for (const [label, key] of keys) {
+      await expect(signingKeyFromJwk(key as JWK), label).rejects.toMatchObject({ name: 'OrangeAuthError', code: 'ERR_KEY_UNSUPPORTED' });
     }
   });
 });

@@ -5,7 +5,8 @@ import {
   buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken,
 } from '../../src/auth/oidc.js';
 import { bundled, responseExample } from '../helpers/contract.js';
-import { sendJson, startServer, type TestServer } from '../helpers/server.js';
+import { OrangeAuthError } from '../../src/auth/errors.js';
+import { closedPortUrl, sendJson, startServer, truncatedBody, type TestServer } from '../helpers/server.js';
 import { createAjv } from '../../src/contract/ajv.js';
 
 const config = { clientId: '6KRHymujF8SG2g', clientSecret: 's3cret:with:colons', redirectUri: 'http://www.myserver.com' };
@@ -43,7 +44,23 @@ describe('buildAuthorizationRequest', () => {
   });
 });
 
+describe('buildAuthorizationRequest options', () => {
+  it('keeps a path prefix of baseUrl, as the token calls do', () => {
+    const url = new URL(buildAuthorizationRequest({ ...config, baseUrl: 'http://127.0.0.1:8080/orange/' }, { scope: ['check_id'] }).url);
+    expect(url.pathname).toBe('/orange/openidconnect/fr/v1/authorize');
+  });
+
+  it.each([['a baseUrl that is not a URL', { ...config, baseUrl: 'api.orange.com' }, { scope: ['check_id'] }], ['a scope that is neither a string nor a list', config, { scope: 42 }]])(
+    'refuses %s with ERR_INVALID_OPTION', (_label, cfg, options) => {
+      expect(() => buildAuthorizationRequest(cfg, options as never)).toThrow(expect.objectContaining({ name: 'OrangeAuthError', code: 'ERR_INVALID_OPTION' }));
+    });
+});
+
 describe('parseAuthorizationCallback', () => {
+  it('refuses a callback that is not an absolute URL with ERR_INVALID_OPTION', () => {
+    expect(() => parseAuthorizationCallback('/callback?code=x&state=s', 's')).toThrow(expect.objectContaining({ name: 'OrangeAuthError', code: 'ERR_INVALID_OPTION' }));
+  });
+
   it('returns the code of the contract AuthorizationCode redirect', () => {
     expect(parseAuthorizationCallback(redirectExample('AuthorizationCode'), 'upToYouData')).toEqual({ code: 'OFR-251f7716a727f' });
   });
@@ -88,6 +105,30 @@ describe('exchangeAuthorizationCode and refreshAccessToken', () => {
     expect(await refreshAccessToken({ ...config, baseUrl: server.url }, 'OFR-ce289')).toEqual(refreshed);
     expect(server.requests[0]!.url).toBe('/oauth/v2/token');
     expect(Object.fromEntries(new URLSearchParams(server.requests[0]!.body))).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'OFR-ce289' });
+  });
+});
+
+describe('the token calls without an answer', () => {
+  const calls = [
+    ['exchangeAuthorizationCode', (baseUrl: string) => exchangeAuthorizationCode({ ...config, baseUrl }, 'OFR-1')],
+    ['refreshAccessToken', (baseUrl: string) => refreshAccessToken({ ...config, baseUrl }, 'OFR-ce289')],
+  ] as const;
+
+  it.each(calls)('%s turns a refused connection into ERR_REQUEST_FAILED, with the network error as cause', async (_name, call) => {
+    const error = await call(await closedPortUrl()).catch((e: unknown) => e) as OrangeAuthError;
+    expect(error).toBeInstanceOf(OrangeAuthError);
+    expect(error.code).toBe('ERR_REQUEST_FAILED');
+    expect(error.cause).toBeInstanceOf(TypeError);
+  });
+
+  it.each(calls)('%s turns an error answer whose body is cut short into ERR_REQUEST_FAILED', async (_name, call) => {
+    server = await startServer(truncatedBody(400));
+    await expect(call(server.url)).rejects.toMatchObject({ name: 'OrangeAuthError', code: 'ERR_REQUEST_FAILED' });
+  });
+
+  it.each(calls)('%s turns a 200 that is not JSON into ERR_TOKEN_RESPONSE', async (_name, call) => {
+    server = await startServer((_req, res) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"access_token": '); });
+    await expect(call(server.url)).rejects.toMatchObject({ name: 'OrangeAuthError', code: 'ERR_TOKEN_RESPONSE', status: 200 });
   });
 });
 

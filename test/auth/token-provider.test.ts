@@ -1,8 +1,10 @@
 import { decodeJwt } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../../src/auth/keys.js';
+import { OrangeAuthError } from '../../src/auth/errors.js';
 import { createTokenProvider, type TokenProviderOptions } from '../../src/auth/token-provider.js';
-import { sendJson, startServer, type TestServer } from '../helpers/server.js';
+import { unsupportedKeys } from '../helpers/keys.js';
+import { closedPortUrl, sendJson, startServer, type TestServer } from '../helpers/server.js';
 
 let base: Omit<TokenProviderOptions, 'baseUrl'>;
 let server: TestServer | undefined;
@@ -85,4 +87,35 @@ describe('createTokenProvider', () => {
   it('fails at creation, not at the first call, on an assertion lifetime over 24 h', () => {
     expect(() => createTokenProvider({ ...base, lifetimeSeconds: 90_000 })).toThrow(expect.objectContaining({ code: 'ERR_ASSERTION_LIFETIME' }));
   });
+
+  it('refuses at creation every key that is not an RSA private key of 2048 bits or more', async () => {
+    for (const [label, privateKey] of await unsupportedKeys()) {
+      let error: unknown;
+      try { createTokenProvider({ ...base, privateKey: privateKey as never, kid: 'k' }); } catch (e) { error = e; }
+      expect(error, label).toBeInstanceOf(OrangeAuthError);
+      expect(error, label).toMatchObject({ code: 'ERR_KEY_UNSUPPORTED' });
+    }
+  });
+
+  it('rejects every waiting caller with ERR_REQUEST_FAILED when the token endpoint refuses connections', async () => {
+    const provider = createTokenProvider({ ...base, baseUrl: await closedPortUrl() });
+    const results = await Promise.allSettled(Array.from({ length: 3 }, () => provider.getToken()));
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      const reason = (result as PromiseRejectedResult).reason as OrangeAuthError;
+      expect(reason).toBeInstanceOf(OrangeAuthError);
+      expect(reason.code).toBe('ERR_REQUEST_FAILED');
+      expect(reason.cause).toBeInstanceOf(TypeError);
+    }
+  });
+
+  it('says where it requests its tokens: the baseUrl given, normalised, or Orange production', () => {
+    expect(createTokenProvider({ ...base, baseUrl: 'http://127.0.0.1:8080/' }).baseUrl).toBe('http://127.0.0.1:8080');
+    expect(createTokenProvider(base).baseUrl).toBe('https://api.orange.com');
+  });
+
+  it.each([['a baseUrl that is not a URL', { baseUrl: 'localhost:8080' }], ['a negative renewal margin', { renewBeforeSeconds: -1 }]])(
+    'refuses %s at creation with ERR_INVALID_OPTION', (_label, change) => {
+      expect(() => createTokenProvider({ ...base, ...change })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    });
 });

@@ -1,16 +1,15 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile, resolveProfilePath } from '../../conformance/profile.js';
 import { junitReport, tallyBySuite } from '../../conformance/report/index.js';
 import { runConformance } from '../../conformance/runner.js';
 import { startMock, type RunningMock } from '../../conformance/mock.js';
 import { loadCatalogue } from '../../conformance/catalogue.js';
 import { REPO_ROOT, listApis } from '../../scripts/lib/contract.js';
+import { startChild, stopAll } from '../helpers/child.js';
 
-const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
 let mock: RunningMock;
 beforeAll(async () => { mock = await startMock(); }, 60_000);
 afterAll(async () => { await mock?.stop(); });
@@ -32,17 +31,14 @@ describe('the conformance suite against the Prism mock', () => {
 });
 
 describe('orange-identity mock', () => {
+  afterEach(stopAll);
+
   it('prints its URL once ready and stops cleanly on Ctrl-C', async () => {
-    const child = spawn(process.execPath, ['bin/orange-identity.js', 'mock', '--port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    while (!/listening on (http:\S+)/.test(out)) await once(child.stdout, 'data');
-    const url = /listening on (http:\S+)/.exec(out)![1]!;
+    const child = startChild(process.execPath, ['bin/orange-identity.js', 'mock', '--port', '0'], { cwd: REPO_ROOT });
+    const url = (await child.waitFor(/listening on (http:\S+)/))[1]!;
     expect((await fetch(`${url}/oauth-jwt/fr/v1/.well-known/oauth-authorization-server`)).status).toBe(200);
-    child.kill('SIGINT');
-    const [code] = await once(child, 'exit');
-    expect(code).toBe(0);
-    expect(out).toContain('mock stopped');
+    expect(await child.stop('SIGINT')).toBe(0);
+    expect(child.output()).toContain('mock stopped');
     await expect(fetch(url)).rejects.toThrow();
   });
 
@@ -50,12 +46,10 @@ describe('orange-identity mock', () => {
     const blocker = createServer().listen(0, '127.0.0.1');
     await once(blocker, 'listening');
     const port = (blocker.address() as { port: number }).port;
-    const child = spawn(process.execPath, ['bin/orange-identity.js', 'mock', '--port', String(port)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    const [code] = await once(child, 'exit');
+    const child = startChild(process.execPath, ['bin/orange-identity.js', 'mock', '--port', String(port)], { cwd: REPO_ROOT });
+    const code = await child.exited();
     blocker.close();
     expect(code).toBe(2);
-    expect(err).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    expect(child.output()).toContain(`port ${port} on 127.0.0.1 is already in use`);
   });
 });

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's chromium (installed by .ci/run), or CHROMIUM_PATH. */
@@ -20,4 +23,12 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** Where a browser test writes a screenshot for review: SCREENSHOTS_DIR, or a folder under the system's temporary
+ *  folder, never the repository tree. */
+export async function screenshotPath(name: string): Promise<string> {
+  const dir = process.env.SCREENSHOTS_DIR ?? path.join(tmpdir(), 'orange-identity-screenshots');
+  await mkdir(dir, { recursive: true });
+  return path.join(dir, name);
 }

@@ -18,7 +18,7 @@ export const defaultFixture = (): Fixture => loadFixture();
 
 /** A test key of the default fixture. */
 export function fixtureKey(name: 'direct-match' | 'pending-jwks-uri' | 'key-without-kid'): JWK {
-  return JSON.parse(readFileSync(path.join(REPO_ROOT, `sandbox/fixtures/keys/${name}.private.jwk.json`), 'utf8')) as JWK;
+  return JSON.parse(readFileSync(path.join(REPO_ROOT, `test/fixtures/keys/${name}.private.jwk.json`), 'utf8')) as JWK;
 }
 export const importFixtureKey = (name: Parameters<typeof fixtureKey>[0]) => importJWK(fixtureKey(name), 'RS256');
 

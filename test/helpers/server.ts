@@ -34,3 +34,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
+
+/** The URL of a loopback port that nothing listens on (a server bound it, then closed): connections are refused. */
+export async function closedPortUrl(): Promise<string> {
+  const server = await startServer(() => undefined);
+  await server.close();
+  return server.url;
+}
+
+/** A handler that sends the status line and headers of a `length`-byte body, then drops the connection. */
+export const truncatedBody = (status: number, length = 1000) => (_req: RecordedRequest, res: ServerResponse) => {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(length) });
+  res.write('{"access_token":', () => res.destroy());
+};

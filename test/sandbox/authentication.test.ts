@@ -1,3 +1,4 @@
+import { createClock } from '../../sandbox/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken } from '../../src/auth/oidc.js';
 import { createFormIdFrClient } from '../../src/clients/form-id-fr.js';
@@ -6,7 +7,7 @@ import { post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 
 let clock = Date.now();
 let target: RunningSandbox;
-beforeAll(async () => { target = await startSandbox({ now: () => clock }); });
+beforeAll(async () => { target = await startSandbox({ clock: createClock(() => clock) }); });
 afterAll(async () => { await target?.close(); });
 
 const config = () => ({ clientId: 'sandbox-oidc-client', clientSecret: 'sandbox-client-secret', redirectUri: 'http://www.myserver.com', baseUrl: target.url });

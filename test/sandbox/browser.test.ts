@@ -1,13 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, verifyIdToken } from '../../src/auth/oidc.js';
 import { createFormIdFrClient } from '../../src/clients/form-id-fr.js';
-import { REPO_ROOT } from '../../scripts/lib/contract.js';
-import { browserUnavailable, launchChromium } from '../helpers/browser.js';
+import { browserUnavailable, launchChromium, screenshotPath } from '../helpers/browser.js';
 import { defaultFixture, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 
 let target: RunningSandbox;
@@ -63,8 +60,7 @@ describe.skipIf(browserUnavailable)('the code flow in a real browser', () => {
     await page.goto(`${rpUrl}/login`);
     await expect(page.title()).resolves.toBe('Orange sandbox - Sign in and consent');
     expect(await page.locator('main').innerText()).toContain('form_filling');
-    await mkdir(path.join(REPO_ROOT, 'screenshots'), { recursive: true });
-    await page.screenshot({ path: path.join(REPO_ROOT, 'screenshots/sandbox-login.png') });
+    await page.screenshot({ path: await screenshotPath('sandbox-login.png') });
     await page.getByLabel('Mobile number (MSISDN)').fill('33600000000');
     await page.getByLabel('Password').fill('sandbox');
     await page.getByRole('button', { name: 'Sign in and accept' }).click();

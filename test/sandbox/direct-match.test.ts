@@ -1,3 +1,4 @@
+import { createClock } from '../../sandbox/clock.js';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { CompactSign, SignJWT, exportSPKI, importJWK, type CryptoKey, type JWK } from 'jose';
@@ -56,7 +57,7 @@ describe('the sandbox JWT bearer token endpoint', () => {
     const fixture = defaultFixture();
     fixture.clients.push({ clientId: 'by-uri', jwksUri: `http://127.0.0.1:${(jwksServer.address() as { port: number }).port}/jwks.json`, scopes: ['atp_kyc_plain'] });
     let clock = Date.now();
-    const byUri = await startSandbox({ fixture, now: () => clock });
+    const byUri = await startSandbox({ fixture, clock: createClock(() => clock) });
     try {
       const assertion = () => signed(claims({ iss: 'by-uri', client_id: 'by-uri' }));
       const send = async () => post(`${byUri.url}/oauth-jwt/fr/v1/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: await assertion() });

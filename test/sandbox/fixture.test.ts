@@ -3,13 +3,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FixtureError, loadFixture, validateFixture } from '../../sandbox/fixture.js';
 import { REPO_ROOT } from '../../scripts/lib/contract.js';
+import { startChild, stopAll } from '../helpers/child.js';
 
-const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
+afterEach(stopAll);
+
 
 describe('sandbox fixtures', () => {
   it('ships a default fixture that validates', () => {
@@ -37,13 +37,9 @@ describe('sandbox fixtures', () => {
   });
 
   it('starts with no arguments on PORT, and stops on Ctrl-C', async () => {
-    const child = spawn(process.execPath, ['bin/orange-identity.js', 'sandbox'], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    while (!/listening on (http:\S+)/.test(out)) await once(child.stdout, 'data');
-    const url = /listening on (http:\S+)/.exec(out)![1]!;
+    const child = startChild(process.execPath, ['bin/orange-identity.js', 'sandbox'], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' } });
+    const url = (await child.waitFor(/listening on (http:\S+)/))[1]!;
     expect(await (await fetch(`${url}/_sandbox/health`)).json()).toEqual({ status: 'ok' });
-    child.kill('SIGINT');
-    expect((await once(child, 'exit'))[0]).toBe(0);
+    expect(await child.stop('SIGINT')).toBe(0);
   });
 });
