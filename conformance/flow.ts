@@ -1,10 +1,10 @@
 /**
- * What a run learns across exchanges that later checks need (OAuth 2.0 flows, RFC 6749): which nonce and scope
- * an authorization code was asked with (from the authorize request whose redirect carried it), which scope a
+ * What a run learns across exchanges that later checks need (OAuth 2.0 flows, RFC 6749): which client, nonce and
+ * scope an authorization code was asked with (from the authorize request whose redirect carried it), which scope a
  * refresh token was granted, which scope a JWT bearer assertion asks (RFC 7523). The suite, the proxy and the
  * fuzzer feed it every exchange, and ask it what a token request's response must hold.
  *
- * Entry points: `new FlowMemory()`, `learn(exchange)`, `contextFor(request)` → `{ nonce?, scope? }`.
+ * Entry points: `new FlowMemory()`, `learn(exchange)`, `contextFor(request)` → `{ clientId?, nonce?, scope? }`.
  */
 import codeRequest from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
 import refreshRequest from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
@@ -16,6 +16,8 @@ const CODE_GRANT = codeRequest.properties.grant_type.const;
 const REFRESH_GRANT = refreshRequest.properties.grant_type.const;
 
 export interface FlowFacts {
+  /** The client_id of the authorization request (an id_token's aud must hold it). */
+  clientId?: string;
   /** The nonce of the authorization request (an id_token must carry it). */
   nonce?: string;
   /** The scope asked, or granted for a refresh: a token response's `scope` must be within it. */
@@ -65,7 +67,8 @@ export class FlowMemory {
       } catch { /* not a URL: the checks say so */ }
       if (code) {
         const nonce = url.searchParams.get('nonce');
-        this.codes.set(code, { ...(nonce ? { nonce } : {}), ...(url.searchParams.has('scope') ? { scope: words(url.searchParams.get('scope'))! } : {}) });
+        const clientId = url.searchParams.get('client_id');
+        this.codes.set(code, { ...(clientId ? { clientId } : {}), ...(nonce ? { nonce } : {}), ...(url.searchParams.has('scope') ? { scope: words(url.searchParams.get('scope'))! } : {}) });
       }
       return;
     }

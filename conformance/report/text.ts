@@ -1,6 +1,7 @@
 /**
  * The text report: a table per suite, every failed entry with each failure (check, where, expected, got) and the
- * response it was seen on, then the skipped entries with their reasons, then the totals. Values are redacted
+ * response it was seen on, the findings noted without counting, then the skipped entries with their reasons, then
+ * the totals. Values are redacted
  * before formatting (redactReport) and each field is truncated on its own, so no entry can swallow another.
  *
  * Entry point: `textReport(report, { maxField })`.
@@ -37,6 +38,14 @@ export function textReport(report: Report, options: { maxField?: number } = {}):
       const own = e.exchanges.at(-1);
       if (own?.response) lines.push(`      response ${own.response.status}: ${line(own.response.body || '(no body)', max)}`);
       else if (own?.error) lines.push(`      no response: ${line(own.error, max)}`);
+    }
+  }
+  const noted = redacted.entries.filter((e) => e.notes.length);
+  if (noted.length) {
+    lines.push('', 'noted, not counted:');
+    for (const e of noted) {
+      lines.push(`  · ${e.name}`);
+      for (const f of e.notes) lines.push(`      ${f.check}${f.at ? ` (${line(f.at, max)})` : ''}: expected ${line(f.expected, max)}; got ${line(f.got, max)}`);
     }
   }
   const skipped = redacted.entries.filter((e) => e.outcome === 'skipped');
