@@ -61,8 +61,12 @@ export function compareValues(expected: unknown, got: unknown, subset = false, a
   return isDeepStrictEqual(expected, got) ? [] : [{ at: at || '/', expected, got }];
 }
 
-/** The members of `documented` (recursively, objects only) that `got` lacks. */
+/** What a response lacks of the example it claims to be: its members (recursively), and the items of its lists
+ *  of strings (a metadata document's `grant_types_supported`). */
 function missingMembers(documented: Json, got: unknown, at = ''): string[] {
+  if (Array.isArray(documented)) {
+    return documented.filter((item): item is string => typeof item === 'string' && !(Array.isArray(got) && got.includes(item))).map((item) => `${at} ${JSON.stringify(item)}`);
+  }
   if (!isObject(documented)) return [];
   return Object.entries(documented).flatMap(([k, v]) =>
     !isObject(got) || !(k in got) ? [`${at}/${k}`] : missingMembers(v, got[k], `${at}/${k}`));

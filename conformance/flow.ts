@@ -1,10 +1,11 @@
 /**
  * What a run learns across exchanges that later checks need (OAuth 2.0 flows, RFC 6749): which client, nonce and
  * scope an authorization code was asked with (from the authorize request whose redirect carried it), which scope a
- * refresh token was granted, which scope a JWT bearer assertion asks (RFC 7523). The suite, the proxy and the
- * fuzzer feed it every exchange, and ask it what a token request's response must hold.
+ * refresh token was granted, which scope a JWT bearer assertion asks (RFC 7523), which end-user an access token
+ * from the code flow is for (its id_token's `sub`). The suite, the proxy and the fuzzer feed it every exchange,
+ * and ask it what the response to a request must agree with.
  *
- * Entry points: `new FlowMemory()`, `learn(exchange)`, `contextFor(request)` → `{ clientId?, nonce?, scope? }`.
+ * Entry points: `new FlowMemory()`, `learn(exchange)`, `contextFor(request)` → `{ clientId?, nonce?, scope?, subject? }`.
  */
 import codeRequest from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
 import refreshRequest from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
@@ -20,6 +21,8 @@ export interface FlowFacts {
   clientId?: string;
   /** The nonce of the authorization request (an id_token must carry it). */
   nonce?: string;
+  /** The end-user a bearer token is for (a userinfo `sub` must be it). */
+  subject?: string;
   /** The scope asked, or granted for a refresh: a token response's `scope` must be within it. */
   scope?: string[];
 }
@@ -37,9 +40,13 @@ function formOf(request: WireRequest): Record<string, string> | undefined {
 export class FlowMemory {
   private readonly codes = new Map<string, FlowFacts>();
   private readonly refreshTokens = new Map<string, FlowFacts>();
+  private readonly subjects = new Map<string, string>();
 
   /** What `request` (a token request) was preceded by: the facts its response must agree with. */
   contextFor(request: WireRequest): FlowFacts {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
+    const subject = bearer ? this.subjects.get(bearer) : undefined;
+    if (subject) return { subject };
     const form = formOf(request);
     if (!form) return {};
     if (form.grant_type === CODE_GRANT) return this.codes.get(form.code ?? '') ?? {};
@@ -73,12 +80,14 @@ export class FlowMemory {
       return;
     }
     if (response.status !== 200 || !formOf(request)) return;
-    let body: { refresh_token?: unknown; scope?: unknown };
+    let body: { access_token?: unknown; refresh_token?: unknown; id_token?: unknown; scope?: unknown };
     try {
       body = JSON.parse(response.text);
     } catch {
       return;
     }
+    const sub = typeof body?.id_token === 'string' ? (decodeJws(body.id_token)?.payload as { sub?: unknown } | undefined)?.sub : undefined;
+    if (typeof sub === 'string' && typeof body.access_token === 'string') this.subjects.set(body.access_token, sub);
     if (typeof body?.refresh_token !== 'string') return;
     const asked = this.contextFor(request).scope;
     const granted = words(body.scope) ?? asked;

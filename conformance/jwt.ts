@@ -2,7 +2,7 @@
  * JWT-valued members: decoded, validated against the contract's `contentSchema` (which describes the decoded JWS
  * as `{header, payload}`), and their registered claims checked against what the exchange knows: the issuer and
  * audience expected, the nonce sent, the clock, and the HMAC key of an HS256 token (OpenID Connect Core 1.0
- * section 3.1.3.7; RFC 7519 section 4.1).
+ * section 3.1.3.7; RFC 7519 section 4.1), and the end-user it is about.
  *
  * Entry points: `decodeJws(value)`, `checkJwt(value, { contentValidator, expect, at })` → Failure[],
  * `JwtExpectations`.
@@ -38,6 +38,8 @@ export interface JwtExpectations {
   issuer?: string;
   /** `aud` must be it, or an array holding it. */
   audience?: string;
+  /** `sub` must equal it (the end-user the token is about). */
+  subject?: string;
   /** `nonce` must be present and equal it. */
   nonce?: string;
   /** The clock, in seconds since the epoch: without it, no claim is compared with the time. */
@@ -61,6 +63,7 @@ function claimFailures(claims: Record<string, unknown>, expect: JwtExpectations,
     const aud = claims.aud;
     if (!(aud === expect.audience || (Array.isArray(aud) && aud.includes(expect.audience)))) failures.push(failure('jwt', `aud ${expect.audience}`, aud ?? 'absent', claim('aud')));
   }
+  if (expect.subject !== undefined && claims.sub !== expect.subject) failures.push(failure('jwt', `sub ${expect.subject}`, claims.sub ?? 'absent', claim('sub')));
   if (expect.nonce !== undefined && claims.nonce !== expect.nonce) failures.push(failure('jwt', 'nonce: the one sent in the authorization request', claims.nonce ?? 'absent', claim('nonce')));
   const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
   const iat = typeof claims.iat === 'number' ? claims.iat : undefined;

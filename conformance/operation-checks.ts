@@ -8,7 +8,8 @@
  *   documented, exactly once, JSON in UTF-8; documented headers present, exactly once, valid; body valid against
  *   the precompiled schema of that status; no undocumented member; an error carries one of the documented
  *   error pairs of its status; JWT-valued members decoded and checked (see jwt.ts); a granted `scope` within
- *   the one asked; an RFC 8414 metadata `issuer` equal to the assertion audience.
+ *   the one asked; an RFC 8414 metadata `issuer` equal to the assertion audience, naming a documented token
+ *   endpoint; a userinfo `sub` equal to the id_token's of the same access token.
  * - `checkExchange(exchange, context)`: the same, for the operation the request matches (`matchOperation`).
  * - `checkRequest(request, context)` → `{ operation, failures, body }`: the request is a documented operation;
  *   parameters; Content-Type and body schema; JWT-valued members; the credentials the operation needs.
@@ -37,6 +38,9 @@ export interface CheckContext {
   scope?: readonly string[];
   /** The `aud` of the JWT bearer assertions the target accepts: an RFC 8414 metadata `issuer` must equal it. */
   assertionAudience?: string;
+  /** The end-user the request's access token was issued for (the `sub` of its id_token): a body's `sub` must be it
+   *  (OpenID Connect Core 1.0 section 5.3.2). */
+  subject?: string;
   /** False: skip the documented-error rule (a conformance case checks its own example's values instead). */
   errorValues?: boolean;
   /** Tells a placeholder a redaction left (see the module comment). */
@@ -181,9 +185,21 @@ function crossResponseFailures(body: unknown, context: CheckContext): Failure[] 
     const extra = body.scope.split(' ').filter((s) => s && !context.scope!.includes(s));
     if (extra.length) failures.push(failure('scope', `scopes within the ones asked (${context.scope.join(' ')})`, body.scope, 'scope'));
   }
+  if (context.subject !== undefined && typeof body.sub === 'string' && body.sub !== context.subject) {
+    failures.push(failure('cross-response', `sub ${context.subject}, the id_token's for this access token`, body.sub, 'sub'));
+  }
   // RFC 8414 section 2: issuer and token_endpoint are what every metadata document has.
-  if (context.assertionAudience !== undefined && typeof body.issuer === 'string' && typeof body.token_endpoint === 'string' && body.issuer !== context.assertionAudience) {
-    failures.push(failure('cross-response', `issuer ${context.assertionAudience}, the audience the token endpoint accepts in assertions`, body.issuer, 'issuer'));
+  if (typeof body.issuer === 'string' && typeof body.token_endpoint === 'string') {
+    if (context.assertionAudience !== undefined && body.issuer !== context.assertionAudience) {
+      failures.push(failure('cross-response', `issuer ${context.assertionAudience}, the audience the token endpoint accepts in assertions`, body.issuer, 'issuer'));
+    }
+    let path: string | undefined;
+    try {
+      path = new URL(body.token_endpoint).pathname;
+    } catch { /* the schema says it is no URI */ }
+    if (path !== undefined && matchOperation('POST', path).kind !== 'operation') {
+      failures.push(failure('cross-response', 'token_endpoint: a token endpoint the contract documents', body.token_endpoint, 'token_endpoint'));
+    }
   }
   return failures;
 }

@@ -134,11 +134,14 @@ function checkContext(profile: Profile, memory: FlowMemory, request: WireRequest
     jwt: {
       issuer: auth?.issuer ?? ORANGE_OIDC_ISSUER,
       ...(auth ? { audience: auth.clientId } : {}),
+      // The profile's session is the userinfo subject's (conformance/profile.schema.json).
+      ...(auth?.session && typeof profile.userInfoSubject?.claims.sub === 'string' ? { subject: profile.userInfoSubject.claims.sub } : {}),
       ...(facts.nonce ? { nonce: facts.nonce } : {}),
       // A mock serves the contract's examples: issued long ago, signed with a dummy secret.
       ...(live ? { now: Math.floor(Date.now() / 1000), ...(auth?.clientSecret ? { hmacSecret: auth.clientSecret } : {}) } : {}),
     },
     ...(facts.scope ? { scope: facts.scope } : {}),
+    ...(facts.subject ? { subject: facts.subject } : {}),
     assertionAudience: ASSERTION_AUDIENCE,
   };
 }

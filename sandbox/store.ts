@@ -58,6 +58,12 @@ export class ExpiringStore<V> {
     this.cursor = this.entries[Symbol.iterator]();
   }
 
+  /** The keys of the live entries. */
+  *keys(): IterableIterator<string> {
+    const now = this.now();
+    for (const [key, entry] of this.entries) if (entry.expiresAt > now) yield key;
+  }
+
   /** The live entries. */
   *values(): IterableIterator<V> {
     const now = this.now();

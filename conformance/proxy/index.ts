@@ -63,7 +63,7 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
       const har = harLog(entries, `Recorded by the orange-identity validating proxy in front of ${options.upstream}. Secrets are redacted: REDACTED-n stands for one value, the same wherever it appears.`);
       return {
         har, verdicts: verdicts.sort(bySeq),
-        report: { title: 'proxy', target: options.upstream, startedAt: startedAt.toISOString(), ms: Math.round(performance.now() - start), entries: verdicts, redactor },
+        report: { title: 'proxy', unit: 'exchanges', target: options.upstream, startedAt: startedAt.toISOString(), ms: Math.round(performance.now() - start), entries: verdicts, redactor },
       };
     },
   };
@@ -77,7 +77,7 @@ export function validateRecording(entries: readonly RecordedEntry[], options: Ju
   return {
     verdicts,
     report: {
-      title: 'validate', target: options.target, startedAt: new Date().toISOString(), ms: Math.round(performance.now() - start), entries: verdicts,
+      title: 'validate', unit: 'exchanges', target: options.target, startedAt: new Date().toISOString(), ms: Math.round(performance.now() - start), entries: verdicts,
       redactor: new Redactor([], { correlate: true }),
     },
   };

@@ -36,6 +36,8 @@ export interface Report<E extends ReportEntry = ReportEntry> {
   title: string;
   /** The base URL checked. */
   target: string;
+  /** What an entry is, in the text report's counts: `cases` by default, `exchanges`. */
+  unit?: string;
   profile?: string;
   /** ISO 8601. */
   startedAt: string;

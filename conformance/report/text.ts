@@ -9,8 +9,8 @@
 import { redactReport, tallyBySuite, totals, type Report, type Tally } from './model.js';
 import { truncate } from './redact.js';
 
-const row = (label: string, t: Tally, width: number) =>
-  `${label.padEnd(width)}  ${String(t.passed).padStart(6)}  ${String(t.failed).padStart(6)}  ${String(t.skipped).padStart(7)}  ${String(t.total).padStart(5)}`;
+const row = (label: string, t: Tally, width: number, totalWidth: number) =>
+  `${label.padEnd(width)}  ${String(t.passed).padStart(6)}  ${String(t.failed).padStart(6)}  ${String(t.skipped).padStart(7)}  ${String(t.total).padStart(totalWidth)}`;
 
 /** One line: newlines shown as `⏎`, so that a multi-line value stays inside its entry. */
 const line = (text: string, max: number) => truncate(text.replace(/\r?\n\s*/g, '⏎ '), max);
@@ -22,9 +22,10 @@ export function textReport(report: Report, options: { maxField?: number } = {}):
   const tallies = tallyBySuite(report.entries);
   const all = totals(report.entries);
   const width = Math.max('total'.length, 'API'.length, ...[...tallies.keys()].map((k) => k.length));
-  lines.push(`${'API'.padEnd(width)}  passed  failed  skipped  cases`);
-  for (const [suite, t] of tallies) lines.push(row(suite, t, width));
-  lines.push(row('total', all, width));
+  const unit = redacted.unit ?? 'cases';
+  lines.push(`${'API'.padEnd(width)}  passed  failed  skipped  ${unit}`);
+  for (const [suite, t] of tallies) lines.push(row(suite, t, width, unit.length));
+  lines.push(row('total', all, width, unit.length));
 
   const failed = redacted.entries.filter((e) => e.outcome === 'failed');
   if (failed.length) {
@@ -53,6 +54,6 @@ export function textReport(report: Report, options: { maxField?: number } = {}):
     lines.push('', 'skipped (never counted as passed):');
     for (const e of skipped) lines.push(`  - ${e.name}: ${line(e.reason ?? '', max)}`);
   }
-  lines.push('', `${all.total} cases in ${(redacted.ms / 1000).toFixed(1)} s: ${all.passed} passed, ${all.failed} failed, ${all.skipped} skipped`);
+  lines.push('', `${all.total} ${unit} in ${(redacted.ms / 1000).toFixed(1)} s: ${all.passed} passed, ${all.failed} failed, ${all.skipped} skipped`);
   return lines.join('\n');
 }

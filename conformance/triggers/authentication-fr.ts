@@ -43,6 +43,9 @@ const codeForm = (ctx: TriggerContext, code = 'OFR-conformance-never-issued') =>
 const refreshForm = (ctx: TriggerContext, refreshToken = 'OFR-conformance-never-issued') =>
   ({ grant_type: 'refresh_token', refresh_token: refreshToken, redirect_uri: ctx.auth.redirectUri });
 
+/** A redirect URI on the registered one's origin that is not registered (only the registered value is accepted). */
+const unregisteredRedirect = (ctx: TriggerContext) => new URL('conformance-not-registered', ctx.auth.redirectUri).toString();
+
 const exchangeFreshCode: Trigger = {
   requires: need('authentication.session', 'authentication.clientSecret'),
   request: async (ctx) => tokenPost(TOKEN, codeForm(ctx, await ctx.authorizationCode()), ctx.basic()),
@@ -72,6 +75,15 @@ export const triggers: TriggerTable = {
     requires: need('authentication'),
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery({ state: undefined })),
   },
+  // The other conditions of the page's 400 (RFC 6749 section 4.1.2.1): never redirect to an unregistered URI.
+  'authorize/400/InvalidRequestPage#unregistered-redirect-uri': {
+    requires: need('authentication'),
+    request: async (ctx) => authorize(ctx, ctx.authorizeQuery({ redirect_uri: unregisteredRedirect(ctx) })),
+  },
+  'authorize/400/InvalidRequestPage#unknown-client': {
+    requires: need('authentication'),
+    request: async (ctx) => authorize(ctx, ctx.authorizeQuery({ client_id: 'conformance-unknown-client' })),
+  },
 
   'exchangeAuthorizationCode/200/Tokens': exchangeFreshCode,
   'exchangeAuthorizationCode/200/TokensWithRefreshToken': exchangeFreshCode,
@@ -83,6 +95,11 @@ export const triggers: TriggerTable = {
       await ctx.http(request);
       return request;
     },
+  },
+  // A fresh code, exchanged with another redirect_uri than the authorization request's (RFC 6749 section 4.1.3).
+  'exchangeAuthorizationCode/400/InvalidGrant#other-redirect-uri': {
+    requires: need('authentication.session', 'authentication.clientSecret'),
+    request: async (ctx) => tokenPost(TOKEN, { ...codeForm(ctx, await ctx.authorizationCode()), redirect_uri: unregisteredRedirect(ctx) }, ctx.basic()),
   },
   ...tokenErrors('exchangeAuthorizationCode', TOKEN, (ctx) => codeForm(ctx)),
 

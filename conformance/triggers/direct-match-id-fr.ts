@@ -1,11 +1,16 @@
 /**
  * Triggers of Direct Match ID France: one per row of the page's two error tables, each provoking the row's
- * documented condition. The conditions the page leaves implicit are written in docs/sandbox.md.
+ * documented condition (the conditions the page leaves implicit are written in docs/sandbox.md); and value cases
+ * of the scores: near misses of the known subject's KYC data, whose expected scores come from the suite's own
+ * Jaro-Winkler (conformance/jaro-winkler.ts).
  */
 import { pathOf } from '../../src/contract/operations.js';
+import { Approx } from '../checks.js';
 import { need, type AssertionSpec, type TriggerContext } from '../context.js';
-import type { ClientRef } from '../profile.js';
+import { matchScore } from '../jaro-winkler.js';
+import type { ClientRef, Profile } from '../profile.js';
 import type { Trigger, TriggerTable } from '../types.js';
+import { isValidRequest, membersOf, requestSchema } from './requests.js';
 
 const hour = 3600;
 const now = () => Math.floor(Date.now() / 1000);
@@ -31,7 +36,79 @@ const matchidFor = (name: 'ineligible' | 'withoutKyc'): Trigger => ({
   request: async (ctx) => ctx.matchid({ msisdn: subject(ctx, name) }, await ctx.directMatchToken(subject(ctx, name))),
 });
 
-const ADDRESS = ['street_address', 'locality', 'postal_code', 'country'];
+/** What matchid scores, from the request schema: the optional string attributes, and the fields of the one
+ *  object attribute (the address), each scored as `<name>_score`. */
+const MATCH_REQUEST = requestSchema('matchIdentity');
+const PROPERTIES = MATCH_REQUEST.properties as Record<string, { type?: string; properties?: object }>;
+const OPTIONAL = membersOf(MATCH_REQUEST).filter((k) => !(MATCH_REQUEST.required as string[]).includes(k));
+const ATTRIBUTES = OPTIONAL.filter((k) => PROPERTIES[k]!.type === 'string');
+const ADDRESS_MEMBER = OPTIONAL.find((k) => PROPERTIES[k]!.type === 'object')!;
+const ADDRESS = Object.keys(PROPERTIES[ADDRESS_MEMBER]!.properties ?? {});
+
+type Kyc = Record<string, unknown>;
+const fieldsOf = (kyc: Kyc) => (kyc[ADDRESS_MEMBER] ?? {}) as Record<string, unknown>;
+
+/** How a value may be compared besides as it is: case, accents and runs of spaces folded (the page says only "Jaro-Winkler"). */
+const fold = (v: string) => v.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+
+/** The scores acceptable for `sent` against `held`: the similarity of the values as they are, or folded. */
+const expectedScore = (sent: string, held: string) =>
+  new Approx([matchScore(sent, held), matchScore(fold(sent), fold(held))], 0.1, `Jaro-Winkler of ${JSON.stringify(sent)} and the subject's ${JSON.stringify(held)}`);
+
+/** A typo: two adjacent characters swapped, from the middle outwards, that no folding undoes and that keeps the request valid. */
+function typo(value: string, valid: (candidate: string) => boolean): string | undefined {
+  const middle = (value.length - 2) / 2;
+  const positions = [...Array(Math.max(0, value.length - 1)).keys()].sort((i, j) => Math.abs(i - middle) - Math.abs(j - middle) || i - j);
+  for (const i of positions) {
+    const candidate = value.slice(0, i) + value[i + 1] + value[i] + value.slice(i + 2);
+    if (fold(candidate) !== fold(value) && valid(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+const known = (profile: Profile) => profile.directMatch?.subjects?.known;
+
+/** The subject's KYC data as a matchid request, each chosen attribute sent with a typo, the others as they are. */
+function nearMiss(msisdn: string, kyc: Kyc, chosen: (path: string) => 'typo' | 'exact' | 'omit'): { body: Kyc; scores: Kyc } {
+  const body: Kyc = { msisdn };
+  const scores: Kyc = {};
+  const send = (path: string, held: string, put: (v: string) => void, score: (s: unknown) => void) => {
+    const how = chosen(path);
+    if (how === 'omit') return;
+    const value = how === 'typo' ? typo(held, (candidate) => { put(candidate); return isValidRequest('matchIdentity', body); }) ?? held : held;
+    put(value);
+    score(expectedScore(value, held));
+  };
+  for (const attribute of ATTRIBUTES.filter((a) => typeof kyc[a] === 'string')) {
+    send(attribute, kyc[attribute] as string, (v) => { body[attribute] = v; }, (s) => { scores[`${attribute}_score`] = s; });
+  }
+  for (const field of ADDRESS.filter((f) => typeof fieldsOf(kyc)[f] === 'string')) {
+    const held = fieldsOf(kyc)[field] as string;
+    send(`${ADDRESS_MEMBER}.${field}`, held, (v) => { ((body[ADDRESS_MEMBER] ??= {}) as Kyc)[field] = v; }, (s) => { ((scores[ADDRESS_MEMBER] ??= {}) as Kyc)[`${field}_score`] = s; });
+  }
+  return { body, scores };
+}
+
+/** The KYC attributes a subject holds, as paths (`given_name`, `address.locality`), in schema order. */
+const heldPaths = (kyc: Kyc) => [
+  ...ATTRIBUTES.filter((a) => typeof kyc[a] === 'string'),
+  ...ADDRESS.filter((f) => typeof fieldsOf(kyc)[f] === 'string').map((f) => `${ADDRESS_MEMBER}.${f}`),
+];
+
+/** A near-miss value case: `chosen` says, for each attribute the subject holds, whether to send it with a typo. */
+function nearMissCase(chosen: (path: string, held: string[]) => 'typo' | 'exact' | 'omit'): Trigger {
+  const build = (profile: Profile) => {
+    const { msisdn, kyc } = known(profile)!;
+    const held = heldPaths(kyc as Kyc);
+    return nearMiss(msisdn, kyc as Kyc, (path) => chosen(path, held));
+  };
+  return {
+    requires: (profile) => need('directMatch.privateJwk', 'directMatch.subjects.known')(profile)
+      ?? (Object.keys(build(profile).scores).length ? undefined : 'the known subject has no KYC attribute this case sends'),
+    request: async (ctx) => ctx.matchid(build(ctx.profile).body),
+    expect: (ctx) => ({ body: build(ctx.profile).scores, check: 'score' }),
+  };
+}
 
 export const triggers: TriggerTable = {
   'getAuthorizationServerMetadata/200/Metadata': {
@@ -83,12 +160,16 @@ export const triggers: TriggerTable = {
     request: async (ctx) => ctx.matchid({ msisdn: ctx.known.msisdn, ...ctx.known.kyc }),
     // The subject's own KYC data, sent as is, scores 100 on every attribute sent, and only on those.
     expect: (_ctx, sent) => {
-      const body = sent.json as Record<string, any>;
-      const scores: Record<string, any> = Object.fromEntries(Object.keys(body).filter((k) => k !== 'msisdn' && k !== 'address').map((k) => [`${k}_score`, 100]));
-      if (body.address) scores.address = Object.fromEntries(Object.keys(body.address).filter((k) => ADDRESS.includes(k)).map((k) => [`${k}_score`, 100]));
+      const body = sent.json as Kyc;
+      const scores: Kyc = Object.fromEntries(ATTRIBUTES.filter((k) => k in body).map((k) => [`${k}_score`, 100]));
+      if (body[ADDRESS_MEMBER]) scores[ADDRESS_MEMBER] = Object.fromEntries(Object.keys(fieldsOf(body)).filter((k) => ADDRESS.includes(k)).map((k) => [`${k}_score`, 100]));
       return { body: scores };
     },
   },
+  // Every attribute of the subject's KYC data with a typo: no score may be 100, each is the Jaro-Winkler similarity.
+  'matchIdentity/200/Scores#near-miss': nearMissCase(() => 'typo'),
+  // The first attribute as it is, the first address field with a typo, nothing else: only those are scored.
+  'matchIdentity/200/Scores#partial': nearMissCase((path, held) => (path === held[0] ? 'exact' : path === held.find((p) => p.startsWith(`${ADDRESS_MEMBER}.`)) ? 'typo' : 'omit')),
   'matchIdentity/400/ProxificationInformationMissing': {
     requires: need('directMatch.privateJwk'),
     // A body that is not JSON: the JSON body the gateway needs is missing.

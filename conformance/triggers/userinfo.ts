@@ -14,6 +14,8 @@ export function userInfoTriggers(options: {
 }): TriggerTable {
   const { operationId, scope } = options;
   const path = pathOf(operationId);
+  /** The other userinfo API's scope: its token does not grant this one. */
+  const other = scope === 'form_filling' ? 'check_id' : 'form_filling';
   const token = (profile: Profile) => profile.accessTokens![scope]!;
   return {
     [`${operationId}/200/${options.claimsExample}`]: {
@@ -30,6 +32,11 @@ export function userInfoTriggers(options: {
     [`${operationId}/403/InsufficientScope`]: {
       requires: need('accessTokens.revoked_consent'),
       request: async (ctx) => ({ method: 'GET', path, headers: { Authorization: `Bearer ${ctx.profile.accessTokens!.revoked_consent}` } }),
+    },
+    // A valid token of the other userinfo API lacks this API's scope (RFC 6750 section 3.1).
+    [`${operationId}/403/InsufficientScope#other-scope`]: {
+      requires: need(`accessTokens.${other}`),
+      request: async (ctx) => ({ method: 'GET', path, headers: { Authorization: `Bearer ${ctx.profile.accessTokens![other]}` } }),
     },
     [`${operationId}/404/ResourceNotFound`]: {
       requires: need(`accessTokens.${scope}`),

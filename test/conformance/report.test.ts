@@ -3,6 +3,7 @@ import { basicAuthorization } from '../../src/auth/basic.js';
 import { pathOf } from '../../src/contract/operations.js';
 import { failure } from '../../conformance/failures.js';
 import { FlowMemory } from '../../conformance/flow.js';
+import { checkResponse } from '../../conformance/operation-checks.js';
 import { HeaderList, wireRequest, type Exchange, type HttpResponse } from '../../conformance/http.js';
 import { Redactor, htmlReport, junitReport, lineDiff, textReport, type Report, type ReportEntry } from '../../conformance/report/index.js';
 
@@ -121,6 +122,18 @@ describe('the flow memory', () => {
     expect(memory.contextFor(refresh())).toEqual({ scope: ['openid', 'form_filling'] });
     expect(memory.contextFor(refresh('openid check_id'))).toEqual({ scope: ['openid'] });
     expect(memory.contextFor(wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: 'authorization_code', code: 'unknown' } }))).toEqual({});
+  });
+
+  it("remembers the end-user of a code flow's access token, whose userinfo sub must be the id_token's", () => {
+    const memory = new FlowMemory();
+    const idToken = `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: 'user-1' })).toString('base64url')}.sig`;
+    const codeExchange = wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: 'authorization_code', code: 'C1', redirect_uri: 'http://rp/cb' } });
+    memory.learn(exchange(codeExchange, json(200, { access_token: 'AT-1', id_token: idToken, token_type: 'Bearer', expires_in: 1 })));
+    const userinfo = wireRequest(BASE, { method: 'GET', path: pathOf('getFormFillingUserInfo'), headers: { Authorization: 'Bearer AT-1' } });
+    expect(memory.contextFor(userinfo)).toEqual({ subject: 'user-1' });
+    const checks = (sub: string) => checkResponse('getFormFillingUserInfo', { ...json(200, { sub }, [['Cache-Control', 'no-store'], ['Pragma', 'no-cache']]) }, memory.contextFor(userinfo)).failures.map((f) => f.check);
+    expect(checks('user-1')).toEqual([]);
+    expect(checks('user-2')).toEqual(['cross-response']);
   });
 
   it('reads the scope a JWT bearer assertion asks for', () => {
