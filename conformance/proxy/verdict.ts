@@ -6,8 +6,8 @@
  * Each exchange is matched to its operation with the contract's operation table; its request gets the request
  * checks (parameters, body, content type, credentials present), its response the conformance suite's
  * operation-level checks (status, content type, headers, body schema, strict members, documented error values,
- * id_token claims) with what the flow so far tells (the client, nonce and scope of the authorization request: a
- * `FlowMemory` fed every exchange in order). Traffic the contract does not have (a path or a method) is its own
+ * id_token claims) with what the flow so far tells (the client, nonce and scope of the authorization request, the
+ * end-user of an access token: a `FlowMemory` fed every exchange in order). Traffic the contract does not have (a path or a method) is its own
  * finding: skipped, with why, unless requests are judged. An exchange that got no response from the upstream
  * fails the `request` check.
  *
@@ -142,6 +142,7 @@ export class Judge {
     const response = checkResponse(match.operation.operationId, exchange.response, {
       jwt: { issuer: this.issuer, now, ...(facts.clientId ? { audience: facts.clientId } : {}), ...(facts.nonce ? { nonce: facts.nonce } : {}) },
       ...(facts.scope ? { scope: facts.scope } : {}),
+      ...(facts.subject ? { subject: facts.subject } : {}),
       assertionAudience: ASSERTION_AUDIENCE,
       redacted: isPlaceholder,
     }).failures.map(back);
