@@ -168,7 +168,7 @@ interface OperationTally { exchanges: number; ok: number; violations: number; sk
 
 /** A table per operation (unmatched traffic apart): exchanges, ok, violations, skipped, and exchanges with notes. */
 export function operationSummary(verdicts: readonly ExchangeVerdict[]): string {
-  const rows = new Map<string, OperationTally>();
+  const rows = new Map<string, OperationTally>([['total', { exchanges: 0, ok: 0, violations: 0, skipped: 0, noted: 0 }]]);
   const add = (key: string, v: ExchangeVerdict) => {
     const t = rows.get(key) ?? { exchanges: 0, ok: 0, violations: 0, skipped: 0, noted: 0 };
     t.exchanges++;
