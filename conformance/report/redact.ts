@@ -5,8 +5,8 @@
  *
  * What is redacted: the secret headers (Authorization keeps its scheme, Cookie, Set-Cookie); JSON members, form
  * fields and URL query parameters known to hold secrets (`SECRET_NAMES`), in bodies and in any header holding
- * a URL (Location); the profile's secrets and every token the run saw (`learn` collects them from each exchange);
- * and anything JWT-shaped or written as a Bearer/Basic credential.
+ * a URL (Location); the profile's secrets and every token the run saw (`learn` collects them from each exchange),
+ * wherever they stand as a token of their own; and anything JWT-shaped or written as a Bearer/Basic credential.
  *
  * A correlating redactor (`new Redactor(secrets, { correlate: true })`, the proxy's and its HAR's) gives each
  * distinct secret its own placeholder, `REDACTED-1`, `REDACTED-2`..., the same wherever the value appears: a
@@ -35,6 +35,9 @@ export const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', '
 
 const JWT_SHAPED = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
 const CREDENTIAL = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]+)/gi;
+/** A known secret is replaced where it stands as a token of its own, not inside a longer one (a password
+ *  `sandbox` leaves the path `/_sandbox/authorize` alone). */
+const TOKEN_CHAR = '[A-Za-z0-9_-]';
 /** Prose after the scheme's name (`a bearer token`, `Bearer ...`), not a credential. */
 const isWord = (s: string) => s.length < 8 || /^[a-z]+$/.test(s);
 /** Shorter values are not learned: they would redact ordinary words. */
@@ -91,6 +94,7 @@ function formOf(text: string): [string, string][] | undefined {
 export class Redactor {
   private readonly known = new Set<string>();
   private sorted: string[] | undefined;
+  private readonly patterns = new Map<string, RegExp>();
   private readonly correlate: boolean;
   private readonly numbers = new Map<string, string>();
   private readonly decoded = new Map<string, RedactedJws>();
@@ -169,7 +173,12 @@ export class Redactor {
   text(text: string): string {
     this.sorted ??= [...this.known].sort((a, b) => b.length - a.length);
     let out = text;
-    for (const secret of this.sorted) if (out.includes(secret)) out = out.split(secret).join(this.placeholder(secret));
+    for (const secret of this.sorted) {
+      if (!out.includes(secret)) continue;
+      let pattern = this.patterns.get(secret);
+      if (!pattern) this.patterns.set(secret, (pattern = new RegExp(`(?<!${TOKEN_CHAR})${secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!${TOKEN_CHAR})`, 'g')));
+      out = out.replace(pattern, () => this.placeholder(secret));
+    }
     return out.replace(JWT_SHAPED, (jwt) => (this.correlate ? this.placeholder(jwt) : '[REDACTED JWT]'))
       .replace(CREDENTIAL, (all, scheme: string, space: string, credential: string) => (isWord(credential) ? all : `${scheme}${space}${this.placeholder(credential)}`));
   }

@@ -1,55 +1,29 @@
-import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, verifyIdToken } from '../../src/auth/oidc.js';
-import { createFormIdFrClient } from '../../src/clients/form-id-fr.js';
 import { browserUnavailable, launchChromium, screenshotPath } from '../helpers/browser.js';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { defaultFixture, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 
 let target: RunningSandbox;
-let rp: Server;
+let rp: RelyingParty;
 let rpUrl: string;
 let browser: Browser;
-const pending = new Map<string, { nonce: string; codeVerifier?: string }>();
 
 describe.skipIf(browserUnavailable)('the code flow in a real browser', () => {
   beforeAll(async () => {
     // A relying party built with the toolkit: it sends the browser to authorize, and handles the callback.
-    rp = createServer(async (req, res) => {
-      const url = new URL(req.url!, rpUrl);
-      const config = { clientId: 'sandbox-oidc-client', clientSecret: 'sandbox-client-secret', redirectUri: `${rpUrl}/callback`, baseUrl: target.url };
-      if (url.pathname === '/login') {
-        const request = buildAuthorizationRequest(config, { scope: ['form_filling'], pkce: true });
-        pending.set(request.state, { nonce: request.nonce, codeVerifier: request.codeVerifier });
-        res.writeHead(302, { Location: request.url }).end();
-        return;
-      }
-      try {
-        const state = url.searchParams.get('state') ?? '';
-        const { code } = parseAuthorizationCallback(url, state);
-        const saved = pending.get(state);
-        if (!saved) throw new Error('unknown state');
-        pending.delete(state);
-        const tokens = await exchangeAuthorizationCode(config, code, saved.codeVerifier ? { codeVerifier: saved.codeVerifier } : {});
-        const idToken = await verifyIdToken(tokens.id_token, { ...config, nonce: saved.nonce });
-        const { data } = await createFormIdFrClient({ baseUrl: target.url, accessToken: tokens.access_token }).GET('/formfilling/fr/v1/userinfo');
-        res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<h1>Welcome ${data?.given_name}</h1><p id="sub">${idToken.sub}</p>`);
-      } catch (error) {
-        res.writeHead(400, { 'Content-Type': 'text/html' }).end(`<h1>Refused</h1><p id="error">${(error as { code?: string }).code}</p>`);
-      }
-    }).listen(0, '127.0.0.1');
-    await once(rp, 'listening');
-    rpUrl = `http://127.0.0.1:${(rp.address() as { port: number }).port}`;
+    rp = await startRelyingParty();
+    rpUrl = rp.url;
     const fixture = defaultFixture();
-    fixture.clients[0]!.redirectUris!.push(`${rpUrl}/callback`);
+    fixture.clients[0]!.redirectUris!.push(rp.redirectUri);
     target = await startSandbox({ fixture });
+    rp.baseUrl = target.url;
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await target?.close();
-    rp?.close();
+    await rp?.close();
   });
 
   it('signs in and consents on the sandbox page, and the relying party gets the end-user claims', async () => {
