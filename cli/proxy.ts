@@ -1,5 +1,4 @@
 /** `orange-identity proxy` (also `npm run proxy`): a validating, recording proxy in front of a deployment. */
-import { writeFile } from 'node:fs/promises';
 import { startValidatingProxy, verdictLine } from '../conformance/proxy/index.js';
 import { ConfigError, UsageError, integerOption, type Command } from './command.js';
 import { prepareReportPaths } from './conformance.js';
@@ -29,7 +28,7 @@ export const proxy: Command = {
     upstream: { type: 'string', value: '<baseURL>', description: 'the origin to forward to (https://api.orange.com, a sandbox, a staging host)' },
     port: { type: 'string', value: '<port>', default: '4020', description: 'port to listen on (0 picks a free one)' },
     host: { type: 'string', value: '<host>', default: '127.0.0.1', description: 'address to listen on' },
-    har: { type: 'string', value: '<traffic.har>', description: 'write every exchange, secrets redacted, as a HAR 1.2 file on stop (its folder is created)' },
+    har: { type: 'string', value: '<traffic.har>', description: 'record every exchange, secrets redacted, in a HAR 1.2 file, complete on stop (its folder is created)' },
     ...JUDGE_OPTIONS,
     'rewrite-location': { type: 'boolean', description: "turn the upstream's origin into the proxy's in Location headers and discovery documents, so that a browser stays on the proxy through a whole code flow (off: nothing is rewritten)" },
     timeout: { type: 'string', value: '<ms>', default: '30000', description: 'how long the upstream may stay silent before the client gets a 504' },
@@ -50,6 +49,7 @@ export const proxy: Command = {
     try {
       running = await startValidatingProxy({
         upstream, port, host: values.host as string, timeoutMs, failOn, issuer: values.issuer as string, rewriteLocation: values['rewrite-location'] === true,
+        ...(typeof values.har === 'string' ? { har: values.har } : {}),
         ...(values.quiet ? {} : { onVerdict: (v) => console.log(verdictLine(v)) }),
       });
     } catch (error) {
@@ -67,10 +67,7 @@ export const proxy: Command = {
     process.once('SIGTERM', force);
     if (running.inFlight) console.error(`stopping: finishing ${running.inFlight} exchange${running.inFlight > 1 ? 's' : ''} in flight`);
     const run = await running.stop();
-    if (typeof values.har === 'string') {
-      await writeFile(values.har, `${JSON.stringify(run.har, null, 2)}\n`);
-      console.error(`HAR (${run.har.log.entries.length} exchanges): ${values.har}`);
-    }
+    if (typeof values.har === 'string') console.error(`HAR (${run.verdicts.length} exchanges): ${values.har}`);
     return finishRun(values, run.report);
   },
 };

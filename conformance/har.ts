@@ -14,10 +14,11 @@
  * - `entry._error`: why no response came (`response.status` is then 0, as browsers record it); `entry._aborted`:
  *   the client went away before the exchange ended; `entry._unrecorded`: which body went past the recording limit.
  *
- * Entry points: `harEntry(observed, redactor)`, `harLog(entries, comment)`, `readHar(text)` → `RecordedEntry[]`
+ * Entry points: `harEntry(observed, redactor)`, `harLog(entries, comment)`, `HarFile` (written as entries come),
+ * `readHar(text)` → `RecordedEntry[]`
  * (also HARs of other tools: browsers' devtools), `recordedEntry(entry)` (one entry), `HarError`.
  */
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { Cookie, Entry, Har, Header } from 'har-format';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
@@ -154,9 +155,11 @@ export function harEntry(observed: ObservedExchange, redactor: Redactor): Entry 
   if (observed.aborted) entry._aborted = true;
   if (observed.unrecorded) entry._unrecorded = observed.unrecorded;
   if (observed.comment) entry.comment = observed.comment;
-  const jwts = Object.fromEntries([...new Set(JSON.stringify(entry).match(PLACEHOLDERS) ?? [])]
-    .flatMap((p) => { const jws = redactor.jws(p); return jws ? [[p, jws]] : []; }));
-  if (Object.keys(jwts).length) entry._jwts = jwts;
+  if (redactor.keepsJws) {
+    const jwts = Object.fromEntries([...new Set(JSON.stringify(entry).match(PLACEHOLDERS) ?? [])]
+      .flatMap((p) => { const jws = redactor.jws(p); return jws ? [[p, jws]] : []; }));
+    if (Object.keys(jwts).length) entry._jwts = jwts;
+  }
   return entry;
 }
 
@@ -169,9 +172,50 @@ function isUtf8(bytes: Buffer): boolean {
   }
 }
 
-/** The HAR document of `entries` (in the order the exchanges started). */
+/** The HAR document of `entries`. */
 export function harLog(entries: Entry[], comment?: string): Har {
-  return { log: { version: '1.2', creator: { name: 'orange-identity proxy', version: VERSION }, entries, ...(comment ? { comment } : {}) } };
+  return { log: { version: '1.2', creator: { name: 'orange-identity proxy', version: VERSION }, ...(comment ? { comment } : {}), entries } };
+}
+
+/**
+ * A HAR file written as the entries come, so that a long recording is not held in memory: the document is
+ * complete once `close()` resolves. The file is created at once (an unwritable path fails before any traffic).
+ */
+export class HarFile {
+  private readonly stream: WriteStream;
+  private count = 0;
+  private readonly opened: Promise<void>;
+
+  constructor(readonly path: string, comment?: string) {
+    this.stream = createWriteStream(path);
+    this.opened = new Promise((resolve, reject) => {
+      this.stream.once('open', () => resolve());
+      this.stream.once('error', reject);
+    });
+    const head = JSON.stringify(harLog([], comment), null, 2);
+    // Everything up to the empty entries array, which the entries then fill.
+    this.stream.write(head.slice(0, head.indexOf('"entries": []') + '"entries": ['.length));
+  }
+
+  /** Resolves once the file is open; rejects when it cannot be written. */
+  ready(): Promise<void> {
+    return this.opened;
+  }
+
+  get entries(): number {
+    return this.count;
+  }
+
+  add(entry: Entry): void {
+    this.stream.write(`${this.count++ ? ',' : ''}\n      ${JSON.stringify(entry)}`);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.stream.once('error', reject);
+      this.stream.end(`${this.count ? '\n    ' : ''}]\n  }\n}\n`, () => resolve());
+    });
+  }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -3,12 +3,17 @@
  *
  * - `startValidatingProxy(options)`: forwards to `upstream` (server.ts); records each exchange, once over, as a
  *   redacted HAR entry (../har.ts, one correlating `Redactor` for the HAR and the reports), and judges that entry
- *   (verdict.ts), calling `onVerdict` as each exchange ends. `stop()` finishes the exchanges in flight and
- *   resolves to the run: the HAR (entries in the order the exchanges started), the verdicts, and the report.
+ *   (verdict.ts), calling `onVerdict` as each exchange ends. Exchanges are numbered, recorded and judged in the
+ *   order they end, so that `validate` on the HAR meets them in the same order. With `har`, entries go to that
+ *   file as they come; otherwise they are kept and returned. `stop()` finishes the exchanges in flight and
+ *   resolves to the run: the verdicts, the report, and the HAR (when kept).
  * - `validateRecording(entries, options)`: the same verdicts and report for the entries of a HAR file.
+ *
+ * A verdict keeps its exchange when it failed, noted a finding or was skipped; a passed exchange is in the HAR,
+ * not held twice, so that a long run's memory stays small.
  */
 import type { Entry, Har } from 'har-format';
-import { harEntry, harLog, recordedEntry, type RecordedEntry } from '../har.js';
+import { HarFile, harEntry, harLog, recordedEntry, type RecordedEntry } from '../har.js';
 import { Redactor, type Report } from '../report/index.js';
 import { startForwarder, type ForwarderOptions } from './server.js';
 import { Judge, type ExchangeVerdict, type JudgeOptions } from './verdict.js';
@@ -16,12 +21,15 @@ import { Judge, type ExchangeVerdict, type JudgeOptions } from './verdict.js';
 export { FAIL_ON, operationSummary, verdictLine, violations, type ExchangeVerdict, type FailOn } from './verdict.js';
 
 export interface ValidatingProxyOptions extends JudgeOptions, Omit<ForwarderOptions, 'onExchange'> {
+  /** A HAR file to write as the exchanges end; without it, the HAR is kept and returned by `stop()`. */
+  har?: string;
   /** Called as each exchange ends, with its verdict. */
   onVerdict?: (verdict: ExchangeVerdict) => void;
 }
 
 export interface ProxyRun {
-  har: Har;
+  /** The HAR, when no file was asked for. */
+  har?: Har;
   verdicts: ExchangeVerdict[];
   report: Report<ExchangeVerdict>;
 }
@@ -32,26 +40,38 @@ export interface ValidatingProxy {
   stop(): Promise<ProxyRun>;
 }
 
-const bySeq = <T extends { seq: number }>(a: T, b: T) => a.seq - b.seq;
+const HAR_COMMENT = (upstream: string) => `Recorded by the orange-identity validating proxy in front of ${upstream}, in the order the exchanges ended. Secrets are redacted: REDACTED-n stands for one value, the same wherever it appears.`;
+
+/** A verdict as kept for the reports: a passed exchange without findings drops its exchange (the HAR has it). */
+const kept = (v: ExchangeVerdict): ExchangeVerdict => (v.outcome === 'passed' && !v.notes?.length ? { ...v, exchanges: [] } : v);
 
 export async function startValidatingProxy(options: ValidatingProxyOptions): Promise<ValidatingProxy> {
   const startedAt = new Date();
   const start = performance.now();
+  let file: HarFile | undefined;
   const redactor = new Redactor([], { correlate: true });
   const judge = new Judge(options);
-  const recorded: { seq: number; entry: Entry }[] = [];
+  const entries: Entry[] = [];
   const verdicts: ExchangeVerdict[] = [];
   const forwarder = await startForwarder({
     ...options,
-    onExchange(observed, seq) {
+    onExchange(observed) {
       redactor.learn(observed);
       const entry = harEntry(observed, redactor);
-      recorded.push({ seq, entry });
-      const verdict = judge.judge(recordedEntry(entry), seq);
-      verdicts.push(verdict);
+      if (file) file.add(entry);
+      else entries.push(entry);
+      const verdict = judge.judge(recordedEntry(entry), verdicts.length + 1);
+      verdicts.push(kept(verdict));
       options.onVerdict?.(verdict);
     },
   });
+  if (options.har) {
+    file = new HarFile(options.har, HAR_COMMENT(options.upstream));
+    await file.ready().catch(async (error: unknown) => {
+      await forwarder.stop();
+      throw error;
+    });
+  }
   return {
     url: forwarder.url,
     get inFlight() {
@@ -59,10 +79,10 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
     },
     async stop() {
       await forwarder.stop();
-      const entries = recorded.sort(bySeq).map((r) => r.entry);
-      const har = harLog(entries, `Recorded by the orange-identity validating proxy in front of ${options.upstream}. Secrets are redacted: REDACTED-n stands for one value, the same wherever it appears.`);
+      await file?.close();
       return {
-        har, verdicts: verdicts.sort(bySeq),
+        ...(file ? {} : { har: harLog(entries, HAR_COMMENT(options.upstream)) }),
+        verdicts,
         report: { title: 'proxy', unit: 'exchanges', target: options.upstream, startedAt: startedAt.toISOString(), ms: Math.round(performance.now() - start), entries: verdicts, redactor },
       };
     },
@@ -73,7 +93,7 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
 export function validateRecording(entries: readonly RecordedEntry[], options: JudgeOptions & { target: string }): { verdicts: ExchangeVerdict[]; report: Report<ExchangeVerdict> } {
   const start = performance.now();
   const judge = new Judge(options);
-  const verdicts = entries.map((entry, i) => judge.judge(entry, i + 1));
+  const verdicts = entries.map((entry, i) => kept(judge.judge(entry, i + 1)));
   return {
     verdicts,
     report: {

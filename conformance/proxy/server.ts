@@ -14,7 +14,7 @@
  * upstream's response as it came.
  *
  * Entry point: `startForwarder(options)` → `Forwarder` (`url`, `inFlight`, `stop()` finishes the exchanges in
- * flight first). Each exchange, once over, goes to `onExchange(observed, seq)` with its number in arrival order.
+ * flight first). Each exchange, once over, goes to `onExchange(observed)`, in the order the exchanges end.
  */
 import { once } from 'node:events';
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -35,7 +35,7 @@ export interface ForwarderOptions {
   timeoutMs?: number;
   /** Bytes of each body kept for the record (8 MiB by default); a longer body is forwarded whole, not recorded. */
   maxRecordBytes?: number;
-  onExchange(observed: ObservedExchange, seq: number): void;
+  onExchange(observed: ObservedExchange): void;
 }
 
 export interface Forwarder {
@@ -116,12 +116,10 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   const agent = upstream.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const issue = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
   let listening = '';
-  let seq = 0;
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
-    const number = ++seq;
     inFlight++;
     const startedAt = new Date();
     const t0 = performance.now();
@@ -167,7 +165,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       };
       inFlight--;
       try {
-        options.onExchange(observed, number);
+        options.onExchange(observed);
       } finally {
         if (inFlight === 0) idle?.();
       }

@@ -122,6 +122,11 @@ export class Redactor {
     return this.decoded.get(placeholder);
   }
 
+  /** Whether it has replaced a JWT so far. */
+  get keepsJws(): boolean {
+    return this.decoded.size > 0;
+  }
+
   /** Values to redact wherever they appear. */
   add(...values: unknown[]): void {
     for (const v of values) {

@@ -100,7 +100,7 @@ describe.skipIf(browserUnavailable)('the validating proxy in a real browser code
     ]);
     expect(violations(run.verdicts)).toEqual([]);
     // The record keeps the upstream's redirect as it came; the browser got the proxy's origin.
-    expect(run.har.log.entries[0]!.response.redirectURL).toMatch(new RegExp(`^${idpUrl}/login\\?`));
+    expect(run.har!.log.entries[0]!.response.redirectURL).toMatch(new RegExp(`^${idpUrl}/login\\?`));
   });
 
   it('rewrites nothing by default: the browser follows the upstream\'s own redirect and leaves the proxy for the login page', async () => {
