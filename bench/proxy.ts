@@ -5,9 +5,12 @@
  * (`orange-identity proxy`), which forwards, records (HAR entry, redaction) and judges (request and response
  * checks) every exchange. autocannon drives both with the same request, one connection (the latency an
  * exchange gains) and 50 (the throughput left), in interleaved rounds; medians are reported, as figures and
- * ratios. Nothing here is asserted.
+ * ratios, with the proxy's memory and the size of its HAR. Nothing here is asserted.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -30,7 +33,8 @@ const server = createServer((req, res) => { req.resume(); req.on('end', () => { 
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));`);
 
-const proxy = spawn(process.execPath, ['bin/orange-identity.js', 'proxy', '--upstream', bare.url, '--port', '0', '--quiet'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+const recording = path.join(await mkdtemp(path.join(tmpdir(), 'bench-proxy-')), 'bench.har');
+const proxy = spawn(process.execPath, ['bin/orange-identity.js', 'proxy', '--upstream', bare.url, '--port', '0', '--quiet', '--har', recording], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 let banner = '';
 while (!/listening on (http:\S+),/.test(banner)) banner += ((await once(proxy.stderr!, 'data')) as [Buffer])[0].toString();
 const proxyUrl = /listening on (http:\S+),/.exec(banner)![1]!;
@@ -70,17 +74,19 @@ try {
     const f = (med[name] = median(r));
     console.log(`  ${name.padEnd(32)} ${Math.round(f.rps).toString().padStart(6)} req/s   mean ${f.mean.toFixed(2)} ms   p50 ${f.p50} ms   p99 ${f.p99} ms   non-2xx ${f.non2xx}   errors ${f.errors}`);
   }
-  for (const c of ['1 connection', '50 connections']) {
-    const direct = med[`direct, ${c}`]!;
-    const proxied = med[`through the proxy, ${c}`]!;
-    console.log(`  ${c}: throughput ${(proxied.rps / direct.rps).toFixed(2)}x of direct; ${(1000 / proxied.rps - 1000 / direct.rps).toFixed(3)} ms more per exchange (1/throughput); mean latency ${(proxied.mean / direct.mean).toFixed(1)}x (+${(proxied.mean - direct.mean).toFixed(2)} ms)`);
-  }
-  console.log(`  the proxy's resident memory: ${rssBefore.toFixed(0)} MiB before the rounds, ${rssAfter.toFixed(0)} MiB after ${exchanges} exchanges (${(((rssAfter - rssBefore) * 1024 * 1024) / Math.max(1, exchanges)).toFixed(0)} bytes per exchange kept: HAR entries and verdicts live until the proxy stops)`);
+  // One connection: round trips one after the other, so 1/throughput is the time of one exchange.
+  const [d1, p1] = [med['direct, 1 connection']!, med['through the proxy, 1 connection']!];
+  console.log(`  one exchange at a time: ${(1000 / d1.rps).toFixed(3)} ms direct, ${(1000 / p1.rps).toFixed(3)} ms through the proxy: +${(1000 / p1.rps - 1000 / d1.rps).toFixed(3)} ms per exchange (${(d1.rps / p1.rps).toFixed(1)}x)`);
+  const [d50, p50] = [med['direct, 50 connections']!, med['through the proxy, 50 connections']!];
+  console.log(`  50 connections: throughput ${(p50.rps / d50.rps).toFixed(2)}x of direct (${Math.round(p50.rps)} against ${Math.round(d50.rps)} req/s); latency p50 ${d50.p50} -> ${p50.p50} ms, p99 ${d50.p99} -> ${p50.p99} ms`);
+  console.log(`  the proxy's resident memory: ${rssBefore.toFixed(0)} MiB before the rounds, ${rssAfter.toFixed(0)} MiB after ${exchanges} exchanges (${(((rssAfter - rssBefore) * 1024 * 1024) / Math.max(1, exchanges)).toFixed(0)} bytes per exchange: the verdicts, kept for the reports until the proxy stops; the HAR goes to its file)`);
   proxy.kill('SIGTERM');
   await once(proxy, 'exit');
+  console.log(`  the HAR: ${(statSync(recording).size / 1024 / 1024).toFixed(1)} MiB, ${(statSync(recording).size / Math.max(1, exchanges)).toFixed(0)} bytes per exchange`);
   const total = [...summary.matchAll(/^total\s.*$/gm)].at(-1)?.[0];
   console.log(`  the proxy's own summary: ${total ?? '(none)'} (operation  exchanges  ok  violations  skipped  noted)`);
 } finally {
   if (proxy.exitCode === null) proxy.kill('SIGKILL');
   bare.child.kill();
+  await rm(path.dirname(recording), { recursive: true, force: true });
 }
