@@ -18,12 +18,13 @@
  * `readHar(text)` → `RecordedEntry[]`
  * (also HARs of other tools: browsers' devtools), `recordedEntry(entry)` (one entry), `HarError`.
  */
+import { isUtf8 } from 'node:buffer';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { Cookie, Entry, Har, Header } from 'har-format';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
 import { HeaderList, parseMediaType, type HttpResponse, type WireRequest } from './http.js';
-import type { RecordedExchange, RedactedJws, Redactor } from './report/index.js';
+import { PLACEHOLDERS, type RecordedExchange, type RedactedJws, type Redactor } from './report/index.js';
 
 /** What the proxy saw of one exchange, before redaction. */
 export interface ObservedExchange {
@@ -64,7 +65,6 @@ export class HarError extends Error {
 }
 
 const VERSION = (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const PLACEHOLDERS = /REDACTED-\d+(?!\d)/g;
 
 const headerList = (entries: [string, string][]): Header[] => entries.map(([name, value]) => ({ name, value }));
 
@@ -161,15 +161,6 @@ export function harEntry(observed: ObservedExchange, redactor: Redactor): Entry 
     if (Object.keys(jwts).length) entry._jwts = jwts;
   }
   return entry;
-}
-
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The HAR document of `entries`. */

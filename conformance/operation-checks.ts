@@ -24,7 +24,7 @@
 import { parseBasicAuthorization } from '../src/auth/basic.js';
 import { collectExamples, type Json, type JsonObject, type NamedExample } from '../src/contract/examples.js';
 import { dereferencedBundle } from '../src/contract/load.js';
-import { matchOperation, operation as operationEntry, type Operation, type OperationId } from '../src/contract/operations.js';
+import { matchOperation, operation as operationEntry, type Operation, type OperationId, type OperationMatch } from '../src/contract/operations.js';
 import { hasValidator, jwtMembers, validator, type SchemaError } from '../src/contract/validators.js';
 import { failure, type Failure } from './failures.js';
 import { isJsonMediaType, parseMediaType, pathnameOf, type Exchange, type HttpResponse, type WireRequest } from './http.js';
@@ -270,13 +270,19 @@ export interface RequestContext {
   redacted?: (value: string) => boolean;
 }
 
+/** Why a request is no operation of the contract. */
+export function whyNoOperation(match: Exclude<OperationMatch, { kind: 'operation' }>, method: string): string {
+  if (match.kind === 'method-not-allowed') return `${method} is not documented there (${match.allowed.join(', ')} are)`;
+  if (match.kind === 'unknown-path') return `no operation of ${match.slug} has this path`;
+  return 'no API of the contract has this path';
+}
+
 /** Checks a request against the operation it matches: parameters, body, credentials. */
 export function checkRequest(request: WireRequest, context: RequestContext = {}): RequestCheck {
   const url = new URL(request.url);
   const match = matchOperation(request.method, url.pathname);
   if (match.kind !== 'operation') {
-    const why = match.kind === 'method-not-allowed' ? `${request.method} is not documented there (${match.allowed.join(', ')} are)` : match.kind === 'unknown-path' ? `no operation of ${match.slug} has this path` : 'no API of the contract has this path';
-    return { failures: [failure('operation', 'a documented operation', `${request.method} ${url.pathname}: ${why}`)] };
+    return { failures: [failure('operation', 'a documented operation', `${request.method} ${url.pathname}: ${whyNoOperation(match, request.method)}`)] };
   }
   const op = match.operation;
   const doc = operationDoc(op);

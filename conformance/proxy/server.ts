@@ -119,15 +119,27 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
+  /** Origin-form (`/path?query`) as it came; an absolute-form target keeps its path and query; anything else is no target. */
+  function targetOf(asked: string): URL | undefined {
+    if (asked.startsWith('/')) return new URL(`${upstream.origin}${asked}`);
+    if (!URL.canParse(asked)) return undefined;
+    const url = new URL(asked);
+    return new URL(`${upstream.origin}${url.pathname}${url.search}`);
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse): void {
+    const target = targetOf(req.url ?? '/');
+    if (!target) {
+      const body = `orange-identity proxy: ${req.url} is not a request target it can forward (a path, or an absolute URL)\n`;
+      req.resume();
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
+      return;
+    }
     inFlight++;
     const startedAt = new Date();
     const t0 = performance.now();
     let tSent: number | undefined;
     let tHead: number | undefined;
-    // Origin-form (`/path?query`) as it came; an absolute-form target keeps its path and query.
-    const asked = req.url ?? '/';
-    const target = new URL(asked.startsWith('/') ? `${upstream.origin}${asked}` : `${upstream.origin}${new URL(asked).pathname}${new URL(asked).search}`);
     const headers = endToEnd(req.rawHeaders).filter(([k]) => k.toLowerCase() !== 'host');
     headers.unshift(['Host', upstream.host]);
     const requestCopy = new BodyCopy(maxRecord);

@@ -22,15 +22,16 @@
  * Entry points: `Judge` (`judge(entry, seq)` → `ExchangeVerdict`), `FAIL_ON`, `FailOn`, `verdictLine(v)`,
  * `operationSummary(verdicts)`, `violations(verdicts)`.
  */
+import { isUtf8 } from 'node:buffer';
 import { ASSERTION_AUDIENCE } from '../../src/auth/jwt-bearer.js';
 import { ORANGE_OIDC_ISSUER } from '../../src/auth/oidc.js';
-import { matchOperation, type OperationId, type OperationMatch } from '../../src/contract/operations.js';
+import { matchOperation, type OperationId } from '../../src/contract/operations.js';
 import { failure, type Failure } from '../failures.js';
 import { FlowMemory } from '../flow.js';
 import type { RecordedEntry } from '../har.js';
 import { HeaderList, type Exchange, type HttpResponse } from '../http.js';
-import { checkRequest, checkResponse } from '../operation-checks.js';
-import { isPlaceholder, type RecordedExchange, type RedactedJws, type ReportEntry } from '../report/index.js';
+import { checkRequest, checkResponse, whyNoOperation } from '../operation-checks.js';
+import { PLACEHOLDERS, isPlaceholder, type RecordedExchange, type RedactedJws, type ReportEntry } from '../report/index.js';
 
 export const FAIL_ON = ['response', 'request', 'any'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
@@ -45,8 +46,6 @@ export interface ExchangeVerdict extends ReportEntry {
   path: string;
   /** The upstream's status; undefined when no response came. */
   status?: number;
-  requestFindings: Failure[];
-  responseFindings: Failure[];
 }
 
 export interface JudgeOptions {
@@ -56,14 +55,6 @@ export interface JudgeOptions {
   issuer?: string;
 }
 
-/** What the request checks name when the request is no operation of the contract. */
-function unmatchedWhy(match: Exclude<OperationMatch, { kind: 'operation' }>, method: string): string {
-  if (match.kind === 'method-not-allowed') return `${method} is not documented on this path (${match.allowed.join(', ')} are)`;
-  if (match.kind === 'unknown-path') return `no operation of ${match.slug} has this path`;
-  return 'no API of the contract has this path';
-}
-
-const PLACEHOLDERS = /REDACTED-\d+(?!\d)/g;
 /** Stands for the signature a recording dropped. */
 const SIGNATURE = Buffer.from('signature not recorded').toString('base64url');
 const segment = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -84,9 +75,8 @@ function restore(exchange: RecordedExchange, jwts: Record<string, RedactedJws>):
   let restored: HttpResponse | undefined;
   if (response) {
     // A body that is not UTF-8 is kept as its bytes: its checks stop at its encoding.
-    const utf8 = Buffer.from(response.text).equals(response.bytes);
-    const text = utf8 ? put(response.text) : response.text;
-    restored = { ...response, headers: headers(response.headers), text, bytes: utf8 ? Buffer.from(text) : response.bytes };
+    const text = isUtf8(response.bytes) ? put(response.text) : response.text;
+    restored = { ...response, headers: headers(response.headers), text, bytes: text === response.text ? response.bytes : Buffer.from(text) };
   }
   return {
     exchange: { ...exchange, request: { ...request, url: put(request.url), headers: headers(request.headers), body: put(request.body) }, ...(restored ? { response: restored } : {}) },
@@ -104,7 +94,7 @@ export class Judge {
     this.issuer = options.issuer ?? ORANGE_OIDC_ISSUER;
   }
 
-  /** The verdict on one recorded exchange; exchanges must come in the order they started. */
+  /** The verdict on one recorded exchange; exchanges come in the order they ended (the HAR's). */
   judge(entry: RecordedEntry, seq: number): ExchangeVerdict {
     const recorded = entry.exchange;
     const { method } = recorded.request;
@@ -119,23 +109,23 @@ export class Judge {
       // A skipped exchange says why in its reason; its findings are not noted twice.
       const notes = failures.length || outcome !== 'skipped' ? [...(counts('request') ? [] : requestFindings), ...(counts('response') ? [] : responseFindings)] : [];
       return {
-        suite: match.kind === 'operation' || match.kind === 'unmatched' ? (match.kind === 'operation' ? match.operation.slug : 'unmatched') : match.slug,
+        suite: match.kind === 'operation' ? match.operation.slug : match.kind === 'unmatched' ? 'unmatched' : match.slug,
         name: `#${seq} ${method} ${path}`, group: operationId ?? 'unmatched',
         outcome: failures.length ? 'failed' : outcome, failures, ...(notes.length ? { notes } : {}), ...(found.reason ? { reason: found.reason } : {}),
         ms: recorded.ms, exchanges: [recorded],
-        seq, ...(operationId ? { operationId } : {}), method, path, ...(recorded.response ? { status: recorded.response.status } : {}), requestFindings, responseFindings,
+        seq, ...(operationId ? { operationId } : {}), method, path, ...(recorded.response ? { status: recorded.response.status } : {}),
       };
     };
     if (entry.aborted) return verdict('skipped', { reason: 'the client went away before the exchange ended: not checked' });
     if (entry.unrecorded) return verdict('skipped', { reason: `the ${entry.unrecorded} body went past the recording limit: not checked` });
 
+    if (match.kind !== 'operation') {
+      const why = whyNoOperation(match, method);
+      // Counted when requests are judged; otherwise skipped with why (never passed).
+      return verdict('skipped', { request: [failure('operation', 'a documented operation', `${method} ${path}: ${why}`)], reason: `not an operation of the contract: ${why}` });
+    }
     const { exchange, back } = restore(recorded, entry.jwts);
     const now = Math.floor((entry.startedAt.getTime() + recorded.ms) / 1000);
-    if (match.kind !== 'operation') {
-      const why = `${method} ${path}: ${unmatchedWhy(match, method)}`;
-      // Counted when requests are judged; otherwise skipped with why (never passed).
-      return verdict('skipped', { request: [failure('operation', 'a documented operation', why)], reason: `not an operation of the contract: ${unmatchedWhy(match, method)}` });
-    }
     const request = checkRequest(exchange.request, { jwt: { now }, redacted: isPlaceholder }).failures.map(back);
     if (!exchange.response) return verdict('passed', { request, response: [failure('request', 'a response from the upstream', exchange.error ?? 'none')] });
     const facts = this.memory.contextFor(exchange.request);

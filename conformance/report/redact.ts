@@ -24,9 +24,10 @@ import type { HeaderList, HttpResponse, WireRequest } from '../http.js';
 import { decodeJws } from '../jwt.js';
 
 export const REDACTED = '[REDACTED]';
-const CORRELATED = /^REDACTED-\d+$/;
-/** True for a placeholder a correlating redactor wrote (`REDACTED-3`). */
-export const isPlaceholder = (value: string): boolean => CORRELATED.test(value);
+/** The placeholders a correlating redactor writes (`REDACTED-3`), wherever they stand in a text. */
+export const PLACEHOLDERS = /REDACTED-\d+(?!\d)/g;
+/** True for a placeholder a correlating redactor wrote. */
+export const isPlaceholder = (value: string): boolean => /^REDACTED-\d+$/.test(value);
 
 /** JSON members, form fields and query parameters whose values are secrets. */
 export const SECRET_NAMES = new Set(['access_token', 'refresh_token', 'id_token', 'assertion', 'client_assertion', 'client_secret', 'code', 'code_verifier', 'password', 'token']);

@@ -118,7 +118,7 @@ describe('the validating proxy in front of the sandbox', () => {
       if (failOn === 'response') {
         expect([unknown, method, path].map((v) => v!.reason)).toEqual([
           'not an operation of the contract: no API of the contract has this path',
-          'not an operation of the contract: DELETE is not documented on this path (GET are)',
+          'not an operation of the contract: DELETE is not documented there (GET are)',
           'not an operation of the contract: no operation of form-id-fr has this path',
         ]);
         expect(verdicts.map((v) => v.outcome)).toEqual(['skipped', 'skipped', 'skipped', 'passed']);
@@ -224,7 +224,7 @@ describe('the validating proxy forwards', () => {
     }
   });
 
-  it('a request it cannot forward to a clear 502 of its own, a silent upstream to a 504, and goes on serving', async () => {
+  it('a request it cannot forward to a clear 502 of its own, a silent upstream to a 504, a target that is no path to a 400, and goes on serving', async () => {
     const gone = await closedPortUrl();
     const proxy = await proxied({ url: gone });
     const silent = await rawServer(() => undefined);
@@ -238,12 +238,17 @@ describe('the validating proxy forwards', () => {
       const res = await fetch(`${waiting.url}${pathOf('getCheckIdUserInfo')}`);
       expect(res.status).toBe(504);
       expect(await res.text()).toMatch(/no response from http:\/\/127\.0\.0\.1:\d+ within 200 ms/);
+      // A request target that is no path: the proxy's own 400, and it goes on.
+      const star = await new Promise<IncomingMessage>((resolve, reject) => httpRequest(`${proxy.url}`, { method: 'OPTIONS', path: '*' }, resolve).once('error', reject).end());
+      expect(star.statusCode).toBe(400);
+      expect((await readAll(star)).toString()).toBe('orange-identity proxy: * is not a request target it can forward (a path, or an absolute URL)\n');
+      expect((await fetch(`${proxy.url}${pathOf('getCheckIdUserInfo')}`)).status).toBe(502);
     } finally {
       const { verdicts, har } = await proxy.stop();
       const stopped = await waiting.stop();
       await silent.close();
-      expect(verdicts.map((v) => [v.outcome, v.failures.map((f) => f.check)])).toEqual([['failed', ['request']], ['failed', ['request']]]);
-      expect(har.log.entries.map((e) => [e.response.status, e._error])).toEqual([[0, expect.stringContaining('ECONNREFUSED')], [0, expect.stringContaining('ECONNREFUSED')]]);
+      expect(verdicts.map((v) => [v.outcome, v.failures.map((f) => f.check)])).toEqual([['failed', ['request']], ['failed', ['request']], ['failed', ['request']]]);
+      expect(har.log.entries.map((e) => [e.response.status, e._error])).toEqual(Array.from({ length: 3 }, () => [0, expect.stringContaining('ECONNREFUSED')]));
       expect(stopped.verdicts[0]!.failures[0]!.got).toMatch(/within 200 ms/);
       expect(harSchemaErrors(har)).toEqual([]);
     }
