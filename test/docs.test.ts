@@ -72,17 +72,17 @@ describe.skipIf(browserUnavailable)('the documentation site in a real browser', 
     for (const p of Object.keys(doc.paths)) expect(listed, p).toContain(p);
     // Redoc 3 folds each tag's operations behind "+ Show", one tag open at a time: open each as a reader would,
     // and collect the operations each one reveals.
+    // Each tag's button is found in the tag's own section, so that a slow re-render never has the previous tag's
+    // button clicked again (which folds it).
     const show = tab.getByRole('button', { name: '+ Show' });
+    const tagSections = await show.evaluateAll((buttons) => buttons.map((b) => b.closest('[id]')?.id ?? ''));
     const seen = new Set<string>();
     const collect = async () => { for (const s of summaries) if (await tab.getByText(s, { exact: true }).count()) seen.add(s); };
-    for (let tag = 0, tags = await show.count(); tag < tags; tag++) {
-      await show.first().click();
-      // Every tag has an operation: wait (up to 5 s under load) until this one shows operations not seen yet.
+    for (const id of tagSections) {
+      await tab.locator(`[id="${id}"]`).getByRole('button', { name: '+ Show' }).first().click();
+      // Every tag has an operation: wait until this one shows operations not seen yet.
       const before = seen.size;
-      for (let tries = 0; tries < 50 && seen.size === before; tries++) {
-        await collect();
-        if (seen.size === before) await tab.waitForTimeout(100);
-      }
+      await expect.poll(async () => { await collect(); return seen.size; }, { timeout: 20_000 }).toBeGreaterThan(before);
     }
     expect([...seen].sort()).toEqual([...summaries].sort());
     // The site's header leads back to the index, the guides and the errata; the API description links the errata.
