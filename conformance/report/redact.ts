@@ -222,8 +222,9 @@ export class Redactor {
     return list.entries.map(([name, value]) => {
       const lower = name.toLowerCase();
       if (lower === 'authorization' || lower === 'proxy-authorization') {
-        const credential = /^(\S+)(\s+)(.*)$/s.exec(value);
-        return [name, credential ? `${credential[1]}${credential[2]}${this.placeholder(credential[3]!)}` : this.placeholder(value)];
+        // `Scheme credentials`; a value alone is a credential, unless it is a scheme's name with nothing after it.
+        const credential = /^(\S+)(\s+)(\S.*)$/s.exec(value);
+        return [name, credential ? `${credential[1]}${credential[2]}${this.placeholder(credential[3]!)}` : /^[A-Za-z]+$/.test(value) && isWord(value) ? value : this.placeholder(value)];
       }
       const cookie = (pair: string) => pair.replace(/=(.*)$/s, (_all, v: string) => `=${this.placeholder(v)}`);
       if (lower === 'cookie') return [name, value.split(/;\s*/).map(cookie).join('; ')];

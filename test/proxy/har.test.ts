@@ -75,6 +75,9 @@ describe('the HAR recording', () => {
     expect(header(0, 'response', 'X-Debug')).toMatch(/^REDACTED-\d+$/);
     expect(JSON.parse(entries[2]!.response.content.text!).error_description).toMatch(/^token REDACTED-\d+ expired$/);
     expect(entries[2]!.request.url).toMatch(/\?access_token=REDACTED-\d+$/);
+    // A scheme with no credential after it holds no secret: kept, so that the check still sees it is empty.
+    const [schemeOnly] = record([observe({ method: 'GET', path: pathOf('getCheckIdUserInfo'), headers: { Authorization: 'Bearer' } })]).log.entries;
+    expect(schemeOnly!.request.headers).toEqual([{ name: 'Authorization', value: 'Bearer' }]);
   });
 
   it('gives each secret one placeholder wherever it appears, and keeps the decoded header and claims of each JWT it replaced', () => {
