@@ -10,9 +10,11 @@ import { conformance } from './conformance.js';
 import { fuzz } from './fuzz.js';
 import { keys } from './keys.js';
 import { mock } from './mock.js';
+import { proxy } from './proxy.js';
 import { sandbox } from './sandbox.js';
+import { validate } from './validate.js';
 
-export const COMMANDS: readonly Command[] = [conformance, fuzz, mock, sandbox, keys];
+export const COMMANDS: readonly Command[] = [conformance, fuzz, mock, sandbox, proxy, validate, keys];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,11 +1,11 @@
 /**
- * What a run learns across exchanges that later checks need (OAuth 2.0 flows, RFC 6749): which nonce and scope
- * an authorization code was asked with (from the authorize request whose redirect carried it), which scope a
+ * What a run learns across exchanges that later checks need (OAuth 2.0 flows, RFC 6749): which client, nonce and
+ * scope an authorization code was asked with (from the authorize request whose redirect carried it), which scope a
  * refresh token was granted, which scope a JWT bearer assertion asks (RFC 7523), which end-user an access token
  * from the code flow is for (its id_token's `sub`). The suite, the proxy and the fuzzer feed it every exchange,
  * and ask it what the response to a request must agree with.
  *
- * Entry points: `new FlowMemory()`, `learn(exchange)`, `contextFor(request)` → `{ nonce?, scope?, subject? }`.
+ * Entry points: `new FlowMemory()`, `learn(exchange)`, `contextFor(request)` → `{ clientId?, nonce?, scope?, subject? }`.
  */
 import codeRequest from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
 import refreshRequest from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
@@ -17,6 +17,8 @@ const CODE_GRANT = codeRequest.properties.grant_type.const;
 const REFRESH_GRANT = refreshRequest.properties.grant_type.const;
 
 export interface FlowFacts {
+  /** The client_id of the authorization request (an id_token's aud must hold it). */
+  clientId?: string;
   /** The nonce of the authorization request (an id_token must carry it). */
   nonce?: string;
   /** The end-user a bearer token is for (a userinfo `sub` must be it). */
@@ -72,7 +74,8 @@ export class FlowMemory {
       } catch { /* not a URL: the checks say so */ }
       if (code) {
         const nonce = url.searchParams.get('nonce');
-        this.codes.set(code, { ...(nonce ? { nonce } : {}), ...(url.searchParams.has('scope') ? { scope: words(url.searchParams.get('scope'))! } : {}) });
+        const clientId = url.searchParams.get('client_id');
+        this.codes.set(code, { ...(clientId ? { clientId } : {}), ...(nonce ? { nonce } : {}), ...(url.searchParams.has('scope') ? { scope: words(url.searchParams.get('scope'))! } : {}) });
       }
       return;
     }

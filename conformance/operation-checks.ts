@@ -16,11 +16,15 @@
  * - `matchesDocumentedError(example, body)`: the documented-error rule for one named example
  *   (`x-conformance-match: prefix` makes its texts prefixes).
  * - `CheckContext`: what the caller knows beyond the contract (the profile, the nonce and scope sent, the clock).
+ *
+ * A recorded exchange whose secrets were redacted (a HAR of the validating proxy) is checked with `redacted`: a
+ * value the redaction replaced is a string whose shape (pattern, format, length) cannot be seen, and a credential
+ * so replaced counts as present.
  */
 import { parseBasicAuthorization } from '../src/auth/basic.js';
 import { collectExamples, type Json, type JsonObject, type NamedExample } from '../src/contract/examples.js';
 import { dereferencedBundle } from '../src/contract/load.js';
-import { matchOperation, operation as operationEntry, type Operation, type OperationId } from '../src/contract/operations.js';
+import { matchOperation, operation as operationEntry, type Operation, type OperationId, type OperationMatch } from '../src/contract/operations.js';
 import { hasValidator, jwtMembers, validator, type SchemaError } from '../src/contract/validators.js';
 import { failure, type Failure } from './failures.js';
 import { isJsonMediaType, parseMediaType, pathnameOf, type Exchange, type HttpResponse, type WireRequest } from './http.js';
@@ -39,7 +43,12 @@ export interface CheckContext {
   subject?: string;
   /** False: skip the documented-error rule (a conformance case checks its own example's values instead). */
   errorValues?: boolean;
+  /** Tells a placeholder a redaction left (see the module comment). */
+  redacted?: (value: string) => boolean;
 }
+
+/** The keywords that look inside a string: a redacted value cannot be judged by them. */
+const STRING_SHAPE = new Set(['pattern', 'format', 'minLength', 'maxLength']);
 
 export interface ResponseCheck {
   failures: Failure[];
@@ -81,10 +90,15 @@ function documentedExamples(op: Operation, statusKey: string, mediaType: string)
 }
 
 /** Schema errors as failures: members the contract does not document apart, the rest as one schema failure. */
-function schemaFailures(key: string, data: unknown, where: string): Failure[] {
+function schemaFailures(key: string, data: unknown, where: string, redacted?: (value: string) => boolean): Failure[] {
   const validate = validator(key);
   if (validate(data)) return [];
-  const errors = (validate.errors ?? []) as SchemaError[];
+  const hidden = (e: SchemaError) => {
+    if (!redacted || !STRING_SHAPE.has(e.keyword)) return false;
+    const value = valueAt(data, e.instancePath);
+    return typeof value === 'string' && redacted(value);
+  };
+  const errors = ((validate.errors ?? []) as SchemaError[]).filter((e) => !hidden(e));
   const failures: Failure[] = [];
   const rest: string[] = [];
   for (const e of errors) {
@@ -146,7 +160,7 @@ function errorValueFailures(op: Operation, statusKey: string, mediaType: string,
   return [failure('error-value', { 'one of': examples.map((e) => pair(e.value)) }, pair(body))];
 }
 
-function headerFailures(op: Operation, doc: Doc, response: HttpResponse): Failure[] {
+function headerFailures(op: Operation, doc: Doc, response: HttpResponse, context: CheckContext): Failure[] {
   const failures: Failure[] = [];
   for (const [name, header] of Object.entries((doc.response!.headers ?? {}) as Record<string, JsonObject>)) {
     if (name.toLowerCase() === 'content-type') continue;
@@ -157,7 +171,7 @@ function headerFailures(op: Operation, doc: Doc, response: HttpResponse): Failur
       failures.push(failure('header-once', `${name} exactly once`, values, name));
     } else {
       const key = `${op.slug}/${op.operationId}/${doc.statusKey}/header/${name}`;
-      if (hasValidator(key)) failures.push(...schemaFailures(key, values[0], `header ${name}`).map((f) => ({ ...f, check: 'header' as const, at: name })));
+      if (hasValidator(key)) failures.push(...schemaFailures(key, values[0], `header ${name}`, context.redacted).map((f) => ({ ...f, check: 'header' as const, at: name })));
     }
   }
   return failures;
@@ -201,7 +215,7 @@ export function checkResponse(operationId: OperationId, response: HttpResponse, 
   if (!doc.response) {
     return { failures: [failure('status', `one of ${Object.keys(op.responses).join(', ')}`, response.status)] };
   }
-  const failures = headerFailures(op, doc, response);
+  const failures = headerFailures(op, doc, response, context);
   const content = Object.keys((doc.response.content ?? {}) as JsonObject);
   if (!content.length) return { failures };
 
@@ -228,7 +242,7 @@ export function checkResponse(operationId: OperationId, response: HttpResponse, 
     }
   }
   const key = `${op.slug}/${op.operationId}/${doc.statusKey}/${media.essence}`;
-  if (hasValidator(key)) failures.push(...schemaFailures(key, body, 'body'));
+  if (hasValidator(key)) failures.push(...schemaFailures(key, body, 'body', context.redacted));
   if (response.status >= 400 && context.errorValues !== false) failures.push(...errorValueFailures(op, doc.statusKey!, media.essence, body));
   for (const member of jwtMembers(key)) {
     for (const [at, value] of valuesAt(body, member.path)) {
@@ -256,6 +270,15 @@ export interface RequestCheck {
 export interface RequestContext {
   /** What the JWT-valued members of the request must hold (an assertion: its audience, the clock). */
   jwt?: JwtExpectations;
+  /** Tells a placeholder a redaction left (see the module comment). */
+  redacted?: (value: string) => boolean;
+}
+
+/** Why a request is no operation of the contract. */
+export function whyNoOperation(match: Exclude<OperationMatch, { kind: 'operation' }>, method: string): string {
+  if (match.kind === 'method-not-allowed') return `${method} is not documented there (${match.allowed.join(', ')} are)`;
+  if (match.kind === 'unknown-path') return `no operation of ${match.slug} has this path`;
+  return 'no API of the contract has this path';
 }
 
 /** Checks a request against the operation it matches: parameters, body, credentials. */
@@ -263,8 +286,7 @@ export function checkRequest(request: WireRequest, context: RequestContext = {})
   const url = new URL(request.url);
   const match = matchOperation(request.method, url.pathname);
   if (match.kind !== 'operation') {
-    const why = match.kind === 'method-not-allowed' ? `${request.method} is not documented there (${match.allowed.join(', ')} are)` : match.kind === 'unknown-path' ? `no operation of ${match.slug} has this path` : 'no API of the contract has this path';
-    return { failures: [failure('operation', 'a documented operation', `${request.method} ${url.pathname}: ${why}`)] };
+    return { failures: [failure('operation', 'a documented operation', `${request.method} ${url.pathname}: ${whyNoOperation(match, request.method)}`)] };
   }
   const op = match.operation;
   const doc = operationDoc(op);
@@ -279,7 +301,7 @@ export function checkRequest(request: WireRequest, context: RequestContext = {})
       continue;
     }
     const key = `${op.slug}/${op.operationId}/parameter/${where}/${name}`;
-    if (hasValidator(key)) failures.push(...schemaFailures(key, value, `${where} ${name}`).map((f) => ({ ...f, check: 'parameter' as const, at: name })));
+    if (hasValidator(key)) failures.push(...schemaFailures(key, value, `${where} ${name}`, context.redacted).map((f) => ({ ...f, check: 'parameter' as const, at: name })));
   }
 
   let body: unknown;
@@ -304,7 +326,7 @@ export function checkRequest(request: WireRequest, context: RequestContext = {})
         body = form;
       } else body = request.body;
       const key = `${op.slug}/${op.operationId}/request/${media.essence}`;
-      if (parsed && hasValidator(key)) failures.push(...schemaFailures(key, body, 'body'));
+      if (parsed && hasValidator(key)) failures.push(...schemaFailures(key, body, 'body', context.redacted));
       if (parsed) {
         for (const member of jwtMembers(key)) {
           for (const [at, value] of valuesAt(body, member.path)) failures.push(...checkJwt(value, { contentValidator: validator(member.content), expect: context.jwt ?? {}, at }));
@@ -314,7 +336,8 @@ export function checkRequest(request: WireRequest, context: RequestContext = {})
   }
 
   const authorization = request.headers.get('authorization');
-  if (op.auth === 'basic' && !parseBasicAuthorization(authorization ?? undefined)?.length) {
+  const redactedBasic = /^Basic\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+  if (op.auth === 'basic' && !parseBasicAuthorization(authorization ?? undefined)?.length && !(redactedBasic && context.redacted?.(redactedBasic))) {
     failures.push(failure('credentials', 'HTTP Basic client credentials', authorization ? 'an Authorization that is not Basic credentials' : 'no Authorization', 'Authorization'));
   }
   if (op.auth === 'bearer' && !/^Bearer\s+\S+$/i.test(authorization ?? '')) {

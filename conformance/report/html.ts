@@ -1,7 +1,7 @@
 /**
  * The HTML report: one self-contained file (inline CSS, no script, no external resource; a Content-Security-Policy
  * forbids any load), with a summary per suite, then each entry with the check that failed, expected against got
- * (a line diff when both are JSON), and its redacted requests and responses. Failed entries are open; a filter
+ * (a line diff when both are JSON), the findings it notes without counting, and its redacted requests and responses. Failed entries are open; a filter
  * shows only the failed, skipped or passed ones. Values are redacted before they are formatted, truncated, then
  * escaped.
  *
@@ -57,13 +57,15 @@ function exchangeBlock(e: RedactedExchange, max: number): string {
 
 function entryBlock(e: RedactedEntry, max: number): string {
   const checks = [...new Set(e.failures.map((f) => f.check))];
+  const noted = [...new Set(e.notes.map((f) => f.check))];
   const body = [
     e.reason ? `<p class="reason">${esc(e.reason)}</p>` : '',
     e.failures.length ? `<table class="failures"><thead><tr><th>check</th><th>where</th><th>expected</th><th>got</th></tr></thead><tbody>${e.failures.map((f) => failureRow(f, max)).join('')}</tbody></table>` : '',
+    e.notes.length ? `<table class="failures notes"><caption>noted, not counted</caption><thead><tr><th>check</th><th>where</th><th>expected</th><th>got</th></tr></thead><tbody>${e.notes.map((f) => failureRow(f, max)).join('')}</tbody></table>` : '',
     e.exchanges.length ? `<details class="exchanges"${e.outcome === 'failed' ? ' open' : ''}><summary>${e.exchanges.length} exchange${e.exchanges.length > 1 ? 's' : ''}</summary>${e.exchanges.map((x) => exchangeBlock(x, max * 4)).join('')}</details>` : '',
   ].join('');
   return `<details class="entry ${e.outcome}"${e.outcome === 'failed' ? ' open' : ''}><summary><span class="badge ${e.outcome}">${e.outcome}</span> <span class="name">${esc(e.name)}</span>`
-    + `${checks.length ? ` <span class="checks">${checks.map(esc).join(', ')}</span>` : ''} <span class="ms">${e.ms} ms</span></summary>${body}</details>`;
+    + `${checks.length ? ` <span class="checks">${checks.map(esc).join(', ')}</span>` : ''}${noted.length ? ` <span class="noted">noted: ${noted.map(esc).join(', ')}</span>` : ''} <span class="ms">${e.ms} ms</span></summary>${body}</details>`;
 }
 
 const bar = (t: Tally) => t.total === 0 ? '' : ['passed', 'failed', 'skipped'].map((k) => {
@@ -93,6 +95,7 @@ body:has(#only-failed:checked) .suite:not(:has(.entry.failed)),body:has(#only-sk
 .checks{color:var(--ko);font-size:.85rem}.ms{color:var(--muted);font-size:.8rem;margin-left:auto}
 .failures{margin:.4rem 0 .8rem;font-size:.88rem}.failures th{text-align:left;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line);padding:.3rem}
 .failures td{vertical-align:top;border-bottom:1px solid var(--line);padding:.3rem;max-width:40rem}.check{font-weight:700;color:var(--ko);border-bottom:1px dotted}
+.notes caption{text-align:left;color:var(--muted);font-size:.8rem;text-transform:uppercase}.notes .check,.noted{color:var(--skip)}.noted{font-size:.85rem}
 pre{margin:0;white-space:pre-wrap;word-break:break-word;font:12.5px/1.45 ui-monospace,Menlo,Consolas,monospace}
 .diff{background:#fafafa;border:1px solid var(--line);border-radius:4px;padding:.4rem}.ddel{background:#fde7e7;color:#8e1b1b;display:block}.dadd{background:#e3f5e8;color:#145c2b;display:block}.dsame{color:var(--muted);display:block}
 .curl>summary{cursor:pointer;color:var(--muted);font-size:.8rem}.curl pre{background:var(--bg);border-radius:4px;padding:.5rem}

@@ -4,7 +4,7 @@
  * (html.ts). Every writer redacts first, then formats, truncates and escapes.
  */
 export { redactReport, show, tallyBySuite, totals, type Outcome, type RedactedEntry, type RedactedFailure, type RedactedReport, type Report, type ReportEntry, type Tally } from './model.js';
-export { REDACTED, Redactor, SECRET_HEADERS, SECRET_NAMES, truncate, type RecordedExchange, type RedactedExchange } from './redact.js';
+export { REDACTED, Redactor, SECRET_HEADERS, SECRET_NAMES, PLACEHOLDERS, isPlaceholder, truncate, type RecordedExchange, type RedactedExchange, type RedactedJws, type RedactorOptions } from './redact.js';
 export { textReport } from './text.js';
 export { exchangeText, junitReport } from './junit.js';
 export { htmlReport, lineDiff } from './html.js';

@@ -1,6 +1,6 @@
 /**
  * The JUnit XML report: one testsuite per suite, one testcase per entry, a failure element per failure, and the
- * redacted exchanges of a failed entry in its system-out. Values are redacted first (redactReport), truncated,
+ * findings noted without counting and the redacted exchanges of a failed or noted entry in its system-out. Values are redacted first (redactReport), truncated,
  * and escaped last, so escaping never hides a value from redaction.
  *
  * Entry point: `junitReport(report, { maxField })`.
@@ -33,7 +33,9 @@ function testcase(e: RedactedEntry, max: number): string[] {
     const message = `${f.check}${where ? ` (${where})` : ''}: expected ${truncate(f.expected, max)}`;
     out.push(`      <failure type="${f.check}" message="${xml(message)}">${xml(`expected ${truncate(f.expected, max)}\ngot ${truncate(f.got, max)}`)}</failure>`);
   }
-  if (e.outcome === 'failed' && e.exchanges.length) out.push(`      <system-out>${xml(e.exchanges.map((x) => exchangeText(x, max * 4)).join('\n\n'))}</system-out>`);
+  const notes = e.notes.map((f) => `not counted: ${f.check}${f.at ? ` (${f.at})` : ''}: expected ${truncate(f.expected, max)}; got ${truncate(f.got, max)}`);
+  const exchanges = e.outcome === 'failed' || notes.length ? e.exchanges.map((x) => exchangeText(x, max * 4)) : [];
+  if (notes.length || exchanges.length) out.push(`      <system-out>${xml([...notes, ...exchanges].join('\n\n'))}</system-out>`);
   out.push('    </testcase>');
   return out;
 }

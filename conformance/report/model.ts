@@ -1,7 +1,7 @@
 /**
  * The report model any run fills (the conformance suite, the fuzzer, the validating proxy): entries grouped by
- * suite (an API slug), each named (a case id, or `operationId × check`), with its outcome, the reason of a skip,
- * its failures, its time and its exchanges. A report carries its `Redactor`; writers call `redactReport` first,
+ * suite (an API slug), each named (a case id, an exchange), with its outcome, the reason of a skip, its failures,
+ * the findings it notes without counting them, its time and its exchanges. A report carries its `Redactor`; writers call `redactReport` first,
  * so that every value is redacted before it is formatted, truncated or escaped.
  *
  * Entry points: `Report`, `ReportEntry`, `Outcome`, `tallyBySuite(entries)`, `totals(entries)`,
@@ -15,7 +15,7 @@ export type Outcome = 'passed' | 'failed' | 'skipped';
 export interface ReportEntry {
   /** The group the entry belongs to, usually an API slug. */
   suite: string;
-  /** Unique within the report: a case id, or `operationId × check`. */
+  /** Unique within the report: a case id, an exchange (`#12 POST /path`). */
   name: string;
   /** A finer group within the suite (an operationId): the JUnit classname. */
   group?: string;
@@ -23,6 +23,9 @@ export interface ReportEntry {
   /** Why the entry was skipped. */
   reason?: string;
   failures: Failure[];
+  /** Findings that do not count toward the outcome, shown apart (the validating proxy's request findings when
+   *  only responses are judged). */
+  notes?: Failure[];
   ms: number;
   /** What was sent and received, steps first, the entry's own request last. */
   exchanges: RecordedExchange[];
@@ -33,6 +36,8 @@ export interface Report<E extends ReportEntry = ReportEntry> {
   title: string;
   /** The base URL checked. */
   target: string;
+  /** What an entry is, in the text report's counts: `cases` by default, `exchanges`. */
+  unit?: string;
   profile?: string;
   /** ISO 8601. */
   startedAt: string;
@@ -76,8 +81,9 @@ export interface RedactedFailure {
   step?: string;
 }
 
-export interface RedactedEntry extends Omit<ReportEntry, 'failures' | 'exchanges'> {
+export interface RedactedEntry extends Omit<ReportEntry, 'failures' | 'notes' | 'exchanges'> {
   failures: RedactedFailure[];
+  notes: RedactedFailure[];
   exchanges: RedactedExchange[];
 }
 
@@ -91,21 +97,23 @@ const structured = (v: unknown) => v !== null && typeof v === 'object';
 export function redactReport(report: Report): RedactedReport {
   const r = report.redactor;
   const { redactor: _redactor, entries, ...meta } = report;
+  const redactFailure = (f: Failure): RedactedFailure => {
+    const expected = r.value(f.expected);
+    const got = r.value(f.got);
+    return {
+      check: f.check, description: CHECKS[f.check], expected: show(expected), got: show(got),
+      ...(structured(expected) ? { expectedValue: expected } : {}), ...(structured(got) ? { gotValue: got } : {}),
+      ...(f.at !== undefined ? { at: r.text(f.at) } : {}), ...(f.step !== undefined ? { step: r.text(f.step) } : {}),
+    };
+  };
   return {
     ...meta,
     target: r.text(meta.target),
-    entries: entries.map(({ failures, exchanges, ...entry }) => ({
+    entries: entries.map(({ failures, notes, exchanges, ...entry }) => ({
       ...entry,
       ...(entry.reason !== undefined ? { reason: r.text(entry.reason) } : {}),
-      failures: failures.map((f) => {
-        const expected = r.value(f.expected);
-        const got = r.value(f.got);
-        return {
-          check: f.check, description: CHECKS[f.check], expected: show(expected), got: show(got),
-          ...(structured(expected) ? { expectedValue: expected } : {}), ...(structured(got) ? { gotValue: got } : {}),
-          ...(f.at !== undefined ? { at: r.text(f.at) } : {}), ...(f.step !== undefined ? { step: r.text(f.step) } : {}),
-        };
-      }),
+      failures: failures.map(redactFailure),
+      notes: (notes ?? []).map(redactFailure),
       exchanges: exchanges.map((e) => r.exchange(e)),
     })),
   };

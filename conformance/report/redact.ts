@@ -5,15 +5,29 @@
  *
  * What is redacted: the secret headers (Authorization keeps its scheme, Cookie, Set-Cookie); JSON members, form
  * fields and URL query parameters known to hold secrets (`SECRET_NAMES`), in bodies and in any header holding
- * a URL (Location); the profile's secrets and every token the run saw (`learn` collects them from each exchange);
- * and anything JWT-shaped or written as a Bearer/Basic credential.
+ * a URL (Location); the profile's secrets and every token the run saw (`learn` collects them from each exchange),
+ * wherever they stand as a token of their own; and anything JWT-shaped or written as a Bearer/Basic credential.
  *
- * Entry points: `new Redactor(secrets)`, `learn(exchange)`, `text(s)`, `value(v)`, `url(s)`, `headers(list)`,
- * `body(text, contentType)`, `curl(request)`, `exchange(e)` → `RedactedExchange`; `truncate(text, max)`; `REDACTED`.
+ * A correlating redactor (`new Redactor(secrets, { correlate: true })`, the proxy's and its HAR's) gives each
+ * distinct secret its own placeholder, `REDACTED-1`, `REDACTED-2`..., the same wherever the value appears: a
+ * redacted record still shows that the code a redirect carried is the one a token request sent, and checks that
+ * follow a flow across exchanges (conformance/flow.ts) still can. Its placeholders are made of URL-safe
+ * characters, so that a redacted URL, header, cookie or form stays well-formed. It also keeps, for each JWT it
+ * replaced, the decoded header and claims (redacted as values; `jws(placeholder)`): they are not secrets (the
+ * signature is what makes a JWT a credential), and the checks of a recorded exchange need them.
+ *
+ * Entry points: `new Redactor(secrets, options)`, `learn(exchange)`, `text(s)`, `value(v)`, `url(s)`,
+ * `headers(list)`, `form(text)`, `body(text)`, `curl(request)`, `exchange(e)` → `RedactedExchange`, `placeholder(secret)`,
+ * `jws(placeholder)`; `isPlaceholder(s)`; `truncate(text, max)`; `REDACTED`.
  */
 import type { HeaderList, HttpResponse, WireRequest } from '../http.js';
+import { decodeJws } from '../jwt.js';
 
 export const REDACTED = '[REDACTED]';
+/** The placeholders a correlating redactor writes (`REDACTED-3`), wherever they stand in a text. */
+export const PLACEHOLDERS = /REDACTED-\d+(?!\d)/g;
+/** True for a placeholder a correlating redactor wrote. */
+export const isPlaceholder = (value: string): boolean => /^REDACTED-\d+$/.test(value);
 
 /** JSON members, form fields and query parameters whose values are secrets. */
 export const SECRET_NAMES = new Set(['access_token', 'refresh_token', 'id_token', 'assertion', 'client_assertion', 'client_secret', 'code', 'code_verifier', 'password', 'token']);
@@ -21,7 +35,12 @@ export const SECRET_NAMES = new Set(['access_token', 'refresh_token', 'id_token'
 export const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 
 const JWT_SHAPED = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
-const CREDENTIAL = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]+/gi;
+const CREDENTIAL = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]+)/gi;
+/** A known secret is replaced where it stands as a token of its own, not inside a longer one (a password
+ *  `sandbox` leaves the path `/_sandbox/authorize` alone). */
+const TOKEN_CHAR = '[A-Za-z0-9_-]';
+/** Prose after the scheme's name (`a bearer token`, `Bearer ...`), not a credential. */
+const isWord = (s: string) => s.length < 8 || /^[a-z]+$/.test(s);
 /** Shorter values are not learned: they would redact ordinary words. */
 const MIN_SECRET_LENGTH = 6;
 /** Values never learned as secrets: URLs and scheme prefixes (`http://`), blank or punctuation-only text. */
@@ -47,7 +66,21 @@ export interface RecordedExchange {
   ms?: number;
 }
 
+/** What a correlating redactor keeps of a JWT it replaced. */
+export interface RedactedJws {
+  header: unknown;
+  payload: unknown;
+  /** Whether its signature segment was non-empty. */
+  signed: boolean;
+}
+
+export interface RedactorOptions {
+  /** One numbered, URL-safe placeholder per distinct secret (`REDACTED-1`), and the decoded JWTs kept. */
+  correlate?: boolean;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isUrl = (value: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
 
 /** `text` cut to `max` characters, saying how much was left out. Call it on redacted text only. */
 export function truncate(text: string, max: number): string {
@@ -66,16 +99,44 @@ function formOf(text: string): [string, string][] | undefined {
 export class Redactor {
   private readonly known = new Set<string>();
   private sorted: string[] | undefined;
+  private readonly patterns = new Map<string, RegExp>();
+  private readonly correlate: boolean;
+  private readonly numbers = new Map<string, string>();
+  private readonly decoded = new Map<string, RedactedJws>();
 
-  constructor(secrets: Iterable<string> = []) {
+  constructor(secrets: Iterable<string> = [], options: RedactorOptions = {}) {
+    this.correlate = options.correlate ?? false;
     this.add(...secrets);
+  }
+
+  /** What replaces `secret`: `[REDACTED]`, or its own `REDACTED-n` when correlating. A placeholder stays as it is. */
+  placeholder(secret: string): string {
+    if (!this.correlate) return REDACTED;
+    if (isPlaceholder(secret)) return secret;
+    let placeholder = this.numbers.get(secret);
+    if (placeholder === undefined) {
+      this.numbers.set(secret, (placeholder = `REDACTED-${this.numbers.size + 1}`));
+      const jws = decodeJws(secret);
+      if (jws) this.decoded.set(placeholder, { header: this.value(jws.header), payload: this.value(jws.payload), signed: jws.signature !== '' });
+    }
+    return placeholder;
+  }
+
+  /** The decoded header and claims of the JWT `placeholder` replaced (correlating redactors only). */
+  jws(placeholder: string): RedactedJws | undefined {
+    return this.decoded.get(placeholder);
+  }
+
+  /** Whether it has replaced a JWT so far. */
+  get keepsJws(): boolean {
+    return this.decoded.size > 0;
   }
 
   /** Values to redact wherever they appear. */
   add(...values: unknown[]): void {
     for (const v of values) {
       // A URL is never a secret as a whole (a fuzzer's `code=http://`); redacting it would hide every address.
-      if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH && !NOT_SECRET.test(v) && !this.known.has(v)) {
+      if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH && !NOT_SECRET.test(v) && !isPlaceholder(v) && !this.known.has(v)) {
         this.known.add(v);
         this.sorted = undefined;
       }
@@ -91,7 +152,8 @@ export class Redactor {
     const fromUrl = (value: string | null) => {
       if (!value) return;
       try {
-        for (const [k, v] of new URL(value, 'http://x').searchParams) if (SECRET_NAMES.has(k)) this.add(v);
+        const url = new URL(value, 'http://x');
+        for (const [k, v] of [...url.searchParams, ...(formOf(url.hash.slice(1)) ?? [])]) if (SECRET_NAMES.has(k)) this.add(v);
       } catch { /* not a URL */ }
     };
     const fromBody = (text: string) => {
@@ -105,13 +167,15 @@ export class Redactor {
     fromUrl(request.url);
     fromBody(request.body);
     for (const [k, v] of request.headers.entries) {
-      if (SECRET_HEADERS.has(k.toLowerCase())) this.add(v.replace(/^(Bearer|Basic)\s+/i, ''));
+      const name = k.toLowerCase();
+      if (name === 'cookie') this.add(...v.split(/;\s*/).map((pair) => pair.split('=').slice(1).join('=')));
+      else if (SECRET_HEADERS.has(name)) this.add(v.replace(/^(Bearer|Basic)\s+/i, ''));
     }
     if (response) {
       fromBody(response.text);
       for (const [k, v] of response.headers.entries) {
         if (SECRET_HEADERS.has(k.toLowerCase())) this.add(v.split(';')[0]!.split('=').slice(1).join('='));
-        else fromUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? v : null);
+        else fromUrl(isUrl(v) ? v : null);
       }
     }
   }
@@ -120,8 +184,14 @@ export class Redactor {
   text(text: string): string {
     this.sorted ??= [...this.known].sort((a, b) => b.length - a.length);
     let out = text;
-    for (const secret of this.sorted) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
-    return out.replace(JWT_SHAPED, '[REDACTED JWT]').replace(CREDENTIAL, `$1$2${REDACTED}`);
+    for (const secret of this.sorted) {
+      if (!out.includes(secret)) continue;
+      let pattern = this.patterns.get(secret);
+      if (!pattern) this.patterns.set(secret, (pattern = new RegExp(`(?<!${TOKEN_CHAR})${secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!${TOKEN_CHAR})`, 'g')));
+      out = out.replace(pattern, () => this.placeholder(secret));
+    }
+    return out.replace(JWT_SHAPED, (jwt) => (this.correlate ? this.placeholder(jwt) : '[REDACTED JWT]'))
+      .replace(CREDENTIAL, (all, scheme: string, space: string, credential: string) => (isWord(credential) ? all : `${scheme}${space}${this.placeholder(credential)}`));
   }
 
   /** A JSON value: secret members replaced, every string redacted as text. */
@@ -129,12 +199,12 @@ export class Redactor {
     if (typeof value === 'string') return this.text(value);
     if (Array.isArray(value)) return value.map((v) => this.value(v));
     if (isObject(value)) {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_NAMES.has(k) && typeof v === 'string' && v !== '' ? REDACTED : this.value(v)]));
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_NAMES.has(k) && typeof v === 'string' && v !== '' ? this.placeholder(v) : this.value(v)]));
     }
     return value;
   }
 
-  /** A URL: secret query parameters replaced, the rest redacted as text. */
+  /** A URL: user information dropped, secret query (and form-like fragment) parameters replaced, the rest redacted as text. */
   url(value: string): string {
     let url: URL;
     try {
@@ -142,17 +212,35 @@ export class Redactor {
     } catch {
       return this.text(value);
     }
-    const pairs = [...url.searchParams].map(([k, v]) => `${encodeURIComponent(k)}=${SECRET_NAMES.has(k) ? REDACTED : encodeURIComponent(v)}`);
-    return this.text(`${url.origin}${url.pathname}${pairs.length ? `?${pairs.join('&')}` : ''}${url.hash}`);
+    url.username = '';
+    url.password = '';
+    const params = (search: URLSearchParams) => [...search]
+      .map(([k, v]) => `${encodeURIComponent(k)}=${SECRET_NAMES.has(k) && v !== '' ? this.placeholder(v) : encodeURIComponent(v)}`).join('&');
+    const base = url.href.slice(0, url.href.length - url.search.length - url.hash.length);
+    const fragment = url.hash.slice(1);
+    const hash = fragment && formOf(fragment) ? `#${params(new URLSearchParams(fragment))}` : url.hash;
+    return this.text(`${base}${url.search ? `?${params(url.searchParams)}` : ''}${hash}`);
   }
 
+  /** Header fields: credentials after their scheme, every cookie value (Cookie) or the cookie's value (Set-Cookie), URLs as URLs. */
   headers(list: HeaderList): [string, string][] {
     return list.entries.map(([name, value]) => {
       const lower = name.toLowerCase();
-      if (lower === 'authorization' || lower === 'proxy-authorization') return [name, value.replace(/^(\S+)(\s+).*$/s, `$1$2${REDACTED}`).replace(/^[^\s]+$/, REDACTED)];
-      if (SECRET_HEADERS.has(lower)) return [name, value.split(/;\s*/).map((part, i) => (i === 0 ? part.replace(/=.*$/s, `=${REDACTED}`) : part)).join('; ')];
-      return [name, /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? this.url(value) : this.text(value)];
+      if (lower === 'authorization' || lower === 'proxy-authorization') {
+        // `Scheme credentials`; a value alone is a credential, unless it is a scheme's name with nothing after it.
+        const credential = /^(\S+)(\s+)(\S.*)$/s.exec(value);
+        return [name, credential ? `${credential[1]}${credential[2]}${this.placeholder(credential[3]!)}` : /^[A-Za-z]+$/.test(value) && isWord(value) ? value : this.placeholder(value)];
+      }
+      const cookie = (pair: string) => pair.replace(/=(.*)$/s, (_all, v: string) => `=${this.placeholder(v)}`);
+      if (lower === 'cookie') return [name, value.split(/;\s*/).map(cookie).join('; ')];
+      if (SECRET_HEADERS.has(lower)) return [name, value.split(/;\s*/).map((part, i) => (i === 0 ? cookie(part) : part)).join('; ')];
+      return [name, isUrl(value) ? this.url(value) : this.text(value)];
     });
+  }
+
+  /** A form body's fields, redacted (secret fields replaced, the rest as text); undefined when it is not a form. */
+  form(text: string): [string, string][] | undefined {
+    return formOf(text)?.map(([k, v]) => [k, SECRET_NAMES.has(k) && v !== '' ? this.placeholder(v) : this.text(v)]);
   }
 
   /** A body: JSON and forms member by member, anything else as text. */
@@ -161,8 +249,8 @@ export class Redactor {
     try {
       return JSON.stringify(this.value(JSON.parse(text)), null, 2);
     } catch { /* not JSON */ }
-    const form = formOf(text);
-    if (form) return form.map(([k, v]) => `${k}=${SECRET_NAMES.has(k) ? REDACTED : this.text(v)}`).join('&');
+    const form = this.form(text);
+    if (form) return form.map(([k, v]) => `${k}=${v}`).join('&');
     return this.text(text);
   }
 

@@ -1,6 +1,7 @@
 /**
  * The text report: a table per suite, every failed entry with each failure (check, where, expected, got) and the
- * response it was seen on, then the skipped entries with their reasons, then the totals. Values are redacted
+ * response it was seen on, the findings noted without counting, then the skipped entries with their reasons, then
+ * the totals. Values are redacted
  * before formatting (redactReport) and each field is truncated on its own, so no entry can swallow another.
  *
  * Entry point: `textReport(report, { maxField, reproducers })`; with `reproducers`, each failure is followed by
@@ -9,8 +10,8 @@
 import { redactReport, tallyBySuite, totals, type Report, type Tally } from './model.js';
 import { truncate, type RedactedExchange } from './redact.js';
 
-const row = (label: string, t: Tally, width: number) =>
-  `${label.padEnd(width)}  ${String(t.passed).padStart(6)}  ${String(t.failed).padStart(6)}  ${String(t.skipped).padStart(7)}  ${String(t.total).padStart(5)}`;
+const row = (label: string, t: Tally, width: number, totalWidth: number) =>
+  `${label.padEnd(width)}  ${String(t.passed).padStart(6)}  ${String(t.failed).padStart(6)}  ${String(t.skipped).padStart(7)}  ${String(t.total).padStart(totalWidth)}`;
 
 /** One line: newlines shown as `⏎`, so that a multi-line value stays inside its entry. */
 const line = (text: string, max: number) => truncate(text.replace(/\r?\n\s*/g, '⏎ '), max);
@@ -25,9 +26,10 @@ export function textReport(report: Report, options: { maxField?: number; reprodu
   const tallies = tallyBySuite(report.entries);
   const all = totals(report.entries);
   const width = Math.max('total'.length, 'API'.length, ...[...tallies.keys()].map((k) => k.length));
-  lines.push(`${'API'.padEnd(width)}  passed  failed  skipped  cases`);
-  for (const [suite, t] of tallies) lines.push(row(suite, t, width));
-  lines.push(row('total', all, width));
+  const unit = redacted.unit ?? 'cases';
+  lines.push(`${'API'.padEnd(width)}  passed  failed  skipped  ${unit}`);
+  for (const [suite, t] of tallies) lines.push(row(suite, t, width, unit.length));
+  lines.push(row('total', all, width, unit.length));
 
   const failed = redacted.entries.filter((e) => e.outcome === 'failed');
   if (failed.length) {
@@ -44,11 +46,19 @@ export function textReport(report: Report, options: { maxField?: number; reprodu
       if (own && !options.reproducers) lines.push(`      ${response(own, max)}`);
     }
   }
+  const noted = redacted.entries.filter((e) => e.notes.length);
+  if (noted.length) {
+    lines.push('', 'noted, not counted:');
+    for (const e of noted) {
+      lines.push(`  · ${e.name}`);
+      for (const f of e.notes) lines.push(`      ${f.check}${f.at ? ` (${line(f.at, max)})` : ''}: expected ${line(f.expected, max)}; got ${line(f.got, max)}`);
+    }
+  }
   const skipped = redacted.entries.filter((e) => e.outcome === 'skipped');
   if (skipped.length) {
     lines.push('', 'skipped (never counted as passed):');
     for (const e of skipped) lines.push(`  - ${e.name}: ${line(e.reason ?? '', max)}`);
   }
-  lines.push('', `${all.total} cases in ${(redacted.ms / 1000).toFixed(1)} s: ${all.passed} passed, ${all.failed} failed, ${all.skipped} skipped`);
+  lines.push('', `${all.total} ${unit} in ${(redacted.ms / 1000).toFixed(1)} s: ${all.passed} passed, ${all.failed} failed, ${all.skipped} skipped`);
   return lines.join('\n');
 }

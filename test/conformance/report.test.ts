@@ -111,12 +111,12 @@ describe('reports', () => {
 describe('the flow memory', () => {
   const exchange = (request: Exchange['request'], response: HttpResponse): Exchange => ({ request, response, ms: 1 });
 
-  it('remembers the nonce and scope an authorization code was asked with, and the scope a refresh token was granted', () => {
+  it('remembers the client, nonce and scope an authorization code was asked with, and the scope a refresh token was granted', () => {
     const memory = new FlowMemory();
     const authorize = wireRequest(BASE, { method: 'GET', path: pathOf('authorize'), query: { response_type: 'code', client_id: 'c', scope: 'openid form_filling', redirect_uri: 'http://rp/cb', state: 's', nonce: 'n-1' } });
     memory.learn(exchange(authorize, { status: 302, headers: new HeaderList([['Location', 'http://rp/cb?code=C1&state=s']]), bytes: Buffer.alloc(0), text: '' }));
     const codeExchange = wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: 'authorization_code', code: 'C1', redirect_uri: 'http://rp/cb' } });
-    expect(memory.contextFor(codeExchange)).toEqual({ nonce: 'n-1', scope: ['openid', 'form_filling'] });
+    expect(memory.contextFor(codeExchange)).toEqual({ clientId: 'c', nonce: 'n-1', scope: ['openid', 'form_filling'] });
     memory.learn(exchange(codeExchange, json(200, { access_token: 'a', refresh_token: 'R1', token_type: 'Bearer', expires_in: 1 })));
     const refresh = (scope?: string) => wireRequest(BASE, { method: 'POST', path: pathOf('refreshAccessToken'), form: { grant_type: 'refresh_token', refresh_token: 'R1', ...(scope ? { scope } : {}) } });
     expect(memory.contextFor(refresh())).toEqual({ scope: ['openid', 'form_filling'] });

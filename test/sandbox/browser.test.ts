@@ -1,70 +1,30 @@
-import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, verifyIdToken } from '../../src/auth/oidc.js';
-import { createFormIdFrClient } from '../../src/clients/form-id-fr.js';
 import { SESSION_COOKIE } from '../../sandbox/authentication.js';
-import { escapeHtml } from '../../sandbox/http.js';
 import { browserUnavailable, launchChromium, screenshotPath } from '../helpers/browser.js';
-import { pageForm } from '../helpers/login.js';
+import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { defaultFixture, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 
 let target: RunningSandbox;
-let rp: Server;
+let rp: RelyingParty;
 let rpUrl: string;
-let callbacks = 0;
 let browser: Browser;
-const pending = new Map<string, { nonce: string; codeVerifier?: string }>();
 
 describe.skipIf(browserUnavailable)('the code flow in a real browser', () => {
   beforeAll(async () => {
     // A relying party built with the toolkit: it sends the browser to authorize, and handles the callback.
-    rp = createServer(async (req, res) => {
-      const url = new URL(req.url!, rpUrl);
-      const config = { clientId: 'sandbox-oidc-client', clientSecret: 'sandbox-client-secret', redirectUri: `${rpUrl}/callback`, baseUrl: target.url };
-      if (url.pathname === '/login') {
-        const request = buildAuthorizationRequest(config, { scope: ['form_filling'], pkce: true });
-        pending.set(request.state, { nonce: request.nonce, codeVerifier: request.codeVerifier });
-        res.writeHead(302, { Location: request.url }).end();
-        return;
-      }
-      if (url.pathname === '/attack') {
-        // Another site: a form, with a login form's fields and a CSRF token it fetched for itself, posted on load.
-        const authorize = new URL(buildAuthorizationRequest(config, { scope: ['form_filling'] }).url);
-        const page = await (await fetch(authorize)).text();
-        const { action, fields } = pageForm(page, target.url);
-        const inputs = Object.entries({ ...fields, msisdn: '33600000000', password: 'sandbox', decision: 'grant' })
-          .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`).join('');
-        res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<form method="post" action="${action}">${inputs}</form><script>document.forms[0].submit()</script>`);
-        return;
-      }
-      callbacks++;
-      try {
-        const state = url.searchParams.get('state') ?? '';
-        const { code } = parseAuthorizationCallback(url, state);
-        const saved = pending.get(state);
-        if (!saved) throw new Error('unknown state');
-        pending.delete(state);
-        const tokens = await exchangeAuthorizationCode(config, code, saved.codeVerifier ? { codeVerifier: saved.codeVerifier } : {});
-        const idToken = await verifyIdToken(tokens.id_token, { ...config, nonce: saved.nonce });
-        const { data } = await createFormIdFrClient({ baseUrl: target.url, accessToken: tokens.access_token }).GET('/formfilling/fr/v1/userinfo');
-        res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<h1>Welcome ${data?.given_name}</h1><p id="sub">${idToken.sub}</p>`);
-      } catch (error) {
-        res.writeHead(400, { 'Content-Type': 'text/html' }).end(`<h1>Refused</h1><p id="error">${(error as { code?: string }).code}</p>`);
-      }
-    }).listen(0, '127.0.0.1');
-    await once(rp, 'listening');
-    rpUrl = `http://127.0.0.1:${(rp.address() as { port: number }).port}`;
+    rp = await startRelyingParty();
+    rpUrl = rp.url;
     const fixture = defaultFixture();
-    fixture.clients[0]!.redirectUris!.push(`${rpUrl}/callback`);
+    fixture.clients[0]!.redirectUris!.push(rp.redirectUri);
     target = await startSandbox({ fixture });
+    rp.baseUrl = target.url;
     browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await target?.close();
-    rp?.close();
+    await rp?.close();
   });
 
   it('signs in and consents on the sandbox page, and the relying party gets the end-user claims', async () => {
@@ -93,12 +53,12 @@ describe.skipIf(browserUnavailable)('the code flow in a real browser', () => {
   it('gives no code and no session to a form another site posts to the login page', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const before = callbacks;
+    const before = rp.callbacks;
     await page.goto(`${rpUrl}/attack`);
     await page.waitForURL(`${target.url}/_sandbox/authorize`);
     expect(await page.getByRole('alert').innerText()).toBe('This form has expired or was not sent from this page: please try again.');
     expect((await context.cookies(target.url)).map((c) => c.name)).not.toContain(SESSION_COOKIE);
-    expect(callbacks).toBe(before);
+    expect(rp.callbacks).toBe(before);
     await context.close();
   });
 

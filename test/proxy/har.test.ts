@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../src/auth/basic.js';
+import { pathOf } from '../../src/contract/operations.js';
+import { HarError, harEntry, harLog, readHar, type ObservedExchange } from '../../conformance/har.js';
+import { HeaderList, wireRequest, type HttpRequest, type HttpResponse } from '../../conformance/http.js';
+import { Redactor } from '../../conformance/report/index.js';
+import { harSchemaErrors } from '../helpers/har-schema.js';
+
+const UPSTREAM = 'http://127.0.0.1:9';
+const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const ID_TOKEN = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ iss: 'https://openid.orange.fr/', sub: 'PBYJJF-1', aud: 'client-1', nonce: 'nonce-1', exp: 2, iat: 1 })}.c2lnbmF0dXJlLW9mLXRoZS1pZC10b2tlbg`;
+const ASSERTION = `${b64url({ alg: 'RS256', kid: 'k1' })}.${b64url({ iss: 'dm-client', sub: '33600000000', aud: 'https://openid.orange.fr' })}.YXNzZXJ0aW9uLXNpZ25hdHVyZS1ieXRlcw`;
+const STRAY_JWT = `${b64url({ alg: 'none' })}.${b64url({ note: 'a JWT in a header nobody declared secret' })}.c3RyYXktc2lnbmF0dXJl`;
+const SECRETS = {
+  clientSecret: 'client-secret-1234567', code: 'SBX-code-0123456789', access: 'access-token-abcdefghijklmnop', refresh: 'refresh-token-qrstuvwxyz012',
+  session: 'session-cookie-value-42', other: 'other-cookie-value-43', idToken: ID_TOKEN, assertion: ASSERTION, stray: STRAY_JWT,
+};
+
+const json = (status: number, body: unknown, headers: [string, string][] = []): HttpResponse => {
+  const text = JSON.stringify(body);
+  return { status, headers: new HeaderList([['Content-Type', 'application/json'], ...headers]), bytes: Buffer.from(text), text };
+};
+const observe = (request: HttpRequest, response?: HttpResponse, extra: Partial<ObservedExchange> = {}): ObservedExchange => ({
+  request: wireRequest(UPSTREAM, request), ...(response ? { response, statusText: 'OK' } : {}),
+  startedAt: new Date('2026-01-02T03:04:05.678Z'), timings: { send: 1, wait: 2, receive: 3 }, httpVersion: 'HTTP/1.1', ...extra,
+});
+
+/** A code flow's exchanges, carrying every kind of secret, as the proxy sees them (unredacted). */
+function codeFlow(): ObservedExchange[] {
+  return [
+    observe({ method: 'GET', path: pathOf('authorize'), query: { response_type: 'code', client_id: 'client-1', nonce: 'nonce-1', state: 's1', redirect_uri: 'http://rp/cb' }, headers: { Cookie: `sandbox_session=${SECRETS.session}; other=${SECRETS.other}` } },
+      { status: 302, headers: new HeaderList([['Location', `http://rp/cb?code=${SECRETS.code}&state=s1`], ['Set-Cookie', `sandbox_session=${SECRETS.session}; Path=/; HttpOnly; Secure`], ['X-Debug', STRAY_JWT]]), bytes: Buffer.alloc(0), text: '' }),
+    observe({ method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { Authorization: basicAuthorization('client-1', SECRETS.clientSecret) }, form: { grant_type: 'authorization_code', code: SECRETS.code, redirect_uri: 'http://rp/cb', client_secret: SECRETS.clientSecret } },
+      json(200, { token_type: 'Bearer', access_token: SECRETS.access, refresh_token: SECRETS.refresh, id_token: ID_TOKEN, expires_in: 3600 })),
+    observe({ method: 'GET', path: pathOf('getFormFillingUserInfo'), query: { access_token: SECRETS.access }, headers: { Authorization: `Bearer ${SECRETS.access}` } },
+      json(401, { error: 'invalid_token', error_description: `token ${SECRETS.access} expired` })),
+    observe({ method: 'POST', path: pathOf('requestJwtBearerToken'), form: { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: ASSERTION } },
+      json(400, { error: 'invalid_grant' })),
+  ];
+}
+
+function record(observed: ObservedExchange[]) {
+  const redactor = new Redactor([], { correlate: true });
+  return harLog(observed.map((o) => {
+    redactor.learn(o);
+    return harEntry(o, redactor);
+  }));
+}
+
+describe('the HAR recording', () => {
+  it('writes HAR 1.2 that the HAR schema accepts, with request, response, cookies, query, post data and timings', () => {
+    const har = record(codeFlow());
+    expect(harSchemaErrors(har)).toEqual([]);
+    expect(har.log.version).toBe('1.2');
+    const [authorize, token] = har.log.entries;
+    expect(authorize!.request.queryString.map((q) => q.name)).toEqual(['response_type', 'client_id', 'nonce', 'state', 'redirect_uri']);
+    expect(authorize!.request.cookies.map((c) => c.name)).toEqual(['sandbox_session', 'other']);
+    expect(authorize!.response.cookies).toEqual([{ name: 'sandbox_session', value: expect.stringMatching(/^REDACTED-\d+$/), path: '/', httpOnly: true, secure: true }]);
+    expect(authorize!.response.redirectURL).toMatch(/^http:\/\/rp\/cb\?code=REDACTED-\d+&state=s1$/);
+    expect(token!.request.postData).toEqual({ mimeType: 'application/x-www-form-urlencoded', text: expect.stringMatching(/^grant_type=authorization_code&code=REDACTED-\d+&redirect_uri=http%3A%2F%2Frp%2Fcb&client_secret=REDACTED-\d+$/) });
+    expect(token!.time).toBe(6);
+    expect(token!.timings).toEqual({ send: 1, wait: 2, receive: 3 });
+  });
+
+  it('redacts every secret: credentials, cookies, tokens and codes in bodies, query strings and Location, client secrets, assertions, anything JWT-shaped', () => {
+    const text = JSON.stringify(record(codeFlow()));
+    for (const [name, secret] of Object.entries(SECRETS)) expect(text.includes(secret), name).toBe(false);
+    // Nor any piece of a JWT: no base64url JSON object is left.
+    expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}/);
+    const { entries } = record(codeFlow()).log;
+    const header = (i: number, side: 'request' | 'response', name: string) => entries[i]![side].headers.find((h) => h.name === name)!.value;
+    expect(header(1, 'request', 'Authorization')).toMatch(/^Basic REDACTED-\d+$/);
+    expect(header(2, 'request', 'Authorization')).toMatch(/^Bearer REDACTED-\d+$/);
+    expect(header(0, 'request', 'Cookie')).toMatch(/^sandbox_session=REDACTED-\d+; other=REDACTED-\d+$/);
+    expect(header(0, 'response', 'X-Debug')).toMatch(/^REDACTED-\d+$/);
+    expect(JSON.parse(entries[2]!.response.content.text!).error_description).toMatch(/^token REDACTED-\d+ expired$/);
+    expect(entries[2]!.request.url).toMatch(/\?access_token=REDACTED-\d+$/);
+    // A scheme with no credential after it holds no secret: kept, so that the check still sees it is empty.
+    const [schemeOnly] = record([observe({ method: 'GET', path: pathOf('getCheckIdUserInfo'), headers: { Authorization: 'Bearer' } })]).log.entries;
+    expect(schemeOnly!.request.headers).toEqual([{ name: 'Authorization', value: 'Bearer' }]);
+  });
+
+  it('gives each secret one placeholder wherever it appears, and keeps the decoded header and claims of each JWT it replaced', () => {
+    const { entries } = record(codeFlow()).log;
+    const code = /code=(REDACTED-\d+)/.exec(entries[0]!.response.redirectURL)![1]!;
+    expect(entries[1]!.request.postData!.text).toContain(`code=${code}&`);
+    const body = JSON.parse(entries[1]!.response.content.text!);
+    expect(entries[2]!.request.headers.find((h) => h.name === 'Authorization')!.value).toBe(`Bearer ${body.access_token}`);
+    expect(entries[1]!._jwts).toEqual({ [body.id_token]: { header: { alg: 'HS256', typ: 'JWT' }, payload: { iss: 'https://openid.orange.fr/', sub: 'PBYJJF-1', aud: 'client-1', nonce: 'nonce-1', exp: 2, iat: 1 }, signed: true } });
+    const assertion = new URLSearchParams(entries[3]!.request.postData!.text).get('assertion')!;
+    expect((entries[3]!._jwts as Record<string, { payload: unknown }>)[assertion]!.payload).toEqual({ iss: 'dm-client', sub: '33600000000', aud: 'https://openid.orange.fr' });
+  });
+
+  it('reads back what it recorded, a body that is not UTF-8 as its bytes, and a request that got no response', () => {
+    const latin1 = Buffer.from('{"given_name":"Ren\xe9"}', 'latin1');
+    const har = record([
+      ...codeFlow(),
+      observe({ method: 'GET', path: pathOf('getCheckIdUserInfo'), headers: { Authorization: 'Bearer x' } }, { status: 200, headers: new HeaderList([['Content-Type', 'application/json; charset=iso-8859-1']]), bytes: latin1, text: latin1.toString('utf8') }),
+      observe({ method: 'GET', path: pathOf('getCheckIdUserInfo') }, undefined, { error: 'cannot forward to http://127.0.0.1:9: ECONNREFUSED' }),
+    ]);
+    expect(harSchemaErrors(har)).toEqual([]);
+    const entries = readHar(JSON.stringify(har));
+    expect(entries).toHaveLength(6);
+    expect(entries[1]!.exchange.request.headers.get('authorization')).toMatch(/^Basic REDACTED-\d+$/);
+    expect(entries[1]!.exchange.response!.status).toBe(200);
+    expect(entries[1]!.jwts).toEqual(har.log.entries[1]!._jwts);
+    expect(entries[4]!.exchange.response!.bytes).toEqual(latin1);
+    expect(har.log.entries[4]!.response.content.encoding).toBe('base64');
+    expect(entries[5]!.exchange).toMatchObject({ error: 'cannot forward to http://127.0.0.1:9: ECONNREFUSED' });
+    expect(entries[5]!.exchange.response).toBeUndefined();
+    expect(har.log.entries[5]!.response.status).toBe(0);
+    expect(entries[0]!.startedAt.toISOString()).toBe('2026-01-02T03:04:05.678Z');
+  });
+
+  it("reads a browser's HAR: HTTP/2 pseudo-headers left out, base64 content decoded, a failed request as no response", () => {
+    const entry = (status: number, content: object) => ({
+      startedDateTime: '2026-01-02T03:04:05.000Z', time: 12.6,
+      request: { method: 'get', url: `https://api.orange.com${pathOf('getFormFillingUserInfo')}`, httpVersion: 'h2', headers: [{ name: ':authority', value: 'api.orange.com' }, { name: 'authorization', value: 'Bearer abc' }], cookies: [], queryString: [], headersSize: -1, bodySize: 0 },
+      response: { status, statusText: '', httpVersion: 'h2', headers: [{ name: 'content-type', value: 'application/json' }], cookies: [], content, redirectURL: '', headersSize: -1, bodySize: -1, ...(status ? {} : { _error: 'net::ERR_CONNECTION_RESET' }) },
+      cache: {}, timings: { send: 0, wait: 12.6, receive: 0 },
+    });
+    const [ok, failed] = readHar(JSON.stringify({ log: { version: '1.2', creator: { name: 'WebInspector', version: '537.36' }, entries: [
+      entry(200, { size: 11, mimeType: 'application/json', text: Buffer.from('{"sub":"x"}').toString('base64'), encoding: 'base64' }),
+      entry(0, { size: 0, mimeType: 'x-unknown' }),
+    ] } }));
+    expect(ok!.exchange.request.method).toBe('GET');
+    expect(ok!.exchange.request.headers.entries).toEqual([['authorization', 'Bearer abc']]);
+    expect(ok!.exchange.response!.text).toBe('{"sub":"x"}');
+    expect(ok!.exchange.ms).toBe(13);
+    expect(failed!.exchange).toMatchObject({ error: 'net::ERR_CONNECTION_RESET' });
+  });
+
+  it('refuses what is not a HAR file, saying where', () => {
+    expect(() => readHar('{')).toThrow(HarError);
+    expect(() => readHar('{"log":{}}')).toThrow('no log.entries array: not a HAR file');
+    expect(() => readHar('{"log":{"entries":[{"request":{"method":"GET","url":"/relative"},"response":{}}]}}')).toThrow('log.entries[0].request has no method and absolute url');
+    expect(() => readHar(`{"log":{"entries":[{"startedDateTime":"x","request":{"method":"GET","url":"${UPSTREAM}/"},"response":{}}]}}`)).toThrow('log.entries[0].startedDateTime is not a date');
+    expect(() => readHar(`{"log":{"entries":[{"startedDateTime":"2026-01-01T00:00:00Z","request":{"method":"GET","url":"${UPSTREAM}/","headers":{}},"response":{}}]}}`)).toThrow('log.entries[0].request.headers is not an array');
+  });
+});
