@@ -20,7 +20,8 @@ type Send = (request: HttpRequest) => Promise<HttpResponse>;
 /** The header that ties an armed fault to the one request of its case. */
 const FAULT_HEADER = 'X-Conformance-Case';
 
-const adminPath = (operationId: (typeof SANDBOX_ADMIN_ROUTES)[number]['operationId'], params: Record<string, string> = {}) =>
+/** The path of an admin operation (openapi/sandbox-admin.yaml), its `{parameters}` filled in. */
+export const adminPath = (operationId: (typeof SANDBOX_ADMIN_ROUTES)[number]['operationId'], params: Record<string, string> = {}) =>
   SANDBOX_ADMIN_ROUTES.find((r) => r.operationId === operationId)!.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params[name]!));
 
 async function admin(send: Send, request: HttpRequest, what: string): Promise<HttpResponse> {

@@ -19,6 +19,8 @@ import codeRequestSchema from '../generated/authentication-fr/schemas/Authorizat
 import refreshRequestSchema from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
 import { parseBasicAuthorization } from '../src/auth/basic.js';
 import { ID_TOKEN_ALG } from '../src/auth/oidc.js';
+import type { JsonObject } from '../src/contract/examples.js';
+import { dereferencedBundle } from '../src/contract/load.js';
 import { pathOf } from '../src/contract/operations.js';
 import { hasValidator, validator } from '../src/contract/validators.js';
 import type { Client } from './fixture.js';
@@ -35,7 +37,9 @@ const PAGE_STYLE = 'body{font-family:system-ui,sans-serif;margin:0;background:#f
   '.hint{color:#555;font-size:.9rem}[role=alert]{color:#b00020;font-weight:600}';
 /** The validator keys of authorize's query parameters (the form of POST authorize has the same), less the name. */
 const PARAMETER = 'authentication-fr/authorize/parameter/query/';
-const AUTHORIZE_PARAMS = ['response_type', 'client_id', 'scope', 'redirect_uri', 'state', 'nonce', 'charset', 'code_challenge', 'code_challenge_method'];
+/** The parameters the contract documents for authorize (the same in the form of POST authorize). */
+const AUTHORIZE_PARAMS = (((dereferencedBundle('authentication-fr').paths as JsonObject)[pathOf('authorize')] as JsonObject).get as { parameters: { name: string }[] })
+  .parameters.map((p) => p.name);
 const BROWSER_ID = /^[A-Za-z0-9_-]{32}$/;
 const TOKEN = 'authentication-fr/exchangeAuthorizationCode';
 const REFRESH = 'authentication-fr/refreshAccessToken';

@@ -1,11 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { startChild } from './helpers/child.js';
 import { REPO_ROOT } from '../scripts/lib/contract.js';
 
 const run = promisify(execFile);
@@ -181,12 +181,9 @@ describe('the packed package', () => {
   });
 
   it('runs the sandbox from the package, with its default fixture', async () => {
-    const child = spawn(path.join(consumer, 'node_modules/.bin/orange-identity'), ['sandbox', '--port', '0'], { cwd: consumer, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    while (!/listening on (http:\S+)/.test(out)) await once(child.stdout, 'data');
-    const url = /listening on (http:\S+)/.exec(out)![1]!;
+    const child = startChild(path.join(consumer, 'node_modules/.bin/orange-identity'), ['sandbox', '--port', '0'], { cwd: consumer });
     try {
+      const url = (await child.waitFor(/listening on (http:\S+)/))[1]!;
       const metadata = (await (await fetch(`${url}/oauth-jwt/fr/v1/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
       expect(metadata.issuer).toBe('https://openid.orange.fr');
       // The documentation site ships in the package: /docs/ answers from the install, Redoc pages and Redoc included.
@@ -200,8 +197,7 @@ describe('the packed package', () => {
         expect(response.headers.get('content-type'), page).toMatch(type);
       }
     } finally {
-      child.kill('SIGINT');
-      await once(child, 'exit');
+      await child.stop('SIGINT');
     }
   });
 

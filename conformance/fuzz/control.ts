@@ -1,11 +1,12 @@
 /**
  * What the fuzzer may do to a target beyond its APIs, to reach expiry and revocation: move its clock, open an
- * end-user session, revoke an end-user's consent. The reference sandbox offers these on its admin API (under
- * /_sandbox/admin/, outside the contract's APIs); an in-process sandbox's clock is moved directly. A target
+ * end-user session, revoke an end-user's consent. The reference sandbox offers these on its admin API
+ * (openapi/sandbox-admin.yaml, outside the contract's APIs); an in-process sandbox's clock is moved directly. A target
  * without them (any real deployment) has none: the checks that need them are skipped, with the reason.
  *
  * Entry points: `TargetControl`, `sandboxAdmin(baseUrl, send, clock?)`.
  */
+import { adminPath } from '../sandbox-admin.js';
 import type { Exchange, HttpRequest } from '../http.js';
 
 export interface TargetControl {
@@ -17,17 +18,15 @@ export interface TargetControl {
   revokeConsent?(msisdn: string): Promise<boolean>;
 }
 
-/** The sandbox admin API (docs/sandbox.md); its routes are the sandbox's own, not the contract's. */
-const ADMIN = '/_sandbox/admin';
 
 /**
  * The sandbox's admin API through `send`; with `clock` (an in-process sandbox), the clock is moved directly,
  * otherwise through `POST /_sandbox/admin/clock {advance}` when the target has it.
  */
 export function sandboxAdmin(send: (request: HttpRequest) => Promise<Exchange>, clock?: { advance(seconds: number): void }): TargetControl {
-  const post = async (route: string, json: unknown) => {
+  const post = async (operationId: Parameters<typeof adminPath>[0], json: unknown) => {
     try {
-      return (await send({ method: 'POST', path: `${ADMIN}/${route}`, json })).response;
+      return (await send({ method: 'POST', path: adminPath(operationId), json })).response;
     } catch {
       return undefined;
     }
@@ -38,10 +37,10 @@ export function sandboxAdmin(send: (request: HttpRequest) => Promise<Exchange>, 
         clock.advance(seconds);
         return true;
       }
-      return (await post('clock', { advance: seconds }))?.status === 200;
+      return (await post('moveClock', { advance: seconds }))?.status === 200;
     },
     async openSession(msisdn) {
-      const response = await post('sessions', { msisdn, consent: 'grant' });
+      const response = await post('openSession', { msisdn, consent: 'grant' });
       if (response?.status !== 201) return undefined;
       try {
         const cookie = (JSON.parse(response.text) as { cookie?: unknown }).cookie;
@@ -51,7 +50,7 @@ export function sandboxAdmin(send: (request: HttpRequest) => Promise<Exchange>, 
       }
     },
     async revokeConsent(msisdn) {
-      return (await post('consents/revoke', { msisdn }))?.status === 204;
+      return (await post('revokeConsent', { msisdn }))?.status === 204;
     },
   };
 }

@@ -10,6 +10,7 @@ import { createPrivateKey, type JsonWebKey, type KeyObject as NodeKeyObject } fr
 import { types } from 'node:util';
 // jose's key types, not node's, in signatures: the package's .d.ts files must not need @types/node.
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import type { components } from '../../generated/direct-match-id-fr/types.js';
 import { OrangeAuthError } from './errors.js';
 
 /** The smallest RSA modulus RS256 accepts (RFC 7518 section 3.3), and the size the page asks for. */
@@ -18,9 +19,13 @@ export const MIN_MODULUS_LENGTH = 2048;
 /** The members of an RSA JWK that are private (RFC 7518 section 6.3.2): never in a registered JWKS. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'] as const;
 
-export interface RsaPublicJwk { kty: 'RSA'; e: string; n: string; kid: string; use: 'sig'; alg: 'RS256' }
+type ContractJwk = components['schemas']['Jwk'];
+/** A registered public key: the contract's `Jwk` (kty RSA, kid, n, e), with `use: sig` and `alg: RS256` set. */
+export type RsaPublicJwk = Required<Pick<ContractJwk, 'kty' | 'e' | 'n' | 'kid' | 'use' | 'alg'>>;
+/** The private key: the public members and RFC 7518 section 6.3.2's private ones, which a registered JWKS never holds. */
 export interface RsaPrivateJwk extends RsaPublicJwk { d: string; p: string; q: string; dp: string; dq: string; qi: string }
-export interface Jwks { keys: RsaPublicJwk[] }
+/** The JWKS document to register: the contract's `Jwks`, of public keys only. */
+export type Jwks = components['schemas']['Jwks'] & { keys: RsaPublicJwk[] };
 
 export interface SigningKey {
   /** The private key as a JWK. Keep it secret: store it with restricted permissions, never log it. */

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { progressPrinter } from '../../cli/conformance.js';
 import { loadCatalogue } from '../../conformance/catalogue.js';
+import { startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../../scripts/lib/contract.js';
 import { browserUnavailable, launchChromium } from '../helpers/browser.js';
 import { setJson, startBreakingProxy, type BreakingProxy } from '../helpers/breaking-proxy.js';
@@ -15,13 +14,9 @@ import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 
 /** `orange-identity conformance ...`: exit code, stdout, stderr. */
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['bin/orange-identity.js', 'conformance', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const [code] = await once(child, 'exit');
-  return { code: code as number, stdout, stderr };
+  const child = startChild(process.execPath, ['bin/orange-identity.js', 'conformance', ...args], { cwd: REPO_ROOT });
+  const code = await child.exited();
+  return { code: code as number, stdout: child.stdout(), stderr: child.stderr() };
 }
 
 let sandbox: RunningSandbox;

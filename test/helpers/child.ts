@@ -10,6 +10,9 @@ export interface Child {
   process: ChildProcess;
   /** Everything written so far on stdout and stderr. */
   output(): string;
+  /** What was written so far on stdout alone, and on stderr alone. */
+  stdout(): string;
+  stderr(): string;
   /** Resolves with the first match of `pattern` in the output; rejects when the child exits before it. */
   waitFor(pattern: RegExp): Promise<RegExpExecArray>;
   /** Sends `signal` (SIGTERM by default) and resolves with the exit code once the child is gone. */
@@ -23,13 +26,15 @@ const running = new Set<Child>();
 export function startChild(command: string, args: string[], options: SpawnOptions = {}): Child {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   let out = '';
+  const streams = { stdout: '', stderr: '' };
   const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
+  const onData = (stream: keyof typeof streams) => (chunk: Buffer) => {
     out += chunk.toString();
+    streams[stream] += chunk.toString();
     for (const listener of listeners) listener();
   };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  child.stdout?.on('data', onData('stdout'));
+  child.stderr?.on('data', onData('stderr'));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => {
     running.delete(handle);
     for (const listener of listeners) listener();
@@ -39,6 +44,8 @@ export function startChild(command: string, args: string[], options: SpawnOption
   const handle: Child = {
     process: child,
     output: () => out,
+    stdout: () => streams.stdout,
+    stderr: () => streams.stderr,
     waitFor(pattern) {
       return new Promise((resolve, reject) => {
         const check = () => {
