@@ -1,12 +1,31 @@
 /** Shared pieces of the benchmarks: a loopback server in a child process, and interleaved timed rounds. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+
+/** The first match of `pattern` in what `stream` of `child` prints; rejects (and kills nothing) when the child
+ *  exits first, so that a benchmark whose server died says so instead of waiting for ever. */
+export function waitForOutput(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = pattern.exec(out);
+      if (match) {
+        child[stream]!.off('data', onData);
+        child.off('exit', onExit);
+        resolve(match);
+      }
+    };
+    const onExit = (code: number | null) => reject(new Error(`the child exited (${code}) before printing ${pattern}: ${out}`));
+    child[stream]!.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
 
 /** Starts `node -e <source>` whose server prints its port on stdout; resolves with its origin. */
 export async function startChildServer(source: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { url: `http://127.0.0.1:${chunk.toString().trim()}`, child };
+  const [, port] = await waitForOutput(child, 'stdout', /(\d+)\s/);
+  return { url: `http://127.0.0.1:${port}`, child };
 }
 
 /** Runs `calls` calls of `call`, `concurrency` at a time; returns the elapsed milliseconds. */

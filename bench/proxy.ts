@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { REPO_ROOT } from '../scripts/lib/contract.js';
 import { pathOf } from '../src/contract/operations.js';
 import { readBundle } from '../src/contract/load.js';
-import { startChildServer } from './lib.js';
+import { startChildServer, waitForOutput } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -35,9 +35,7 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));`);
 
 const recording = path.join(await mkdtemp(path.join(tmpdir(), 'bench-proxy-')), 'bench.har');
 const proxy = spawn(process.execPath, ['bin/orange-identity.js', 'proxy', '--upstream', bare.url, '--port', '0', '--quiet', '--har', recording], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-let banner = '';
-while (!/listening on (http:\S+),/.test(banner)) banner += ((await once(proxy.stderr!, 'data')) as [Buffer])[0].toString();
-const proxyUrl = /listening on (http:\S+),/.exec(banner)![1]!;
+const proxyUrl = (await waitForOutput(proxy, 'stderr', /listening on (http:\S+),/))[1]!;
 let summary = '';
 proxy.stdout!.on('data', (chunk: Buffer) => { summary += chunk.toString(); });
 const rssMiB = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proxy.pid}/status`, 'utf8'))![1]) / 1024;

@@ -5,14 +5,13 @@
  * one run; nothing here is asserted.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { startMock } from '../conformance/mock.js';
 import { REPO_ROOT } from '../scripts/lib/contract.js';
 import { readBundle } from '../src/contract/load.js';
-import { startChildServer } from './lib.js';
+import { startChildServer, waitForOutput } from './lib.js';
 
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -40,9 +39,7 @@ async function load(url: string, token: string, seconds: number, payload = body)
 async function startSandboxProcess() {
   const main = pathToFileURL(path.join(REPO_ROOT, 'dist/cli/main.js')).href;
   const child = spawn(process.execPath, ['--input-type=module', '-e', `process.exitCode = await (await import(${JSON.stringify(main)})).main(['sandbox'])`], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  while (!/listening on (http:\S+)/.test(out)) out += ((await once(child.stdout, 'data')) as [Buffer])[0].toString();
-  return { url: /listening on (http:\S+)/.exec(out)![1]!, child };
+  return { url: (await waitForOutput(child, 'stdout', /listening on (http:\S+)/))[1]!, child };
 }
 
 const sandbox = await startSandboxProcess();

@@ -1,36 +1,12 @@
 /** `orange-identity conformance`: replay every documented response of the contract against a target. */
-import { accessSync, constants, mkdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { API_SLUGS, type ApiSlug } from '../src/contract/load.js';
+import { API_SLUGS } from '../src/contract/load.js';
 import { MockUnavailableError, PortInUseError, startMock, type RunningMock } from '../conformance/mock.js';
-import { ProfileError, loadProfile, resolveProfilePath, shippedProfiles } from '../conformance/profile.js';
-import { htmlReport, junitReport, textReport } from '../conformance/report/index.js';
+import { shippedProfiles } from '../conformance/profile.js';
+import { textReport } from '../conformance/report/index.js';
 import { ForeignTargetError, runConformance, type Progress } from '../conformance/runner.js';
-import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
-
-/** Checks that each report file can be written (creating its folder) before anything runs. */
-export function prepareReportPaths(values: Values, names: string[]): void {
-  for (const name of names) {
-    const file = values[name];
-    if (typeof file !== 'string') continue;
-    const dir = path.dirname(path.resolve(file));
-    try {
-      mkdirSync(dir, { recursive: true });
-      accessSync(dir, constants.W_OK);
-    } catch (error) {
-      throw new ConfigError(`cannot write --${name} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} on ${dir}`);
-    }
-  }
-}
-
-/** `--api` values, checked against the contract's APIs. */
-export function apisOption(values: Values): ApiSlug[] {
-  const apis = (values.api as string[] | undefined) ?? [...API_SLUGS];
-  const unknown = apis.filter((a) => !API_SLUGS.includes(a as ApiSlug));
-  if (unknown.length) throw new UsageError(`unknown API ${unknown.join(', ')}; known: ${API_SLUGS.join(', ')}`);
-  return apis as ApiSlug[];
-}
+import { ConfigError, UsageError, integerOption, type Command } from './command.js';
+import { apisOption, prepareReportPaths, profileOption, writeReports } from './options.js';
 
 /**
  * Progress on stderr: on a terminal, one line rewritten in place (cases done of total, failures so far); otherwise
@@ -70,16 +46,7 @@ export const conformance: Command = {
   async run(values) {
     const apis = apisOption(values);
     const concurrency = integerOption(values, 'concurrency', 1, 64);
-    let profilePath: string;
-    let loaded;
-    try {
-      profilePath = resolveProfilePath(values.profile as string);
-      loaded = loadProfile(profilePath);
-    } catch (error) {
-      if (error instanceof ProfileError) throw new ConfigError(error.message);
-      throw error;
-    }
-    const { profile, secrets } = loaded;
+    const { profile, secrets, path: profilePath } = profileOption(values);
     prepareReportPaths(values, ['report', 'html']);
     let mock: RunningMock | undefined;
     try {
@@ -115,14 +82,7 @@ export const conformance: Command = {
         progress?.end();
       }
       console.log(textReport(run));
-      if (typeof values.report === 'string') {
-        await writeFile(values.report, junitReport(run));
-        console.error(`JUnit report: ${values.report}`);
-      }
-      if (typeof values.html === 'string') {
-        await writeFile(values.html, htmlReport(run));
-        console.error(`HTML report: ${values.html}`);
-      }
+      await writeReports(values, run);
       return run.entries.some((r) => r.outcome === 'failed') ? 1 : 0;
     } finally {
       await mock?.stop();

@@ -1,16 +1,15 @@
 /** `orange-identity fuzz`: negative and property-based testing of a target, generated from the contract. */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sandboxAdmin } from '../conformance/fuzz/control.js';
 import { FUZZ_CHECKS, PHASES, runFuzz, type FuzzRun } from '../conformance/fuzz/engine.js';
 import { createSender } from '../conformance/http.js';
-import { ProfileError, loadProfile, resolveProfilePath, shippedProfiles } from '../conformance/profile.js';
-import { htmlReport, junitReport, textReport } from '../conformance/report/index.js';
+import { ProfileError, shippedProfiles } from '../conformance/profile.js';
+import { textReport } from '../conformance/report/index.js';
 import { ForeignTargetError } from '../conformance/runner.js';
 import { createSandbox, type Sandbox } from '../sandbox/server.js';
 import { API_SLUGS } from '../src/contract/load.js';
 import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
-import { apisOption, prepareReportPaths } from './conformance.js';
+import { apisOption, prepareReportPaths, profileOption, writeReports } from './options.js';
 
 /** Bounds of the options, stated in the help and in the output. */
 const MAX_EXAMPLES = 1000;
@@ -68,16 +67,7 @@ export const fuzz: Command = {
     const maxExamples = integerOption(values, 'max-examples', 1, MAX_EXAMPLES);
     const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integerOption(values, 'seed', 0, 2 ** 31 - 1);
     const rate = rateOption(values);
-    let profilePath: string;
-    let loaded;
-    try {
-      profilePath = resolveProfilePath(values.profile as string);
-      loaded = loadProfile(profilePath);
-    } catch (error) {
-      if (error instanceof ProfileError) throw new ConfigError(error.message);
-      throw error;
-    }
-    const { profile, secrets } = loaded;
+    const { profile, secrets, path: profilePath } = profileOption(values);
     if (profile.kind !== 'live') throw new UsageError(`profile ${profile.name} is for a mock, which answers examples whatever it is sent: the fuzzer needs a live profile (sandbox, or one for your deployment)`);
     prepareReportPaths(values, ['report', 'html']);
 
@@ -119,14 +109,7 @@ export const fuzz: Command = {
       for (const note of run.notes) console.log(`not checked: ${note}`);
       if (discarded) console.log(`${discarded} generated examples were not sent: the request checks did not see them as the phase needs (valid, or broken)`);
       console.log(`seed ${seed}: the same command with --seed ${seed} sends the same requests`);
-      if (typeof values.report === 'string') {
-        await writeFile(values.report, junitReport(run));
-        console.error(`JUnit report: ${values.report}`);
-      }
-      if (typeof values.html === 'string') {
-        await writeFile(values.html, htmlReport(run));
-        console.error(`HTML report: ${values.html}`);
-      }
+      await writeReports(values, run);
       return run.entries.some((e) => e.outcome === 'failed') ? 1 : 0;
     } finally {
       for (const a of admin) a.close();

@@ -1,7 +1,7 @@
 /** `orange-identity proxy` (also `npm run proxy`): a validating, recording proxy in front of a deployment. */
 import { startValidatingProxy, verdictLine } from '../conformance/proxy/index.js';
 import { ConfigError, UsageError, integerOption, type Command } from './command.js';
-import { prepareReportPaths } from './conformance.js';
+import { prepareReportPaths } from './options.js';
 import { untilStopped } from './signals.js';
 import { JUDGE_OPTIONS, failOnOption, finishRun } from './validate.js';
 

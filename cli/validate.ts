@@ -1,11 +1,11 @@
 /** `orange-identity validate <traffic.har>`: the validating proxy's checks, offline, on a recorded HAR file. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { ORANGE_OIDC_ISSUER } from '../src/auth/oidc.js';
 import { HarError, readHar } from '../conformance/har.js';
 import { FAIL_ON, operationSummary, validateRecording, verdictLine, violations, type ExchangeVerdict, type FailOn } from '../conformance/proxy/index.js';
-import { htmlReport, junitReport, textReport, type Report } from '../conformance/report/index.js';
+import { textReport, type Report } from '../conformance/report/index.js';
 import { ConfigError, UsageError, type Command, type OptionSpec, type Values } from './command.js';
-import { prepareReportPaths } from './conformance.js';
+import { prepareReportPaths, writeReports } from './options.js';
 
 /** The options the proxy and validate share: what counts, the issuer, the reports. */
 export const JUDGE_OPTIONS: Record<string, OptionSpec> = {
@@ -27,14 +27,7 @@ export async function finishRun(values: Values, report: Report<ExchangeVerdict>)
   console.log(textReport(report));
   console.log('');
   console.log(operationSummary(report.entries));
-  if (typeof values.report === 'string') {
-    await writeFile(values.report, junitReport(report));
-    console.error(`JUnit report: ${values.report}`);
-  }
-  if (typeof values.html === 'string') {
-    await writeFile(values.html, htmlReport(report));
-    console.error(`HTML report: ${values.html}`);
-  }
+  await writeReports(values, report);
   const count = violations(report.entries).length;
   console.log(count ? `${count} exchange${count > 1 ? 's' : ''} violated the contract (--fail-on ${values['fail-on']})` : `no exchange violated the contract (--fail-on ${values['fail-on']})`);
   return count ? 1 : 0;
