@@ -6,7 +6,7 @@ import { shippedProfiles } from '../conformance/profile.js';
 import { textReport } from '../conformance/report/index.js';
 import { ForeignTargetError, runConformance, type Progress } from '../conformance/runner.js';
 import { ConfigError, UsageError, integerOption, type Command } from './command.js';
-import { apisOption, prepareReportPaths, profileOption, writeReports } from './options.js';
+import { apisOption, prepareReportPaths, profileOption, reachTarget, writeReports } from './options.js';
 
 /**
  * Progress on stderr: on a terminal, one line rewritten in place (cases done of total, failures so far); otherwise
@@ -62,11 +62,7 @@ export const conformance: Command = {
         target = mock.url;
         console.error(`started the Prism mock on ${target}`);
       }
-      try {
-        await fetch(target, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-      } catch (error) {
-        throw new ConfigError(`cannot reach ${target}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
-      }
+      await reachTarget(target);
       let run;
       const progress = values.quiet ? undefined : progressPrinter(process.stderr);
       try {

@@ -9,7 +9,7 @@ import { ForeignTargetError } from '../conformance/runner.js';
 import { createSandbox, type Sandbox } from '../sandbox/server.js';
 import { API_SLUGS } from '../src/contract/load.js';
 import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
-import { apisOption, prepareReportPaths, profileOption, writeReports } from './options.js';
+import { apisOption, prepareReportPaths, profileOption, reachTarget, writeReports } from './options.js';
 
 /** Bounds of the options, stated in the help and in the output. */
 const MAX_EXAMPLES = 1000;
@@ -80,11 +80,7 @@ export const fuzz: Command = {
         target = await sandbox.listen(0);
         console.error(`started an in-process sandbox on ${target}`);
       } else {
-        try {
-          await fetch(target, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-        } catch (error) {
-          throw new ConfigError(`cannot reach ${target}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
-        }
+        await reachTarget(target);
       }
       const adminSender = createSender({ baseUrl: target });
       admin.push(adminSender);

@@ -50,3 +50,13 @@ export async function writeReports(values: Values, report: Report): Promise<void
     console.error(`${label} report: ${file}`);
   }
 }
+
+/** Checks that something answers at `target` (any status), before a run; the connection is let go at once. */
+export async function reachTarget(target: string): Promise<void> {
+  try {
+    const response = await fetch(target, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    await response.body?.cancel();
+  } catch (error) {
+    throw new ConfigError(`cannot reach ${target}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
+  }
+}

@@ -46,7 +46,6 @@ export class RunState {
 
   constructor(
     readonly profile: Profile,
-    readonly baseUrl: string,
     /** Sends one request; rejects with RequestError when no response came. */
     readonly send: (request: HttpRequest) => Promise<Exchange>,
   ) {}
@@ -60,10 +59,6 @@ export class TriggerContext {
 
   get profile(): Profile {
     return this.run.profile;
-  }
-
-  get baseUrl(): string {
-    return this.run.baseUrl;
   }
 
   /** Sends a step of the trigger, and records it. */

@@ -96,7 +96,7 @@ const contentType = (headers: HeaderList) => headers.get('content-type') ?? '';
  *  compact, anything else as text. */
 function redactedBody(text: string, mediaType: string, redactor: Redactor): string {
   if (text === '') return '';
-  const form = parseMediaType(mediaType)?.essence === 'application/x-www-form-urlencoded' ? redactor.form(text) : undefined;
+  const form = parseMediaType(mediaType)?.essence === 'application/x-www-form-urlencoded' ? redactor.form(text, true) : undefined;
   if (form) return new URLSearchParams(form).toString();
   try {
     return JSON.stringify(redactor.value(JSON.parse(text)));

@@ -49,30 +49,44 @@ function prismBin(): string {
   return path.join(path.dirname(manifest), bin.prism);
 }
 
+/** How long Prism may take to say it listens (it loads and validates the joined document first). */
+const START_TIMEOUT_MS = 60_000;
+
 export async function startMock(options: { port?: number; host?: string; document?: string; onLog?: (line: string) => void } = {}): Promise<RunningMock> {
   const host = options.host ?? '127.0.0.1';
   const port = await reservePort(host, options.port ?? 0);
   const child: ChildProcess = spawn(process.execPath, [prismBin(), 'mock', options.document ?? path.join(GENERATED_DIR, 'all.json'), '-h', host, '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const output: string[] = [];
+  // The last lines Prism printed before listening, to say why it did not; Prism logs every request after.
+  const last: string[] = [];
+  let listening = false;
+  let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        output.push(line);
         options.onLog?.(line);
-        if (line.includes('Prism is listening')) resolve();
+        if (listening) continue;
+        last.push(line);
+        if (last.length > 10) last.shift();
+        if (line.includes('Prism is listening')) {
+          listening = true;
+          resolve();
+        }
       }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new MockUnavailableError(`Prism exited (${code}) before listening:\n${output.slice(-10).join('\n')}`)));
+    child.once('exit', (code) => reject(new MockUnavailableError(`Prism exited (${code}) before listening:\n${last.join('\n')}`)));
+    timer = setTimeout(() => reject(new MockUnavailableError(`Prism did not listen within ${START_TIMEOUT_MS / 1000} s:\n${last.join('\n')}`)), START_TIMEOUT_MS);
   });
   try {
     await ready;
   } catch (error) {
     child.kill();
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
   return {
     url: `http://${host}:${port}`,

@@ -218,7 +218,7 @@ export async function runConformance(options: RunOptions): Promise<ConformanceRu
   let stopped: ForeignTargetError | undefined;
   const profile = await withRunKey(options.profile, async (r) => (await sender.send(r)).response)
     .catch((error: Error) => { sender.close(); throw new ForeignTargetError(error.message); });
-  const run = new RunState(profile, options.baseUrl, async (request) => {
+  const run = new RunState(profile, async (request) => {
     if (stopped) throw stopped;
     const exchange = await sender.send(request);
     redactor.learn(exchange);

@@ -137,7 +137,7 @@ export function admin(parts: AdminParts) {
         ? state.clients.get(input.clientId)
         : [...state.clients.values()].find((c) => scopes.every((s) => c.scopes?.includes(s)));
       if (!issuedTo) return fail(res, 'invalid_request', input.clientId !== undefined ? `body/clientId ${input.clientId} is not a registered client` : 'no registered client is subscribed to every scope of body/scope');
-      sendJson(res, 201, { token_type: 'Bearer', ...state.issueAccessToken(issuedTo.clientId, input.msisdn, scopes) });
+      sendJson(res, 201, { ...state.issueAccessToken(issuedTo.clientId, input.msisdn, scopes) });
     },
 
     async openSession(req, res) {

@@ -17,6 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import codeRequestSchema from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
 import refreshRequestSchema from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
+import idTokenHeaderSchema from '../generated/authentication-fr/schemas/IdTokenHeader.json' with { type: 'json' };
 import { parseBasicAuthorization } from '../src/auth/basic.js';
 import { ID_TOKEN_ALG } from '../src/auth/oidc.js';
 import type { JsonObject } from '../src/contract/examples.js';
@@ -269,11 +270,11 @@ ${signIn ? `<label>Mobile number (MSISDN) <input name="msisdn" autocomplete="use
       const issued = state.issueAccessToken(client.clientId, code.msisdn, code.scopes, form.code);
       const refreshToken = state.issueRefreshToken({ clientId: client.clientId, msisdn: code.msisdn, scopes: code.scopes, grant: form.code! });
       const idToken = await new SignJWT({ auth_time: code.authTime, acr: '0', ...(code.nonce ? { nonce: code.nonce } : {}) })
-        .setProtectedHeader({ alg: ID_TOKEN_ALG, typ: 'JWT' })
+        .setProtectedHeader({ alg: ID_TOKEN_ALG, typ: idTokenHeaderSchema.properties.typ.const })
         .setIssuer(issuer).setSubject(subscriber.sub).setAudience(client.clientId)
         .setIssuedAt(seconds).setExpirationTime(seconds + state.accessTokenLifetime)
         .sign(new TextEncoder().encode(client.clientSecret));
-      sendJson(res, 200, { token_type: 'Bearer', ...issued, refresh_token: refreshToken, id_token: idToken }, docs.headers('exchangeAuthorizationCode', 200));
+      sendJson(res, 200, { ...issued, refresh_token: refreshToken, id_token: idToken }, docs.headers('exchangeAuthorizationCode', 200));
     },
 
     async refresh(req: IncomingMessage, res: ServerResponse) {
@@ -286,7 +287,7 @@ ${signIn ? `<label>Mobile number (MSISDN) <input name="msisdn" autocomplete="use
       const requested = form.scope === undefined ? grant.scopes : form.scope.split(' ').filter(Boolean);
       if (requested.length === 0 || requested.some((s) => !grant.scopes.includes(s))) return docs.send(res, `${REFRESH}/400/InvalidScope`);
       if (requested.some((s) => state.consentRevoked(grant, s))) return docs.send(res, `${REFRESH}/400/InvalidGrant`);
-      sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(client.clientId, grant.msisdn, requested, grant.grant) }, docs.headers('refreshAccessToken', 200));
+      sendJson(res, 200, { ...state.issueAccessToken(client.clientId, grant.msisdn, requested, grant.grant) }, docs.headers('refreshAccessToken', 200));
     },
 
     /** The OpenID Provider's configuration: the contract's document, with the sandbox's issuer and its own

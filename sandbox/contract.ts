@@ -90,11 +90,6 @@ export class DocumentedResponses {
     return documented;
   }
 
-  /** True when the contract documents this response (`slug/operationId/status/example`). */
-  has(id: string): boolean {
-    return this.responses.has(id);
-  }
-
   /** The ids of the documented responses of an operation, optionally of one status. */
   idsOf(operationId: OperationId, status?: number): string[] {
     const prefix = `${operation(operationId).slug}/${operationId}/${status ?? ''}`;
@@ -122,10 +117,12 @@ export class DocumentedResponses {
   /**
    * The response for an unexpected failure of an operation: its own documented 500, else its API's, else a
    * documented 500 in the same error shape (OAuth `{error}` or Orange gateway `{code, message}`) as the API's
-   * other errors, else undefined (the caller then sends a bare 500).
+   * other errors; undefined for an operation that answers no JSON (the authorize pages), whose caller then sends
+   * a bare 500.
    */
   serverError(operationId: OperationId): string | undefined {
-    const slug = operation(operationId).slug;
+    const { slug, responses } = operation(operationId);
+    if (!Object.values(responses as Record<string, readonly string[]>).some((media) => media.includes('application/json'))) return undefined;
     const ids = [...this.responses.keys()];
     const fiveHundreds = ids.filter((id) => id.split('/')[2] === '500');
     const own = fiveHundreds.find((id) => id.startsWith(`${slug}/${operationId}/`)) ?? fiveHundreds.find((id) => id.startsWith(`${slug}/`));

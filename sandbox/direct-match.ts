@@ -58,6 +58,9 @@ export function score(provided: string, held: string | undefined): number {
 type Json = Record<string, unknown>;
 const decode = (segment: string): string | undefined => (SEGMENT.test(segment) ? Buffer.from(segment, 'base64url').toString('utf8') : undefined);
 
+/** How long an imported verification key is kept, in seconds (importing one again is cheap). */
+const IMPORTED_KEY_LIFETIME = 3600;
+
 export interface DirectMatchOptions extends SandboxParts {
   audience: string;
   matchIdScope: string;
@@ -67,6 +70,7 @@ export function directMatch(options: DirectMatchOptions) {
   const { state, docs, audience, matchIdScope, now } = options;
   const claimsSchema = validator('direct-match-id-fr/JwtBearerAssertionClaims');
   const headerSchema = validator('direct-match-id-fr/JwtBearerAssertionHeader');
+  const documentedMetadata = JSON.parse(docs.get('direct-match-id-fr/getAuthorizationServerMetadata/200/Metadata').body) as Record<string, unknown>;
   const matchIdSchema = validator('direct-match-id-fr/matchIdentity/request/application/json');
 
   /** The keys a client registered: inline, or fetched from its authorized JWKS URI (cached 5 minutes). */
@@ -116,7 +120,7 @@ export function directMatch(options: DirectMatchOptions) {
     if (!jwk) return 'NoKeyFound';
     const cacheKey = `${client.clientId} ${jwk.kid} ${jwk.n}`;
     let key = state.importedKeys.get(cacheKey);
-    if (!key) state.importedKeys.set(cacheKey, (key = importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e } as JWK, ASSERTION_ALG) as Promise<CryptoKey | KeyObject>), Infinity);
+    if (!key) state.importedKeys.set(cacheKey, (key = importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e } as JWK, ASSERTION_ALG) as Promise<CryptoKey | KeyObject>), now() + IMPORTED_KEY_LIFETIME * 1000);
     try {
       await compactVerify(form.assertion!, await key, { algorithms: [ASSERTION_ALG] });
     } catch {
@@ -153,15 +157,14 @@ export function directMatch(options: DirectMatchOptions) {
   const requestId = () => `sandbox-${process.pid}-${++requests}`;
 
   return {
+    /** The contract's metadata document, with the sandbox's issuer, token endpoint and its clients' scopes. */
     metadata(_req: IncomingMessage, res: ServerResponse) {
       sendJson(res, 200, {
+        ...documentedMetadata,
         issuer: audience,
         token_endpoint: `${options.origin()}${pathOf('requestJwtBearerToken')}`,
-        grant_types_supported: [JWT_BEARER_GRANT_TYPE],
-        token_endpoint_auth_methods_supported: ['none'],
-        token_endpoint_auth_signing_alg_values_supported: [ASSERTION_ALG],
         scopes_supported: [...new Set([...state.clients.values()].flatMap((c) => (c.jwks || c.jwksUri ? c.scopes ?? [] : [])))],
-      });
+      }, docs.headers('getAuthorizationServerMetadata', 200));
     },
 
     async token(req: IncomingMessage, res: ServerResponse) {
@@ -169,7 +172,7 @@ export function directMatch(options: DirectMatchOptions) {
       if (text === undefined) return docs.send(res, `${TOKEN}JwtValidationFailed`, CLOSE);
       const result = await grant(parseForm(req, text));
       if (typeof result === 'string') return docs.send(res, `${TOKEN}${result}`);
-      sendJson(res, 200, { token_type: 'Bearer', ...state.issueAccessToken(result.clientId, result.msisdn, result.scopes) }, docs.headers('requestJwtBearerToken', 200));
+      sendJson(res, 200, { ...state.issueAccessToken(result.clientId, result.msisdn, result.scopes) }, docs.headers('requestJwtBearerToken', 200));
     },
 
     async matchid(req: IncomingMessage, res: ServerResponse) {

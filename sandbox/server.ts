@@ -2,8 +2,9 @@
  * The reference sandbox: the five APIs on their production paths, on one port, from a fixture. Requests are
  * routed by the contract's operation table to one handler per operationId; they are validated with the
  * precompiled schemas; every error is the contract's documented response; and nothing a client sends makes it
- * answer 500 or stop: an unexpected exception is logged (message only) and answered with the documented 500
- * of that operation's API, in that API's error shape.
+ * answer 500 or stop: an unexpected exception is logged (message only) and answered with a documented 500 in
+ * that API's error shape (the operation's own, else its API's, else another API's of the same shape; a bare 500
+ * for the HTML authorize pages).
  *
  * Also an in-process test fixture (the `orange-identity-contracts/sandbox` export): everything immutable (the
  * documented responses, the validators, a fixture file once parsed) is shared per process, so that a sandbox

@@ -6,6 +6,7 @@
  * fixture. The fixture itself is never changed (a loaded one is shared per process, frozen).
  */
 import { randomBytes } from 'node:crypto';
+import tokenResponse from '../generated/authentication-fr/schemas/TokenResponseMembers.json' with { type: 'json' };
 import type { JWK, KeyObject, CryptoKey } from 'jose';
 import type { Clock } from './clock.js';
 import type { DocumentedResponses } from './contract.js';
@@ -49,6 +50,7 @@ export interface SandboxParts {
   origin: () => string;
 }
 
+const TOKEN_TYPE = tokenResponse.properties.token_type.const;
 export const newToken = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
 
 /** The most entries each store holds: docs/sandbox.md gives them. Expiring stores drop their oldest entries
@@ -158,10 +160,11 @@ export class SandboxState {
     return true;
   }
 
-  issueAccessToken(clientId: string, msisdn: string | undefined, scopes: Iterable<string>, grant?: string): { access_token: string; expires_in: number } {
+  /** A new access token, as the members of a token response (`token_type` as the contract fixes it). */
+  issueAccessToken(clientId: string, msisdn: string | undefined, scopes: Iterable<string>, grant?: string): { token_type: string; access_token: string; expires_in: number } {
     const token = newToken('SBX_');
     this.tokens.set(token, { clientId, ...(msisdn ? { msisdn } : {}), scopes: new Set(scopes), serial: ++this.serial, ...(grant ? { grant } : {}) }, this.now() + this.accessTokenLifetime * 1000);
-    return { access_token: token, expires_in: this.accessTokenLifetime };
+    return { token_type: TOKEN_TYPE, access_token: token, expires_in: this.accessTokenLifetime };
   }
 
   issueRefreshToken(grant: RefreshGrant): string {

@@ -2,7 +2,8 @@
  * A bounded store of expiring entries: what the sandbox keeps between requests (tokens, codes, sessions...).
  * An expired entry is never returned; every write also examines a few entries from a cursor that walks the
  * store round and round, removing the expired ones, so that memory is given back without a timer and no write
- * pays for a big sweep; and a store never holds more than its cap (the oldest entries go first).
+ * pays for a big sweep; and a store never holds more than its cap (the oldest entries go first, except the ones
+ * that never expire: the fixture's, which are few and must keep working however many were issued since).
  */
 type Entry<V> = { value: V; expiresAt: number };
 
@@ -28,7 +29,7 @@ export class ExpiringStore<V> {
     this.step(this.purgeBatch);
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt });
-    while (this.entries.size > this.cap) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size > this.cap) this.evictOldest();
   }
 
   /** The live value, or undefined (an expired one is removed). */
@@ -74,6 +75,16 @@ export class ExpiringStore<V> {
   deleteWhere(predicate: (value: V) => boolean): void {
     for (const [key, entry] of this.entries) if (predicate(entry.value)) this.entries.delete(key);
     this.rewind();
+  }
+
+  /** Removes the oldest entry that can expire. */
+  private evictOldest(): void {
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt !== Infinity) {
+        this.entries.delete(key);
+        return;
+      }
+    }
   }
 
   /** Removes every expired entry; returns how many went. */

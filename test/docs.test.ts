@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDocs } from '../scripts/docs.js';
 import { REPO_ROOT, listApis } from '../scripts/lib/contract.js';
-import { browserUnavailable, launchChromium } from './helpers/browser.js';
+import { browserUnavailable, launchChromium, screenshotPath } from './helpers/browser.js';
 import { bundled } from './helpers/contract.js';
 import { startSandbox, type RunningSandbox } from './helpers/sandbox.js';
 
@@ -93,9 +93,8 @@ describe.skipIf(browserUnavailable)('the documentation site in a real browser', 
     await tab.goBack();
     await tab.locator('header.site-header a', { hasText: 'Orange identity contracts' }).click();
     await tab.waitForURL(`${target.url}/docs/index.html`);
-    await mkdir(path.join(REPO_ROOT, 'screenshots'), { recursive: true });
     await tab.goBack();
-    await tab.screenshot({ path: path.join(REPO_ROOT, `screenshots/docs-${slug}.png`) });
+    await tab.screenshot({ path: await screenshotPath(`docs-${slug}.png`) });
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -123,7 +122,7 @@ describe.skipIf(browserUnavailable)('the documentation site in a real browser', 
         if (!href.startsWith(target.url)) continue;
         expect((await fetch(href)).status, `${page} links to ${href}`).toBe(200);
       }
-      await tab.screenshot({ path: path.join(REPO_ROOT, `screenshots/docs-${page.replace(/\//g, '-').replace(/\.html$/, '')}.png`), fullPage: true });
+      await tab.screenshot({ path: await screenshotPath(`docs-${page.replace(/\//g, '-').replace(/\.html$/, '')}.png`), fullPage: true });
       expect(problems, page).toEqual([]);
       await context.close();
     }

@@ -4,7 +4,7 @@
  * (openapi/sandbox-admin.yaml, outside the contract's APIs); an in-process sandbox's clock is moved directly. A target
  * without them (any real deployment) has none: the checks that need them are skipped, with the reason.
  *
- * Entry points: `TargetControl`, `sandboxAdmin(baseUrl, send, clock?)`.
+ * Entry points: `TargetControl`, `sandboxAdmin(send, clock?)`.
  */
 import { adminPath } from '../sandbox-admin.js';
 import type { Exchange, HttpRequest } from '../http.js';

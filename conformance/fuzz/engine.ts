@@ -132,7 +132,9 @@ const isRefusal = (response: HttpResponse): boolean => {
   return false;
 };
 
-const briefly = (response: HttpResponse) => `HTTP ${response.status}${response.text ? `: ${response.text.length > 200 ? `${response.text.slice(0, 200)}…` : response.text}` : ''}`;
+/** The status and the whole body: the report writers redact it, then cut it (cutting first could leave half a
+ *  token, which redaction would no longer recognise). */
+const briefly = (response: HttpResponse) => `HTTP ${response.status}${response.text ? `: ${response.text}` : ''}`;
 /** A member path without item indexes, so that one defect found at several items is one failure. */
 const where = (at: string | undefined) => (at ?? '').replace(/\[\d+\]/g, '[*]').replace(/\/\d+(?=\/|$)/g, '/*');
 const pathText = (v: Violation) => v.path.join('/') || 'the request';
@@ -173,13 +175,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
   const { seed, maxExamples } = options;
   const shrinkBudget = options.shrinkBudget ?? 100;
   const selected = OPERATIONS.filter((o) => !options.apis || options.apis.includes(o.slug));
+  const refusals = acceptedRefusals(options.profile);
   const sender = createSender({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs ?? 10_000, maxSockets: 1 });
   // On the reference sandbox, a fresh Direct Match key registered for the run, as the conformance runner does.
   const profile = await withRunKey(options.profile, async (r) => (await sender.send(r)).response)
     .catch((error: Error) => { sender.close(); throw new ProfileError(error.message); });
   const redactor = new Redactor(options.secrets ?? []);
   const memory = new FlowMemory();
-  const refusals = acceptedRefusals(profile);
   const requests = new Map<OperationId, RequestCounts>(OPERATIONS.map((o) => [o.operationId, { positive: 0, negative: 0, auth: 0, stateful: 0, shrinking: 0, total: 0 }]));
   const discarded = new Map<OperationId, number>();
   const kept = new Map<string, Kept>();
@@ -388,14 +390,14 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
     return toHttpRequest(s.shape, v, { ...change.extras, headers, signing });
   }
 
+  /** Failures already shrunk in the run: another phase that meets one again does not shrink it again. */
+  const known = new Set<string>();
+
   /**
    * Runs one phase of one operation through fast-check: every example is sent and judged; the first failure not
    * seen before stops the run, fast-check shrinks it (each candidate sent, kept when it fails the same way),
    * and the run starts again after it, skipping (without sending) the examples already judged.
    */
-  /** Failures already shrunk in the run: another phase that meets one again does not shrink it again. */
-  const known = new Set<string>();
-
   async function explore<T>(op: OperationId, arb: fc.Arbitrary<T>, examples: T[], attempt: (value: T, label: string) => Promise<Outcome>) {
     const judged = new Map<string, number>();
     const firsts = examples.slice(0, maxExamples);

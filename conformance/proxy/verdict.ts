@@ -37,7 +37,7 @@ export const FAIL_ON = ['response', 'request', 'any'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
 export interface ExchangeVerdict extends ReportEntry {
-  /** The exchange's number, from 1, in the order the exchanges started. */
+  /** The exchange's number, from 1, in the order the exchanges ended. */
   seq: number;
   /** The operationId, or `unmatched`. */
   group: string;

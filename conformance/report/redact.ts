@@ -87,13 +87,16 @@ export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
-function formOf(text: string): [string, string][] | undefined {
-  if (!/^[^=&\s]+=[^&\s]*(&[^=&\s]+=[^&\s]*)*$/.test(text)) return undefined;
-  try {
-    return [...new URLSearchParams(text)];
-  } catch {
-    return undefined;
-  }
+const isFormType = (contentType: string | null | undefined) => /^application\/x-www-form-urlencoded/i.test(contentType ?? '');
+
+/**
+ * The fields of a form body. A body declared as a form is parsed as URLSearchParams parses it, whatever its
+ * shape (a trailing `&`, a bare field, spaces); an undeclared one only when it looks like a form: fields with
+ * or without `=value`, joined by `&`, empty segments allowed.
+ */
+function formOf(text: string, declared = false): [string, string][] | undefined {
+  if (!declared && !/^[^=&\s]+(=[^&\s]*)?(&([^=&\s]+(=[^&\s]*)?)?)*$/.test(text.trim())) return undefined;
+  return [...new URLSearchParams(text.trim())];
 }
 
 export class Redactor {
@@ -156,23 +159,23 @@ export class Redactor {
         for (const [k, v] of [...url.searchParams, ...(formOf(url.hash.slice(1)) ?? [])]) if (SECRET_NAMES.has(k)) this.add(v);
       } catch { /* not a URL */ }
     };
-    const fromBody = (text: string) => {
+    const fromBody = (text: string, contentType: string | null) => {
       try {
         collect(JSON.parse(text));
       } catch {
-        for (const [k, v] of formOf(text) ?? []) if (SECRET_NAMES.has(k)) this.add(v);
+        for (const [k, v] of formOf(text, isFormType(contentType)) ?? []) if (SECRET_NAMES.has(k)) this.add(v);
       }
     };
     const { request, response } = exchange;
     fromUrl(request.url);
-    fromBody(request.body);
+    fromBody(request.body, request.headers.get('content-type'));
     for (const [k, v] of request.headers.entries) {
       const name = k.toLowerCase();
       if (name === 'cookie') this.add(...v.split(/;\s*/).map((pair) => pair.split('=').slice(1).join('=')));
       else if (SECRET_HEADERS.has(name)) this.add(v.replace(/^(Bearer|Basic)\s+/i, ''));
     }
     if (response) {
-      fromBody(response.text);
+      fromBody(response.text, response.headers.get('content-type'));
       for (const [k, v] of response.headers.entries) {
         if (SECRET_HEADERS.has(k.toLowerCase())) this.add(v.split(';')[0]!.split('=').slice(1).join('='));
         else fromUrl(isUrl(v) ? v : null);
@@ -238,18 +241,19 @@ export class Redactor {
     });
   }
 
-  /** A form body's fields, redacted (secret fields replaced, the rest as text); undefined when it is not a form. */
-  form(text: string): [string, string][] | undefined {
-    return formOf(text)?.map(([k, v]) => [k, SECRET_NAMES.has(k) && v !== '' ? this.placeholder(v) : this.text(v)]);
+  /** A form body's fields, redacted (secret fields replaced, the rest as text); undefined when it is not a form
+   *  (`declared`: the body says it is one, by its content type). */
+  form(text: string, declared = false): [string, string][] | undefined {
+    return formOf(text, declared)?.map(([k, v]) => [k, SECRET_NAMES.has(k) && v !== '' ? this.placeholder(v) : this.text(v)]);
   }
 
   /** A body: JSON and forms member by member, anything else as text. */
-  body(text: string): string {
+  body(text: string, contentType?: string | null): string {
     if (text === '') return '';
     try {
       return JSON.stringify(this.value(JSON.parse(text)), null, 2);
     } catch { /* not JSON */ }
-    const form = this.form(text);
+    const form = this.form(text, isFormType(contentType));
     if (form) return form.map(([k, v]) => `${k}=${v}`).join('&');
     return this.text(text);
   }
@@ -266,7 +270,7 @@ export class Redactor {
     parts.push(q(this.url(request.url)));
     for (const [k, v] of this.headers(request.headers)) if (!['content-length', 'host'].includes(k.toLowerCase())) parts.push('-H', q(`${k}: ${v}`));
     if (request.body !== '') {
-      const form = /^application\/x-www-form-urlencoded/i.test(request.headers.get('content-type') ?? '') ? formOf(request.body) : undefined;
+      const form = isFormType(request.headers.get('content-type')) ? formOf(request.body, true) : undefined;
       if (form) for (const [k, v] of form) parts.push('--data-urlencode', q(`${k}=${SECRET_NAMES.has(k) ? REDACTED : this.text(v)}`));
       else {
         let body: string;
@@ -286,9 +290,9 @@ export class Redactor {
   exchange(e: RecordedExchange): RedactedExchange {
     return {
       ...(e.label ? { label: e.label } : {}),
-      request: { method: e.request.method, url: this.url(e.request.url), headers: this.headers(e.request.headers), body: this.body(e.request.body) },
+      request: { method: e.request.method, url: this.url(e.request.url), headers: this.headers(e.request.headers), body: this.body(e.request.body, e.request.headers.get('content-type')) },
       curl: this.curl(e.request),
-      ...(e.response ? { response: { status: e.response.status, headers: this.headers(e.response.headers), body: this.body(e.response.text) } } : {}),
+      ...(e.response ? { response: { status: e.response.status, headers: this.headers(e.response.headers), body: this.body(e.response.text, e.response.headers.get('content-type')) } } : {}),
       ...(e.error ? { error: this.text(e.error) } : {}),
       ...(e.ms !== undefined ? { ms: e.ms } : {}),
     };

@@ -15,6 +15,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import bundle from '../../generated/authentication-fr/openapi.json' with { type: 'json' };
+import idTokenHeaderSchema from '../../generated/authentication-fr/schemas/IdTokenHeader.json' with { type: 'json' };
 import { createAuthenticationFrClient, DEFAULT_BASE_URL, type components, type paths } from '../../generated/authentication-fr/client.js';
 import { basicAuthorization } from './basic.js';
 import { OrangeAuthError } from './errors.js';
@@ -34,7 +35,7 @@ export const ORANGE_OIDC_ISSUER: string = bundle['x-oidc-issuer'];
 
 /** The algorithm of Orange's id_tokens: HMAC SHA-256 keyed with the client secret, where a standard OpenID
  *  Connect client expects RS256 by default (declare it: `id_token_signed_response_alg: 'HS256'`). */
-export const ID_TOKEN_ALG = 'HS256';
+export const ID_TOKEN_ALG: 'HS256' = idTokenHeaderSchema.properties.alg.const as 'HS256';
 
 export interface OidcClientConfig extends FetchOptions {
   clientId: string;

@@ -35,8 +35,6 @@ export function apiScope(operationId: OperationId): string {
   return scope;
 }
 
-/** The operations of one API. */
-export const operationsOf = (slug: ApiSlug): Operation[] => OPERATIONS.filter((o) => o.slug === slug);
 
 /** A path template as a matcher: `{name}` stands for one non-empty segment. */
 const matcher = (template: string): RegExp =>

@@ -7,7 +7,6 @@
  * for the fixture and profile schemas. `jwtMembers(key)` says where a body holds JWT-valued members.
  */
 import { JWT_MEMBERS, VALIDATORS } from '../../generated/validators.js';
-import type { ApiSlug } from './load.js';
 
 export interface SchemaError {
   instancePath: string;
@@ -35,8 +34,6 @@ export function validator(key: string): Validator {
   return validate;
 }
 
-/** The validator of the component schema `generated/<slug>/schemas/<name>.json`. */
-export const schemaValidator = (slug: ApiSlug, name: string): Validator => validator(`${slug}/${name}`);
 
 /** Validates `data`: undefined when valid, otherwise the errors as one line (`body/scope must be array; ...`). */
 export function schemaErrors(validate: Validator, data: unknown, dataVar = 'data'): string | undefined {

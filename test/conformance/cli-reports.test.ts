@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,7 +8,7 @@ import { progressPrinter } from '../../cli/conformance.js';
 import { loadCatalogue } from '../../conformance/catalogue.js';
 import { startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../../scripts/lib/contract.js';
-import { browserUnavailable, launchChromium } from '../helpers/browser.js';
+import { browserUnavailable, launchChromium, screenshotPath } from '../helpers/browser.js';
 import { setJson, startBreakingProxy, type BreakingProxy } from '../helpers/breaking-proxy.js';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 
@@ -93,8 +93,7 @@ describe.skipIf(browserUnavailable)('the HTML report in a real browser', () => {
     expect(await page.locator('.entry.failed').count()).toBe(failed);
     expect(await page.locator('.entry.passed').first().isVisible()).toBe(false);
     await expect.poll(() => page.locator('.entry.failed .check', { hasText: 'undocumented-member' }).count()).toBeGreaterThan(0);
-    await mkdir(path.join(REPO_ROOT, 'screenshots'), { recursive: true });
-    await page.screenshot({ path: path.join(REPO_ROOT, 'screenshots/conformance-report.png'), fullPage: false });
+    await page.screenshot({ path: await screenshotPath('conformance-report.png'), fullPage: false });
     await page.locator('label', { hasText: 'passed' }).click();
     expect(await page.locator('.entry.passed').first().isVisible()).toBe(true);
     expect(await page.locator('.entry.failed').first().isVisible()).toBe(false);

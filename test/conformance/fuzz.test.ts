@@ -238,18 +238,21 @@ describe('the orange-identity fuzz command', () => {
   it('exits 2 on configuration errors: bounds, unknown API, unreachable target, a mock profile, a target that is not these APIs', async () => {
     const closed = await closedPortUrl();
     const foreign = await startServer((_req, res) => { res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not here'); });
-    for (const [args, message] of [
-      [['--max-examples', '0'], /--max-examples takes a whole number from 1 to 1000/],
-      [['--rate', '0/s'], /--rate takes requests per second, a number above 0 and up to 10000/],
-      [['--api', 'nope'], /unknown API nope/],
-      [['--target', closed], /cannot reach/],
-      [['--profile', 'mock'], /the fuzzer needs a live profile/],
-      [['--target', foreign.url, '--rate', '1000'], /does not serve the Orange identity APIs/],
-    ] as const) {
-      const { code, stderr } = await cli([...args]);
-      expect(code, stderr).toBe(2);
-      expect(stderr).toMatch(message);
+    try {
+      for (const [args, message] of [
+        [['--max-examples', '0'], /--max-examples takes a whole number from 1 to 1000/],
+        [['--rate', '0/s'], /--rate takes requests per second, a number above 0 and up to 10000/],
+        [['--api', 'nope'], /unknown API nope/],
+        [['--target', closed], /cannot reach/],
+        [['--profile', 'mock'], /the fuzzer needs a live profile/],
+        [['--target', foreign.url, '--rate', '1000'], /does not serve the Orange identity APIs/],
+      ] as const) {
+        const { code, stderr } = await cli([...args]);
+        expect(code, stderr).toBe(2);
+        expect(stderr).toMatch(message);
+      }
+    } finally {
+      await foreign.close();
     }
-    await foreign.close();
   }, 60_000);
 });

@@ -98,6 +98,22 @@ describe('reports', () => {
     expect(orange).toEqual({ code: 41, message: 'Invalid credentials' });
   });
 
+  it('redact a form declared as one whatever its shape (a trailing &, a bare field, spaces), in the body and in curl', () => {
+    const secret = 'code-0123456789-abcdef';
+    const request = wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, rawBody: `grant_type=authorization_code&debug&code=${secret}& ` });
+    const redactor = new Redactor();
+    redactor.learn({ request });
+    const redacted = redactor.exchange({ request });
+    expect(redacted.request.body).not.toContain(secret);
+    expect(redactor.curl(request)).not.toContain(secret);
+    // Learned, so that the value is redacted wherever else it appears.
+    expect(redactor.text(`the code ${secret} again`)).toBe('the code [REDACTED] again');
+    // A URL is never learned as a secret: a code sent as `http://` would otherwise hide every address.
+    const url = wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: 'authorization_code', code: 'http://' } });
+    redactor.learn({ request: url });
+    expect(redactor.text('see http://rp/cb')).toBe('see http://rp/cb');
+  });
+
   it('write HTML that loads nothing from anywhere, with a summary per suite and a diff of expected against got', () => {
     const html = htmlReport(report);
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`);

@@ -44,7 +44,7 @@ describe('ExpiringStore', () => {
 
   it('holds at most its cap, dropping the oldest', () => {
     const store = new ExpiringStore<number>(() => 0, 3);
-    for (let i = 0; i < 5; i++) store.set(String(i), i, Infinity);
+    for (let i = 0; i < 5; i++) store.set(String(i), i, 1000);
     expect([...store.values()]).toEqual([2, 3, 4]);
   });
 });
@@ -64,5 +64,14 @@ describe('ExpiringStore.deleteWhere', () => {
     store.set('t2', { clientId: 'b' }, Infinity);
     store.deleteWhere((v) => v.clientId === 'a');
     expect([...store.values()]).toEqual([{ clientId: 'b' }]);
+  });
+});
+
+describe('ExpiringStore at its cap', () => {
+  it('drops the oldest entry that can expire, never one that cannot (the fixture\'s)', () => {
+    const store = new ExpiringStore<number>(() => 0, 3);
+    store.set('fixture', 0, Infinity);
+    for (let i = 1; i <= 5; i++) store.set(`issued-${i}`, i, 1000);
+    expect([...store.keys()]).toEqual(['fixture', 'issued-4', 'issued-5']);
   });
 });
