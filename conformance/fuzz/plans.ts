@@ -11,6 +11,7 @@ import { basicAuthorization } from '../../src/auth/basic.js';
 import type { JsonObject } from '../../src/contract/examples.js';
 import { API_SLUGS, dereferencedBundle } from '../../src/contract/load.js';
 import { apiScope, pathOf, type OperationId } from '../../src/contract/operations.js';
+import { need } from '../context.js';
 import type { Profile } from '../profile.js';
 import type { RequestValue, Signing } from './request.js';
 
@@ -57,11 +58,6 @@ export interface Plan {
   /** Credentials the target must refuse (the auth phase); none for an operation that takes none. */
   auth?: (ctx: PlanContext) => AuthVariant[];
 }
-
-const missing = (what: string[], profile: Profile) => {
-  const absent = what.filter((p) => p.split('.').reduce<unknown>((node, k) => (node as Record<string, unknown> | undefined)?.[k], profile) === undefined);
-  return absent.length ? `the profile has no ${absent.join(', ')}` : undefined;
-};
 
 /** The scopes the authorization server grants besides `openid`: those of the contract's OAuth 2.0 authorization
  *  code flows whose authorizationUrl is the authorize operation. */
@@ -111,7 +107,7 @@ function bearerVariants(ctx: PlanContext, scope: string | undefined): AuthVarian
 function userinfoPlan(operationId: OperationId): Plan {
   const scope = apiScope(operationId);
   return {
-    requires: (p) => missing([`accessTokens.${scope}`], p),
+    requires: need(`accessTokens.${scope}`),
     credentials: (ctx) => ({ Authorization: `Bearer ${ctx.profile.accessTokens![scope as 'form_filling']}` }),
     auth: (ctx) => bearerVariants(ctx, scope),
   };
@@ -120,7 +116,7 @@ function userinfoPlan(operationId: OperationId): Plan {
 /** The OpenID Connect userinfo (GET and POST): any token of the code flow carries `openid`, the profile's Form ID
  *  one included; the other APIs' tokens carry it too, so no wrong-scope variant applies. */
 const openIdUserinfoPlan: Plan = {
-  requires: (p) => missing(['accessTokens.form_filling'], p),
+  requires: need('accessTokens.form_filling'),
   credentials: (ctx) => ({ Authorization: `Bearer ${ctx.profile.accessTokens!.form_filling}` }),
   auth: (ctx) => bearerVariants(ctx, undefined).filter((v) => !v.name.startsWith('wrong scope')),
 };
@@ -128,7 +124,7 @@ const openIdUserinfoPlan: Plan = {
 /** Authorize, its parameters in the query (`query`) or form-encoded in the body (`body`). */
 function authorizePlan(at: 'query' | 'body'): Plan {
   return {
-    requires: (p) => missing(['authentication.session'], p),
+    requires: need('authentication.session'),
     bound: (ctx) => ({ [`${at}/client_id`]: () => ctx.profile.authentication!.clientId, [`${at}/redirect_uri`]: () => ctx.profile.authentication!.redirectUri }),
     override: (_, stateful) => ({ [`${at}/scope`]: askedScopes(stateful) }),
     // RFC 7636 section 4.3: without a method the challenge is `plain`, which the contract does not offer. A
@@ -152,13 +148,13 @@ export const PLANS: Record<OperationId, Plan> = {
   authorize: authorizePlan('query'),
   authorizeWithForm: authorizePlan('body'),
   exchangeAuthorizationCode: {
-    requires: (p) => missing(['authentication.clientSecret', 'authentication.session'], p),
+    requires: need('authentication.clientSecret', 'authentication.session'),
     bound: (ctx) => ({ 'body/code': () => ctx.code(), 'body/redirect_uri': () => ctx.profile.authentication!.redirectUri }),
     credentials: (ctx) => ({ Authorization: basicAuthorization(ctx.profile.authentication!.clientId, ctx.profile.authentication!.clientSecret!) }),
     auth: basicVariants,
   },
   refreshAccessToken: {
-    requires: (p) => missing(['authentication.clientSecret', 'authentication.session'], p),
+    requires: need('authentication.clientSecret', 'authentication.session'),
     bound: (ctx) => ({ 'body/refresh_token': () => ctx.refreshToken(), 'body/redirect_uri': () => ctx.profile.authentication!.redirectUri }),
     // RFC 6749 section 6: the scopes asked are within those granted (the refresh token is granted all of them).
     override: (_, stateful) => ({ 'body/scope': askedScopes(stateful) }),
@@ -173,7 +169,7 @@ export const PLANS: Record<OperationId, Plan> = {
   verifyPremiumInfo: userinfoPlan('verifyPremiumInfo'),
   getAuthorizationServerMetadata: {},
   requestJwtBearerToken: {
-    requires: (p) => missing(['directMatch.privateJwk', 'directMatch.subjects.known'], p),
+    requires: need('directMatch.privateJwk', 'directMatch.subjects.known'),
     bound: (ctx) => ({
       'body/assertion/header/kid': () => dm(ctx).privateJwk!.kid,
       'body/assertion/payload/iss': () => dm(ctx).clientId,
@@ -193,7 +189,7 @@ export const PLANS: Record<OperationId, Plan> = {
     ],
   },
   matchIdentity: {
-    requires: (p) => missing(['directMatch.privateJwk', 'directMatch.subjects.known'], p),
+    requires: need('directMatch.privateJwk', 'directMatch.subjects.known'),
     bound: (ctx) => ({ 'body/msisdn': () => dm(ctx).subjects!.known.msisdn }),
     credentials: async (ctx) => ({ Authorization: `Bearer ${await ctx.directMatchToken()}` }),
     auth: (ctx) => [
