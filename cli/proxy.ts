@@ -36,7 +36,7 @@ export const proxy: Command = {
   details: [
     'Prints one line per exchange as it ends (operation, status, ok or the failed checks). On Ctrl-C (SIGINT) or',
     'SIGTERM it finishes the exchanges in flight, writes the HAR and the reports, and prints a summary per operation;',
-    'a second signal stops at once. A request it cannot forward gets a 502 (504 on timeout) from the proxy itself.',
+    'the same signal twice within a second (npm and the terminal both send it) is one request; a later one stops at once. A request it cannot forward gets a 502 (504 on timeout) from the proxy itself.',
     'Exit codes: 0 no exchange violated the contract, 1 one did, 2 bad arguments or configuration (a taken port).',
   ].join('\n'),
   async run(values) {
@@ -58,13 +58,10 @@ export const proxy: Command = {
       throw error;
     }
     console.error(`orange-identity proxy listening on ${running.url}, forwarding to ${upstream} (--fail-on ${failOn}${values['rewrite-location'] ? ', --rewrite-location' : ''}; Ctrl-C to stop and write the reports)`);
-    await untilStopped();
-    const force = (signal: NodeJS.Signals) => {
+    await untilStopped({ onForce: (signal) => {
       console.error(`${signal} again: stopping without the reports`);
       process.exit(2);
-    };
-    process.once('SIGINT', force);
-    process.once('SIGTERM', force);
+    } });
     if (running.inFlight) console.error(`stopping: finishing ${running.inFlight} exchange${running.inFlight > 1 ? 's' : ''} in flight`);
     const run = await running.stop();
     if (typeof values.har === 'string') console.error(`HAR (${run.verdicts.length} exchanges): ${values.har}`);

@@ -11,10 +11,13 @@
  *   resolves to an `Exchange` (rejects with `RequestError` when no response came), `close()` frees its sockets.
  * - `wireRequest(baseUrl, request)`: the wire form of an `HttpRequest`, without sending it.
  * - `parseMediaType(value)`: a Content-Type as its essence and parameters (node:util's WHATWG `MIMEType`).
+ * - `decodeContent(bytes, contentEncoding)`: a body with its content codings (gzip, deflate, br) undone, as every
+ *   check reads it (RFC 9110 section 8.4); the sender and the proxy use it, so no check ever sees coded bytes.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { MIMEType } from 'node:util';
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 
 export interface HttpRequest {
   method: string;
@@ -75,10 +78,12 @@ export interface WireRequest {
 export interface HttpResponse {
   status: number;
   headers: HeaderList;
-  /** The body's bytes, to check its encoding. */
+  /** The body's bytes, content codings undone (see `contentCoding`), to check its charset. */
   bytes: Buffer;
   /** The body decoded as UTF-8. */
   text: string;
+  /** The content codings the server applied and that were undone (`gzip`, `br, gzip`...), when there were any. */
+  contentCoding?: string;
 }
 
 /** One request and its response. */
@@ -165,10 +170,12 @@ export function createSender(options: SenderOptions): Sender {
         });
         incoming.once('error', (error) => fail(describe(error, timeoutMs)));
         incoming.once('end', () => {
-          const bytes = Buffer.concat(chunks);
+          const headers = HeaderList.fromRaw(incoming.rawHeaders);
+          const decoded = decodeContent(Buffer.concat(chunks), headers.get('content-encoding'), maxBody);
+          if (decoded.error) return fail(decoded.error);
           resolve({
             request,
-            response: { status: incoming.statusCode ?? 0, headers: HeaderList.fromRaw(incoming.rawHeaders), bytes, text: bytes.toString('utf8') },
+            response: { status: incoming.statusCode ?? 0, headers, ...responseBody(decoded) },
             ms: Math.round(performance.now() - start),
           });
         });
@@ -213,3 +220,52 @@ export function parseMediaType(value: string | null | undefined): MediaType | un
 
 /** True for `application/json` and the `+json` media types. */
 export const isJsonMediaType = (essence: string): boolean => essence === 'application/json' || essence.endsWith('+json');
+
+/** The codings of a Content-Encoding value, in the order they were applied (`identity` left out). */
+export const contentCodings = (contentEncoding: string | null | undefined): string[] =>
+  (contentEncoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
+
+type Decoder = (bytes: Buffer, options: { maxOutputLength: number }) => Buffer;
+const DECODERS: Record<string, Decoder> = {
+  gzip: gunzipSync, 'x-gzip': gunzipSync, br: brotliDecompressSync,
+  // RFC 9110 section 8.4.1.2: deflate is the zlib format; some servers send raw deflate, which decoders accept too.
+  deflate: (bytes, options) => { try { return inflateSync(bytes, options); } catch { return inflateRawSync(bytes, options); } },
+};
+
+export interface DecodedContent {
+  /** The content (the bytes as they came when they could not be decoded). */
+  bytes: Buffer;
+  /** The codings undone, as the Content-Encoding field named them (`gzip`, `br, gzip`), when there were any. */
+  coding?: string;
+  /** Why the content could not be decoded: an unknown coding, corrupt data, or more than `maxBytes` once decoded. */
+  error?: string;
+}
+
+/**
+ * `bytes` with the content codings of `contentEncoding` undone, last applied first (RFC 9110 section 8.4). A
+ * decoded body larger than `maxBytes` (8 MiB by default) is refused rather than inflated (a compression bomb).
+ */
+export function decodeContent(bytes: Buffer, contentEncoding: string | null | undefined, maxBytes = 8 * 1024 * 1024): DecodedContent {
+  const codings = contentCodings(contentEncoding);
+  if (codings.length === 0) return { bytes };
+  const coding = codings.join(', ');
+  let content = bytes;
+  for (const name of [...codings].reverse()) {
+    const decoder = DECODERS[name];
+    if (!decoder) return { bytes, coding, error: `the body has an unknown content coding (Content-Encoding: ${contentEncoding})` };
+    try {
+      content = decoder(content, { maxOutputLength: maxBytes });
+    } catch (error) {
+      const over = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError;
+      return { bytes, coding, error: over
+        ? `the body exceeds ${maxBytes} bytes once decoded (Content-Encoding: ${contentEncoding})`
+        : `the body could not be decoded (Content-Encoding: ${contentEncoding}): ${(error as Error).message}` };
+    }
+  }
+  return { bytes: content, coding };
+}
+
+/** The body members of an `HttpResponse` from decoded content. */
+export const responseBody = (decoded: DecodedContent): Pick<HttpResponse, 'bytes' | 'text' | 'contentCoding'> => ({
+  bytes: decoded.bytes, text: decoded.bytes.toString('utf8'), ...(decoded.coding ? { contentCoding: decoded.coding } : {}),
+});

@@ -20,10 +20,9 @@ import { once } from 'node:events';
 import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { OPERATIONS, matchOperation } from '../../src/contract/operations.js';
 import type { ObservedExchange } from '../har.js';
-import { HeaderList, type HttpResponse, type WireRequest } from '../http.js';
+import { HeaderList, decodeContent, responseBody, type HttpResponse, type WireRequest } from '../http.js';
 
 export interface ForwarderOptions {
   /** The upstream's origin (`https://api.orange.com`). */
@@ -53,21 +52,6 @@ function endToEnd(raw: readonly string[]): [string, string][] {
   const entries = HeaderList.fromRaw(raw).entries;
   const named = new Set(entries.filter(([k]) => k.toLowerCase() === 'connection').flatMap(([, v]) => v.split(',').map((s) => s.trim().toLowerCase())));
   return entries.filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase()) && !named.has(k.toLowerCase())).map(([k, v]) => [k, v]);
-}
-
-const DECODERS: Record<string, (b: Buffer) => Buffer> = {
-  gzip: gunzipSync, 'x-gzip': gunzipSync, br: brotliDecompressSync,
-  deflate: (b) => { try { return inflateSync(b); } catch { return inflateRawSync(b); } },
-};
-
-/** A body with its Content-Encoding undone (the record and the checks read the content, as HAR says). */
-function decode(bytes: Buffer, contentEncoding: string | null): { bytes: Buffer; error?: string } {
-  const codings = (contentEncoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c && c !== 'identity');
-  try {
-    return { bytes: codings.reverse().reduce((b, c) => { const d = DECODERS[c]; if (!d) throw new Error(`unknown content coding ${c}`); return d(b); }, bytes) };
-  } catch (error) {
-    return { bytes, error: `the body could not be decoded (Content-Encoding ${contentEncoding}): ${(error as Error).message}` };
-  }
 }
 
 /** The bytes of a body, kept up to a limit. */
@@ -151,15 +135,15 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       if (done) return;
       done = true;
       const end = performance.now();
-      const requestBody = decode(requestCopy.bytes(), HeaderList.fromRaw(req.rawHeaders).get('content-encoding'));
+      const requestBody = decodeContent(requestCopy.bytes(), HeaderList.fromRaw(req.rawHeaders).get('content-encoding'), maxRecord);
       const wire: WireRequest = { method: req.method ?? 'GET', url: target.toString(), headers: new HeaderList(headers), body: requestBody.bytes.toString('utf8') };
       let response: HttpResponse | undefined;
       const comments = [outcome.comment, requestBody.error];
       if (upstreamResponse && !outcome.error) {
         const responseHeaders = HeaderList.fromRaw(upstreamResponse.rawHeaders);
-        const body = decode(responseCopy.bytes(), responseHeaders.get('content-encoding'));
+        const body = decodeContent(responseCopy.bytes(), responseHeaders.get('content-encoding'), maxRecord);
         comments.push(body.error);
-        response = { status: upstreamResponse.statusCode ?? 0, headers: responseHeaders, bytes: body.bytes, text: body.bytes.toString('utf8') };
+        response = { status: upstreamResponse.statusCode ?? 0, headers: responseHeaders, ...responseBody(body) };
       }
       const sent = tSent ?? end;
       const head = tHead ?? end;
@@ -226,7 +210,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
           const sent = Buffer.concat(whole);
           let body: Buffer | undefined;
           try {
-            const decoded = decode(sent, HeaderList.fromRaw(incoming.rawHeaders).get('content-encoding'));
+            const decoded = decodeContent(sent, HeaderList.fromRaw(incoming.rawHeaders).get('content-encoding'), maxRecord);
             if (!decoded.error) body = Buffer.from(JSON.stringify(rewrite.json(JSON.parse(decoded.bytes.toString('utf8')))));
           } catch { /* not JSON: sent as it came */ }
           const kept = body ? out.filter(([k]) => !['content-length', 'content-encoding'].includes(k.toLowerCase())) : out;

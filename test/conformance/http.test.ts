@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HeaderList, RequestError, createSender, parseMediaType, wireRequest } from '../../conformance/http.js';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { HeaderList, RequestError, createSender, decodeContent, parseMediaType, wireRequest } from '../../conformance/http.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -74,5 +75,45 @@ describe('the exchange sender', () => {
     expect(parseMediaType('json')).toBeUndefined();
     expect(parseMediaType(null)).toBeUndefined();
     expect(HeaderList.fromRaw(['A', '1', 'a', '2', 'B', '3']).all('a')).toEqual(['1', '2']);
+  });
+});
+
+describe('content decoding', () => {
+  const json = Buffer.from(JSON.stringify({ access_token: 'x', scope: 'é'.repeat(100) }));
+
+  it('undoes gzip, x-gzip, zlib and raw deflate, br, and codings applied in turn, naming them', () => {
+    expect(decodeContent(gzipSync(json), 'gzip')).toEqual({ bytes: json, coding: 'gzip' });
+    expect(decodeContent(gzipSync(json), 'X-GZIP').bytes).toEqual(json);
+    expect(decodeContent(deflateSync(json), 'deflate').bytes).toEqual(json);
+    expect(decodeContent(deflateRawSync(json), 'deflate').bytes).toEqual(json);
+    expect(decodeContent(brotliCompressSync(json), 'br').bytes).toEqual(json);
+    expect(decodeContent(brotliCompressSync(gzipSync(json)), 'gzip, identity, br')).toEqual({ bytes: json, coding: 'gzip, br' });
+    expect(decodeContent(json, 'identity')).toEqual({ bytes: json });
+    expect(decodeContent(json, null)).toEqual({ bytes: json });
+  });
+
+  it('say why a body cannot be decoded: an unknown coding, corrupt data, or a bomb past the limit', () => {
+    expect(decodeContent(json, 'zstd').error).toMatch(/unknown content coding \(Content-Encoding: zstd\)/);
+    expect(decodeContent(json, 'gzip').error).toMatch(/could not be decoded \(Content-Encoding: gzip\)/);
+    const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024));
+    const decoded = decodeContent(bomb, 'gzip', 1024 * 1024);
+    expect(decoded.error).toMatch(/exceeds 1048576 bytes once decoded/);
+    expect(decoded.bytes).toBe(bomb);
+  });
+
+  it('the sender gives the checks the decoded body, and names the coding', async () => {
+    const coded = await startServer((req, res) => {
+      res.writeHead(200, ['Content-Type', 'application/json', 'Content-Encoding', 'br']);
+      res.end(brotliCompressSync(json));
+    });
+    const sender = createSender({ baseUrl: coded.url });
+    try {
+      const { response } = await sender.send({ method: 'GET', path: '/' });
+      expect(JSON.parse(response.text)).toEqual(JSON.parse(json.toString()));
+      expect(response.contentCoding).toBe('br');
+    } finally {
+      sender.close();
+      await coded.close();
+    }
   });
 });
