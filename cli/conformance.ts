@@ -6,7 +6,7 @@ import { shippedProfiles } from '../conformance/profile.js';
 import { textReport } from '../conformance/report/index.js';
 import { ForeignTargetError, runConformance, type Progress } from '../conformance/runner.js';
 import { ConfigError, UsageError, integerOption, type Command } from './command.js';
-import { apisOption, prepareReportPaths, profileOption, reachTarget, writeReports } from './options.js';
+import { REPORT_FILES, apisOption, prepareReportPaths, profileOption, reachTarget, reportOptions, writeReports } from './options.js';
 
 /**
  * Progress on stderr: on a terminal, one line rewritten in place (cases done of total, failures so far); otherwise
@@ -37,8 +37,7 @@ export const conformance: Command = {
     target: { type: 'string', value: '<baseURL>', description: 'base URL of the deployment to check; without it, a Prism mock is started and checked' },
     profile: { type: 'string', value: '<name|file>', default: 'mock', description: `a shipped profile (${shippedProfiles().join(', ')}) or a profile file` },
     api: { type: 'string', value: '<slug>', multiple: true, description: `check only this API (${API_SLUGS.join(', ')})` },
-    report: { type: 'string', value: '<junit.xml>', description: 'also write a JUnit XML report (its folder is created)' },
-    html: { type: 'string', value: '<report.html>', description: 'also write a self-contained HTML report (its folder is created)' },
+    ...reportOptions('one test case per case'),
     quiet: { type: 'boolean', description: 'no progress on stderr (the report is still printed)' },
     concurrency: { type: 'string', value: '<n>', default: '4', description: 'cases in flight at once' },
   },
@@ -47,7 +46,7 @@ export const conformance: Command = {
     const apis = apisOption(values);
     const concurrency = integerOption(values, 'concurrency', 1, 64);
     const { profile, secrets, path: profilePath } = profileOption(values);
-    prepareReportPaths(values, ['report', 'html']);
+    prepareReportPaths(values, REPORT_FILES);
     let mock: RunningMock | undefined;
     try {
       let target = values.target as string | undefined;

@@ -9,7 +9,7 @@ import { ForeignTargetError } from '../conformance/runner.js';
 import { createSandbox, type Sandbox } from '../sandbox/server.js';
 import { API_SLUGS } from '../src/contract/load.js';
 import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
-import { apisOption, prepareReportPaths, profileOption, reachTarget, writeReports } from './options.js';
+import { REPORT_FILES, apisOption, prepareReportPaths, profileOption, reachTarget, reportOptions, writeReports } from './options.js';
 
 /** Bounds of the options, stated in the help and in the output. */
 const MAX_EXAMPLES = 1000;
@@ -53,8 +53,7 @@ export const fuzz: Command = {
     seed: { type: 'string', value: '<n>', description: 'seed of the generation: the same seed sends the same requests on the same contract (random by default, printed)' },
     'max-examples': { type: 'string', value: '<n>', default: '25', description: `examples per operation and phase, and stateful sequences per first operation (1 to ${MAX_EXAMPLES})` },
     rate: { type: 'string', value: '<n>/s', description: `requests per second at most (up to ${MAX_RATE}); ${DEFAULT_TARGET_RATE}/s against a --target, no limit in-process` },
-    report: { type: 'string', value: '<junit.xml>', description: 'also write a JUnit XML report, one test case per operation and check (its folder is created)' },
-    html: { type: 'string', value: '<report.html>', description: 'also write a self-contained HTML report (its folder is created)' },
+    ...reportOptions('one test case per operation and check'),
   },
   details: [
     `Checks: ${FUZZ_CHECKS.join(', ')}.`,
@@ -69,7 +68,7 @@ export const fuzz: Command = {
     const rate = rateOption(values);
     const { profile, secrets, path: profilePath } = profileOption(values);
     if (profile.kind !== 'live') throw new UsageError(`profile ${profile.name} is for a mock, which answers examples whatever it is sent: the fuzzer needs a live profile (sandbox, or one for your deployment)`);
-    prepareReportPaths(values, ['report', 'html']);
+    prepareReportPaths(values, REPORT_FILES);
 
     let sandbox: Sandbox | undefined;
     const admin: { close(): void }[] = [];

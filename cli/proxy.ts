@@ -1,7 +1,7 @@
 /** `orange-identity proxy` (also `npm run proxy`): a validating, recording proxy in front of a deployment. */
 import { startValidatingProxy, verdictLine } from '../conformance/proxy/index.js';
 import { ConfigError, UsageError, integerOption, type Command } from './command.js';
-import { prepareReportPaths } from './options.js';
+import { REPORT_FILES, prepareReportPaths } from './options.js';
 import { untilStopped } from './signals.js';
 import { JUDGE_OPTIONS, failOnOption, finishRun } from './validate.js';
 
@@ -44,7 +44,7 @@ export const proxy: Command = {
     const port = integerOption(values, 'port', 0, 65535);
     const timeoutMs = integerOption(values, 'timeout', 1);
     const failOn = failOnOption(values);
-    prepareReportPaths(values, ['har', 'report', 'html']);
+    prepareReportPaths(values, ['har', ...REPORT_FILES]);
     let running;
     try {
       running = await startValidatingProxy({

@@ -5,14 +5,13 @@ import { HarError, readHar } from '../conformance/har.js';
 import { FAIL_ON, operationSummary, validateRecording, verdictLine, violations, type ExchangeVerdict, type FailOn } from '../conformance/proxy/index.js';
 import { textReport, type Report } from '../conformance/report/index.js';
 import { ConfigError, UsageError, type Command, type OptionSpec, type Values } from './command.js';
-import { prepareReportPaths, writeReports } from './options.js';
+import { REPORT_FILES, prepareReportPaths, reportOptions, writeReports } from './options.js';
 
 /** The options the proxy and validate share: what counts, the issuer, the reports. */
 export const JUDGE_OPTIONS: Record<string, OptionSpec> = {
   'fail-on': { type: 'string', value: '<request|response|any>', default: 'response', description: 'what makes an exchange a violation: its response (the target deviates), its request (the client does, unmatched traffic included), or either; findings that do not count are noted' },
   issuer: { type: 'string', value: '<url>', default: ORANGE_OIDC_ISSUER, description: 'the iss an id_token must carry' },
-  report: { type: 'string', value: '<junit.xml>', description: 'also write a JUnit XML report, one testcase per exchange (its folder is created)' },
-  html: { type: 'string', value: '<report.html>', description: 'also write a self-contained HTML report (its folder is created)' },
+  ...reportOptions('one test case per exchange'),
   quiet: { type: 'boolean', description: 'no line per exchange (the summary and the report are still printed)' },
 };
 
@@ -43,7 +42,7 @@ export const validate: Command = {
     if (positionals.length !== 1) throw new UsageError('validate takes one HAR file');
     const file = positionals[0]!;
     const failOn = failOnOption(values);
-    prepareReportPaths(values, ['report', 'html']);
+    prepareReportPaths(values, REPORT_FILES);
     let entries;
     try {
       entries = readHar(await readFile(file, 'utf8'));

@@ -5,7 +5,7 @@ import { failure } from '../../conformance/failures.js';
 import { FlowMemory } from '../../conformance/flow.js';
 import { checkResponse } from '../../conformance/operation-checks.js';
 import { HeaderList, wireRequest, type Exchange, type HttpResponse } from '../../conformance/http.js';
-import { Redactor, htmlReport, junitReport, lineDiff, textReport, type Report, type ReportEntry } from '../../conformance/report/index.js';
+import { JSON_REPORT_FORMAT, Redactor, htmlReport, jsonReport, junitReport, lineDiff, textReport, type Report, type ReportEntry } from '../../conformance/report/index.js';
 
 const BASE = 'http://127.0.0.1:9';
 const json = (status: number, body: unknown, headers: [string, string][] = []): HttpResponse => {
@@ -64,10 +64,22 @@ describe('reports', () => {
 
   it('hold no token of the run nor secret of the profile, in text, JUnit and HTML, even when failures print those bodies', () => {
     for (const [name, output] of [['text', textReport(report, { maxField: 70 })], ['junit', junitReport(report, { maxField: 70 })], ['html', htmlReport(report, { maxField: 70 })],
-      ['text, long fields', textReport(report, { maxField: 5000 })], ['junit, long fields', junitReport(report)], ['html, long fields', htmlReport(report)]] as const) {
+      ['text, long fields', textReport(report, { maxField: 5000 })], ['junit, long fields', junitReport(report)], ['html, long fields', htmlReport(report)],
+      ['json', jsonReport(report)]] as const) {
       expect(leaks(output), name).toEqual([]);
       expect(output, name).toContain('[REDACTED');
     }
+  });
+
+  it('write JSON with the tallies, every entry, its failures and redacted exchanges', () => {
+    const json = JSON.parse(jsonReport(report)) as { format: string; totals: Record<string, number>; suites: Record<string, unknown>; entries: { name: string; failures: unknown[]; exchanges: unknown[] }[] };
+    expect(json.format).toBe(JSON_REPORT_FORMAT);
+    expect(json.totals).toEqual({ passed: 1, failed: report.entries.length - 2, skipped: 1, total: report.entries.length });
+    expect(Object.keys(json.suites).sort()).toEqual(['authentication-fr', 'form-id-fr']);
+    expect(json.entries.map((e) => e.name)).toEqual(report.entries.map((e) => e.name));
+    const failed = json.entries.find((e) => e.name === 'case-0')!;
+    expect(failed.failures).toHaveLength(2);
+    expect(failed.exchanges).toHaveLength(2);
   });
 
   it('list every failed entry with each of its failures, however the fields are cut', () => {
