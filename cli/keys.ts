@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { generateSigningKey } from '../src/auth/keys.js';
+import { generateSigningKey } from 'orange-identity-client/auth/keys';
 import type { Command } from './command.js';
 
 /** The default folder: the user's configuration folder, outside any project. */

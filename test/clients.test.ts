@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '../src/auth/keys.js';
-import { createTokenProvider } from '../src/auth/token-provider.js';
-import { createAuthenticationFrClient } from '../src/clients/authentication-fr.js';
-import { createDirectMatchIdFrClient } from '../src/clients/direct-match-id-fr.js';
-import { createFormIdFrClient, isOAuthError, isOrangeError } from '../src/clients/form-id-fr.js';
-import { createIdMatchEsClient } from '../src/clients/id-match-es.js';
-import { createMatchIdFrClient } from '../src/clients/match-id-fr.js';
+import { generateSigningKey } from 'orange-identity-client/auth/keys';
+import { createTokenProvider } from 'orange-identity-client/auth/token-provider';
+import { createAuthenticationFrClient } from 'orange-identity-client/authentication-fr';
+import { createDirectMatchIdFrClient } from 'orange-identity-client/direct-match-id-fr';
+import { createFormIdFrClient, isOAuthError, isOrangeError } from 'orange-identity-client/form-id-fr';
+import { createIdMatchEsClient } from 'orange-identity-client/id-match-es';
+import { createMatchIdFrClient } from 'orange-identity-client/match-id-fr';
 import { responseExample } from './helpers/contract.js';
 import { closedPortUrl, sendJson, startServer, type TestServer } from './helpers/server.js';
 

@@ -3,30 +3,28 @@
  * payload tables say, and exchange it for an access token.
  *
  * Fixed values (`alg`, `typ`, `sub_type`, `aud`, `grant_type`) and the MSISDN format are read from the
- * contract's generated JSON Schemas, not restated here.
+ * contract (the schema constraints generated into `contract.ts`), not restated here.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1 Using JWTs as authorization grants
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-3 JWT format and processing requirements
  * @see https://www.rfc-editor.org/rfc/rfc7521#section-4.1 Using assertions as authorization grants
  */
-import { randomBytes } from 'node:crypto';
-import { SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jose';
-import { createDirectMatchIdFrClient, DEFAULT_BASE_URL, type components, type paths } from '../../generated/direct-match-id-fr/client.js';
-import claimsSchema from '../../generated/direct-match-id-fr/schemas/JwtBearerAssertionClaims.json' with { type: 'json' };
-import headerSchema from '../../generated/direct-match-id-fr/schemas/JwtBearerAssertionHeader.json' with { type: 'json' };
-import requestSchema from '../../generated/direct-match-id-fr/schemas/JwtBearerTokenRequest.json' with { type: 'json' };
+import { SignJWT, base64url, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import { createDirectMatchIdFrClient, type components, type paths } from '../../generated/direct-match-id-fr/client.js';
+import { DEFAULT_BASE_URL, SCHEMA_CONSTRAINTS } from '../../generated/direct-match-id-fr/contract.js';
 import { OrangeAuthError } from './errors.js';
 import { rs256PrivateKey } from './keys.js';
 import { postTokenRequest, resolveBaseUrl, type FetchOptions } from './token-request.js';
 
 export type AccessTokenResponse = components['schemas']['AccessTokenResponse'];
 
-export const ASSERTION_ALG = headerSchema.properties.alg.const;
-export const ASSERTION_TYP = headerSchema.properties.typ.const;
-export const ASSERTION_AUDIENCE = claimsSchema.properties.aud.const;
-export const ASSERTION_SUB_TYPE = claimsSchema.properties.sub_type.const;
-export const JWT_BEARER_GRANT_TYPE = requestSchema.properties.grant_type.const as components['schemas']['JwtBearerTokenRequest']['grant_type'];
-const MSISDN = new RegExp(claimsSchema.properties.sub.pattern);
+const { JwtBearerAssertionHeader: header, JwtBearerAssertionClaims: claims, JwtBearerTokenRequest: request } = SCHEMA_CONSTRAINTS;
+export const ASSERTION_ALG = header.alg.const;
+export const ASSERTION_TYP = header.typ.const;
+export const ASSERTION_AUDIENCE = claims.aud.const;
+export const ASSERTION_SUB_TYPE = claims.sub_type.const;
+export const JWT_BEARER_GRANT_TYPE: components['schemas']['JwtBearerTokenRequest']['grant_type'] = request.grant_type.const;
+const MSISDN = new RegExp(claims.sub.pattern);
 const TOKEN_PATH = '/oauth-jwt/fr/v1/token' satisfies keyof paths;
 
 /** Orange refuses an assertion whose lifetime exceeds 24 hours (`jwt date is not valid (lifetime > 24h)`). */
@@ -106,7 +104,7 @@ export function createAssertionSigner(options: AssertionOptions): () => Promise<
         .setIssuer(options.clientId)
         .setSubject(options.msisdn)
         .setAudience(ASSERTION_AUDIENCE)
-        .setJti(randomBytes(32).toString('base64url'))
+        .setJti(base64url.encode(crypto.getRandomValues(new Uint8Array(32))))
         .setIssuedAt(iat)
         .setExpirationTime(iat + lifetime)
         .sign(key);
@@ -128,7 +126,6 @@ export async function requestJwtBearerToken(assertion: string, options: FetchOpt
   return postTokenRequest<AccessTokenResponse>(`POST ${baseUrl}${TOKEN_PATH}`, () =>
     client.POST(TOKEN_PATH, {
       body: { grant_type: JWT_BEARER_GRANT_TYPE, assertion },
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       parseAs: 'text',
     }),
   );
