@@ -47,7 +47,7 @@ function queryOf(doc: Json, operation: Json): Record<string, string> {
 /** The ways a caller may hand a body over, for a media type: each must produce the same bytes on the wire. */
 function bodyForms(media: string, value: Json): [string, unknown][] {
   if (media === 'application/x-www-form-urlencoded') {
-    const params = new URLSearchParams(Object.entries(value).map(([k, v]) => [k, String(v)]));
+    const params = new URLSearchParams(Object.entries(value).map(([k, v]): [string, string] => [k, String(v)]));
     return [['an object', value], ['a URLSearchParams', params], ['an encoded string', params.toString()]];
   }
   return [['an object', value], ['an encoded string', JSON.stringify(value)]];
