@@ -57,29 +57,6 @@ describe('the client factories', () => {
     expect(isOAuthError(missing.error)).toBe(false);
   });
 
-  it('narrows data and error by the result\'s status: an OAuth 400, a gateway 401, the scores on 200; an undocumented status kept as it came', async () => {
-    const examples = {
-      400: responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '400', 'UserUnknown'),
-      401: responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '401', 'InvalidCredentials'),
-      200: responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '200', 'Scores'),
-      429: { message: 'quota exceeded' },
-    };
-    server = await startServer((req, res) => { const status = Number(req.headers['x-answer']) as keyof typeof examples; sendJson(res, status, examples[status]); });
-    const client = createDirectMatchIdFrClient({ baseUrl: server.url, accessToken: 'token' });
-    const call = (status: number) => client.POST('/direct-matchid/fr/v1/matchid', { body: { msisdn: '33600000000', family_name: 'Dumontel' }, headers: { 'X-Answer': String(status) } });
-    const seen: unknown[] = [];
-    for (const status of [400, 401, 200, 429]) {
-      const result = await call(status);
-      expect(result.status).toBe(status);
-      expect(result.status).toBe(result.response.status);
-      if (result.status === 400) { expectTypeOf(result.error).toEqualTypeOf<OAuthError>(); seen.push(result.error.error); }
-      else if (result.status === 401) { expectTypeOf(result.error).toEqualTypeOf<OrangeError>(); seen.push(result.error.code); }
-      else if (result.status === 200) { expectTypeOf(result.data).toEqualTypeOf<components['schemas']['MatchIdResponse']>(); seen.push(result.data.family_name_score); }
-      else seen.push([result.status, result.error]);
-    }
-    expect(seen).toEqual([examples[400].error, examples[401].code, examples[200].family_name_score, [429, examples[429]]]);
-  });
-
   it('takes its token from a token provider, and invalidates it when the API answers 401', async () => {
     const scores = responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '200', 'Scores');
     const unauthorized = responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '401', 'InvalidCredentials');
@@ -134,5 +111,30 @@ describe('the client factories', () => {
       await expect(client.POST('/direct-matchid/fr/v1/matchid', { body: { msisdn: '33600000000', family_name: 'Dumontel' } }))
         .rejects.toMatchObject({ name: 'OrangeAuthError', code: 'ERR_REQUEST_FAILED' });
     });
+  });
+});
+
+describe('a result', () => {
+  it('narrows data and error by the result\'s status: an OAuth 400, a gateway 401, the scores on 200; an undocumented status kept as it came', async () => {
+    const examples = {
+      400: responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '400', 'UserUnknown'),
+      401: responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '401', 'InvalidCredentials'),
+      200: responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '200', 'Scores'),
+      429: { message: 'quota exceeded' },
+    };
+    server = await startServer((req, res) => { const status = Number(req.headers['x-answer']) as keyof typeof examples; sendJson(res, status, examples[status]); });
+    const client = createDirectMatchIdFrClient({ baseUrl: server.url, accessToken: 'token' });
+    const call = (status: number) => client.POST('/direct-matchid/fr/v1/matchid', { body: { msisdn: '33600000000', family_name: 'Dumontel' }, headers: { 'X-Answer': String(status) } });
+    const seen: unknown[] = [];
+    for (const status of [400, 401, 200, 429]) {
+      const result = await call(status);
+      expect(result.status).toBe(status);
+      expect(result.status).toBe(result.response.status);
+      if (result.status === 400) { expectTypeOf(result.error).toEqualTypeOf<OAuthError>(); seen.push(result.error.error); }
+      else if (result.status === 401) { expectTypeOf(result.error).toEqualTypeOf<OrangeError>(); seen.push(result.error.code); }
+      else if (result.status === 200) { expectTypeOf(result.data).toEqualTypeOf<components['schemas']['MatchIdResponse']>(); seen.push(result.data.family_name_score); }
+      else seen.push([result.status, result.error]);
+    }
+    expect(seen).toEqual([examples[400].error, examples[401].code, examples[200].family_name_score, [429, examples[429]]]);
   });
 });

@@ -127,5 +127,5 @@ describe.skipIf(browserUnavailable)('the documentation site in a real browser', 
       await context.close();
     }
     expect(highlighted, 'TypeScript blocks across the site').toBeGreaterThan(0);
-  });
+  }, 180_000); // a dozen pages, each loaded, screenshotted and its links fetched: a hang guard, not a budget
 });
