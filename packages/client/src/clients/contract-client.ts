@@ -9,8 +9,9 @@
  * - Each result carries the answer's `status`, typed as the operation's documented statuses: testing it narrows
  *   `data` and `error` to that status's body (a 400 of a token endpoint is an `OAuthError`, a 401 of matchid the
  *   gateway's `OrangeError`). An answer of an undocumented status (a gateway's 429 or 502) still comes with its
- *   real status, and its body in `error`, as openapi-fetch gives it; the contract's guards (`isOAuthError`,
- *   `isOrangeError`) tell its shape apart.
+ *   real status, and its body in `error` (in `data` for a 2xx), as openapi-fetch gives it; the types, like
+ *   openapi-fetch's and orval's, know the documented statuses only, and the contract's guards (`isOAuthError`,
+ *   `isOrangeError`) tell such a body's shape.
  *
  * Everything else is openapi-fetch's: `{ data, error, response }`, `params`, `parseAs`, `headers`, middleware.
  */
