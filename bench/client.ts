@@ -4,10 +4,10 @@
  * token provider makes for 10,000 calls. Figures and ratios come from one run; nothing here is asserted.
  */
 import createClient from 'openapi-fetch';
-import type { paths } from '../generated/form-id-fr/types.js';
-import { generateSigningKey } from '../src/auth/keys.js';
-import { createTokenProvider } from '../src/auth/token-provider.js';
-import { createFormIdFrClient } from '../src/clients/form-id-fr.js';
+import type { paths } from 'orange-identity-client/form-id-fr';
+import { generateSigningKey } from 'orange-identity-client/auth/keys';
+import { createTokenProvider } from 'orange-identity-client/auth/token-provider';
+import { createFormIdFrClient } from 'orange-identity-client/form-id-fr';
 import { compare, startChildServer } from './lib.js';
 
 const SERVER = `

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The `orange-identity` command. In a clone (cli/main.ts beside this folder) it runs the TypeScript sources
-// through tsx, so that nothing has to be built first and nothing stale runs; in the installed package it runs
-// the compiled dist/cli/main.js.
+// through tsx, so that nothing has to be built first and nothing stale runs (tsx reads the repository's tsconfig.json,
+// whose `paths` lead the workspace packages' names to their sources, whatever the working directory); in the
+// installed package it runs the compiled dist/cli/main.js.
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const source = new URL('../cli/main.ts', import.meta.url);
 let main;
@@ -14,7 +16,7 @@ if (existsSync(source)) {
     console.error('error: this is a clone of orange-identity-contracts without its dev dependencies: run npm ci');
     process.exit(2);
   }
-  tsx.register();
+  tsx.register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
   ({ main } = await import(source.href));
 } else {
   ({ main } = await import('../dist/cli/main.js'));

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { generateSigningKey } from '../src/auth/keys.js';
+import { generateSigningKey } from 'orange-identity-client/auth/keys';
+import { PRIVATE_JWK_ENV } from 'orange-identity-client/auth/private-key';
 import type { Command } from './command.js';
 
 /** The default folder: the user's configuration folder, outside any project. */
@@ -25,7 +26,7 @@ export const keys: Command = {
     out: { type: 'string', value: '<dir>', description: `folder for private-key.jwk.json and jwks.json (default: ${defaultKeysDir().replace(homedir(), '~')}, outside any project)` },
     force: { type: 'boolean', description: 'replace an existing private-key.jwk.json' },
   },
-  details: 'Prints the JWKS (public key only) on stdout; the private key is written, never printed.',
+  details: `Prints the JWKS (public key only) on stdout; the private key is written, never printed. Give its path to your application as ${PRIVATE_JWK_ENV}.`,
   async run(values) {
     const dir = path.resolve(typeof values.out === 'string' ? values.out : defaultKeysDir());
     const privatePath = path.join(dir, 'private-key.jwk.json');
@@ -38,7 +39,8 @@ export const keys: Command = {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await writeFile(privatePath, `${JSON.stringify(key.privateJwk, null, 2)}\n`, { mode: 0o600 });
     await writeFile(jwksPath, `${JSON.stringify(key.jwks, null, 2)}\n`);
-    console.error(`private key (keep secret): ${privatePath}\nJWKS to register on the Orange Developer portal: ${jwksPath}\nkid: ${key.kid}`);
+    console.error(`private key (keep secret): ${privatePath}\nJWKS to register on the Orange Developer portal: ${jwksPath}\nkid: ${key.kid}\n` +
+      `your application and the conformance profiles read the key from ${PRIVATE_JWK_ENV} (the path of this file, or the JWK itself):\n  export ${PRIVATE_JWK_ENV}=${JSON.stringify(privatePath)}`);
     const project = projectAbove(dir);
     if (project) {
       console.error(`warning: ${dir} is inside the project ${project}: add this line to its .gitignore so that the private key is never committed:\n  ${path.relative(project, privatePath) || 'private-key.jwk.json'}`);

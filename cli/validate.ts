@@ -1,6 +1,6 @@
 /** `orange-identity validate <traffic.har>`: the validating proxy's checks, offline, on a recorded HAR file. */
 import { readFile } from 'node:fs/promises';
-import { ORANGE_OIDC_ISSUER } from '../src/auth/oidc.js';
+import { ORANGE_OIDC_ISSUER } from 'orange-identity-client/auth/oidc';
 import { HarError, readHar } from '../conformance/har.js';
 import { FAIL_ON, operationSummary, validateRecording, verdictLine, violations, type ExchangeVerdict, type FailOn } from '../conformance/proxy/index.js';
 import { textReport, type Report } from '../conformance/report/index.js';

@@ -7,8 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CompactSign, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from '../src/auth/jwt-bearer.js';
-import { basicAuthorization } from '../src/auth/basic.js';
+import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
+import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf } from '../src/contract/operations.js';
 import { RequestError, type Exchange, type HttpRequest, type HttpResponse } from './http.js';
 import type { ClientRef, Profile } from './profile.js';

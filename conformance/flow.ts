@@ -9,7 +9,7 @@
  */
 import codeRequest from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
 import refreshRequest from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
-import { JWT_BEARER_GRANT_TYPE } from '../src/auth/jwt-bearer.js';
+import { JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
 import type { Exchange, WireRequest } from './http.js';
 import { decodeJws } from './jwt.js';
 

@@ -21,7 +21,7 @@
  * value the redaction replaced is a string whose shape (pattern, format, length) cannot be seen, and a credential
  * so replaced counts as present.
  */
-import { parseBasicAuthorization } from '../src/auth/basic.js';
+import { parseBasicAuthorization } from 'orange-identity-client/auth/basic';
 import { collectExamples, type Json, type JsonObject, type NamedExample } from '../src/contract/examples.js';
 import { dereferencedBundle } from '../src/contract/load.js';
 import { matchOperation, operation as operationEntry, type Operation, type OperationId, type OperationMatch } from '../src/contract/operations.js';

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { JWK } from 'jose';
+import { PRIVATE_JWK_ENV, readPrivateJwk } from 'orange-identity-client/auth/private-key';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
 import { schemaErrors, validator } from '../src/contract/validators.js';
 
@@ -70,14 +71,13 @@ export function resolveProfilePath(nameOrPath: string): string {
   return file;
 }
 
+/** A private JWK of the profile or of ORANGE_PRIVATE_JWK: a path (relative to the profile) or the JWK, read by the
+ *  client package's one loader. */
 function readJwk(value: unknown, baseDir: string, where: string): JWK | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'object') return value as JWK;
-  const text = String(value).trim();
   try {
-    return JSON.parse(text.startsWith('{') ? text : readFileSync(path.resolve(baseDir, text), 'utf8')) as JWK;
+    return value === undefined ? undefined : readPrivateJwk(value as string | JWK, { baseDir, name: where });
   } catch (error) {
-    throw new ProfileError(`${where}: cannot read the private JWK (${(error as Error).message.split('\n')[0]})`);
+    throw new ProfileError((error as Error).message);
   }
 }
 
@@ -104,7 +104,7 @@ export function loadProfile(file: string, env: NodeJS.ProcessEnv = process.env):
   }
   if (p.directMatch) {
     if (env.ORANGE_ACCESS_TOKEN_WITHOUT_USER) p.directMatch.withoutUserToken = env.ORANGE_ACCESS_TOKEN_WITHOUT_USER;
-    p.directMatch.privateJwk = readJwk(env.ORANGE_PRIVATE_JWK ?? raw.directMatch?.privateJwk, baseDir, 'directMatch.privateJwk');
+    p.directMatch.privateJwk = readJwk(env[PRIVATE_JWK_ENV] ?? raw.directMatch?.privateJwk, baseDir, env[PRIVATE_JWK_ENV] === undefined ? 'directMatch.privateJwk' : PRIVATE_JWK_ENV);
     for (const [name, client] of Object.entries(p.directMatch.clients ?? {})) {
       if (client) client.privateJwk = readJwk(raw.directMatch.clients[name].privateJwk, baseDir, `directMatch.clients.${name}.privateJwk`);
     }

@@ -14,9 +14,9 @@
  * `looksForeign(request, response)`, `ForeignTargetError`, `checkContext(profile, memory, request)` (what the
  * operation-level checks of an exchange need; the fuzzer uses it too).
  */
-import { ORANGE_OIDC_ISSUER } from '../src/auth/oidc.js';
-import { ASSERTION_AUDIENCE } from '../src/auth/jwt-bearer.js';
-import { basicAuthorization } from '../src/auth/basic.js';
+import { ORANGE_OIDC_ISSUER } from 'orange-identity-client/auth/oidc';
+import { ASSERTION_AUDIENCE } from 'orange-identity-client/auth/jwt-bearer';
+import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import type { Json, JsonObject } from '../src/contract/examples.js';
 import type { ApiSlug } from '../src/contract/load.js';
 import { matchOperation } from '../src/contract/operations.js';

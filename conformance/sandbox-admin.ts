@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SANDBOX_ADMIN_ROUTES } from '../generated/sandbox-admin.js';
-import { generateSigningKey } from '../src/auth/keys.js';
+import { generateSigningKey } from 'orange-identity-client/auth/keys';
 import type { Case } from './catalogue.js';
 import type { Profile } from './profile.js';
 import type { HttpRequest, HttpResponse } from './http.js';

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import jaroWinkler from 'jaro-winkler';
 import { compactVerify, importJWK, type JWK, type KeyObject, type CryptoKey } from 'jose';
-import { ASSERTION_ALG, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from '../src/auth/jwt-bearer.js';
+import { ASSERTION_ALG, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from 'orange-identity-client/auth/jwt-bearer';
 import addressSchema from '../generated/direct-match-id-fr/schemas/MatchIdAddress.json' with { type: 'json' };
 import requestSchema from '../generated/direct-match-id-fr/schemas/MatchIdRequest.json' with { type: 'json' };
 import { pathOf } from '../src/contract/operations.js';

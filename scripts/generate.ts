@@ -1,15 +1,17 @@
 /**
- * `npm run generate [-- --out <dir>]`: derives everything in generated/ from the contract in openapi/.
+ * `npm run generate [-- --out <dir>] [--client-out <dir>]`: derives everything in generated/ and
+ * packages/client/generated/ from the contract in openapi/.
  *
- * For each API: generated/<slug>/openapi.json (Redocly bundle), types.ts (openapi-typescript),
- * schemas/<Name>.json (one JSON Schema 2020-12 per component schema) and client.ts (a typed openapi-fetch
- * factory). Then generated/all.json, the five joined for one mock; generated/operations.ts, the operation table
+ * For each API: generated/<slug>/openapi.json (Redocly bundle) and schemas/<Name>.json (one JSON Schema 2020-12
+ * per component schema); and, for the client package (orange-identity-client), packages/client/generated/<slug>/
+ * types.ts (openapi-typescript), contract.ts (the facts its code reads at run time: server, each operation's
+ * authentication and request media types, schema constants, extensions) and client.ts (the typed client). Then generated/all.json, the five joined for one mock; generated/operations.ts, the operation table
  * of the five (slug, operationId, method, path, security, scopes); generated/sandbox-admin/ and
  * generated/sandbox-admin.ts, the bundle and the route table of the sandbox's own admin API
  * (openapi/sandbox-admin.yaml, not one of the five); and generated/validators.js (with its .d.ts), every request,
  * response and component schema (plus the fixture and profile schemas) precompiled by Ajv's standalone mode,
  * so that nothing is compiled at run time. Output is deterministic: the drift test
- * regenerates into a temporary folder and compares it with generated/ byte for byte.
+ * regenerates into temporary folders and compares them with both folders byte for byte.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -63,25 +65,75 @@ function toJsonSchema(slug: string, name: string, schema: Json, source: string):
   return { $schema: DIALECT, $id: `${SCHEMA_ID_BASE}/${slug}/${name}.json`, $comment: banner(source), ...(rewrite(schema) as JsonObject) };
 }
 
-function clientSource(slug: string, doc: JsonObject, source: string): string {
-  const name = pascal(slug);
-  const title = (doc.info as JsonObject).title as string;
+/** How an operation's request body goes out: each media type of its \`requestBody\`, the first the default. */
+function requestMediaTypes(doc: JsonObject, operation: JsonObject): string[] {
+  return Object.keys((follow(doc, operation.requestBody)?.content ?? {}) as JsonObject);
+}
+
+/**
+ * The facts of one API the client package needs at run time, so that it ships no bundle and no JSON Schema: the
+ * contract's server; each operation's authentication (from its security) and request media types; every
+ * \`const\` and \`pattern\` of the component schemas' properties; the document's \`x-\` extensions.
+ */
+function clientContractSource(slug: string, doc: JsonObject, source: string): string {
   const baseUrl = ((doc.servers as JsonObject[])[0]!).url as string;
+  const operations: Record<string, { auth: string; body?: string[] }> = {};
+  for (const o of listOperations(slug, doc)) {
+    if (o.webhook) continue;
+    const body = requestMediaTypes(doc, o.operation);
+    const security = (o.operation.security ?? doc.security ?? []) as JsonObject[];
+    operations[`${o.method.toUpperCase()} ${o.path}`] = { auth: authOf(doc, security), ...(body.length ? { body } : {}) };
+  }
+  const constraints: Record<string, Record<string, { const?: Json; pattern?: string }>> = {};
+  for (const [name, schema] of Object.entries(((doc.components as JsonObject | undefined)?.schemas ?? {}) as Record<string, JsonObject>)) {
+    for (const [property, s] of Object.entries((schema.properties ?? {}) as Record<string, JsonObject>)) {
+      if (s.const === undefined && typeof s.pattern !== 'string') continue;
+      (constraints[name] ??= {})[property] = { ...(s.const !== undefined ? { const: s.const } : {}), ...(typeof s.pattern === 'string' ? { pattern: s.pattern } : {}) };
+    }
+  }
+  const extensions = Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith('x-') && k !== 'x-generated'));
+  const literal = (o: object) => (Object.keys(o).length ? `{\n${Object.entries(o).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},`).join('\n')}\n}` : '{}');
   return `/* ${banner(source)} */
-import createClient, { type Client, type ClientOptions } from 'openapi-fetch';
-import type { paths } from './types.js';
-
-export type { components, operations, paths } from './types.js';
-
 /** The contract's server: Orange production. Pass \`baseUrl\` to target a mock, the sandbox or another deployment. */
 export const DEFAULT_BASE_URL = ${JSON.stringify(baseUrl)};
 
-/** A typed openapi-fetch client of ${title}. */
-export type ${name}Client = Client<paths>;
+/** Each operation (\`METHOD path\`): how it authenticates, from its \`security\`, and the media types of its request
+ *  body, the first the default. */
+export const OPERATIONS = ${literal(operations)} as const;
 
-/** Creates a typed openapi-fetch client of ${title}, on \`DEFAULT_BASE_URL\` unless \`options.baseUrl\` says otherwise. */
-export function create${name}Client(options: ClientOptions = {}): ${name}Client {
-  return createClient<paths>({ baseUrl: DEFAULT_BASE_URL, ...options });
+/** The \`const\` and \`pattern\` of each component schema's properties. */
+export const SCHEMA_CONSTRAINTS = ${literal(constraints)} as const;
+
+/** The document's extensions (\`x-\` members). */
+export const EXTENSIONS = ${literal(extensions)} as const;
+`;
+}
+
+/** The typed client of one API: openapi-fetch's, with what the contract says of each operation applied. */
+function clientSource(slug: string, doc: JsonObject, source: string): string {
+  const name = pascal(slug);
+  const title = (doc.info as JsonObject).title as string;
+  return `/* ${banner(source)} */
+import { contractClient, type ApiClientOptions, type ContractClient } from '../../src/clients/contract-client.js';
+import { DEFAULT_BASE_URL, OPERATIONS } from './contract.js';
+import type { paths } from './types.js';
+
+export type { components, operations, paths } from './types.js';
+export { DEFAULT_BASE_URL } from './contract.js';
+export { isOAuthError, isOrangeError, type OAuthError, type OrangeError } from '../../src/clients/errors.js';
+export type { AccessTokenSource, ApiClientOptions, ContractResponse } from '../../src/clients/contract-client.js';
+
+/** A typed client of ${title}: openapi-fetch's methods, each result with its \`status\`, which narrows \`data\` and \`error\`. */
+export type ${name}Client = ContractClient<paths>;
+
+/**
+ * Creates a typed client of ${title}, on \`DEFAULT_BASE_URL\` unless \`options.baseUrl\` says otherwise. Each request goes
+ * out in its operation's media type (form bodies urlencoded, with their Content-Type); \`accessToken\` (a token, a
+ * function, or a token provider) is sent as a bearer token to the operations whose security asks for one. A token
+ * provider must have this client's \`baseUrl\` (\`OrangeAuthError\` \`ERR_INVALID_OPTION\` otherwise).
+ */
+export function create${name}Client(options: ApiClientOptions = {}): ${name}Client {
+  return contractClient<paths>(OPERATIONS, DEFAULT_BASE_URL, options);
 }
 `;
 }
@@ -105,12 +157,16 @@ async function generateBundle(slug: string, root: string, target: string, outDir
   return { file, bundle: bundled };
 }
 
-async function generateApi(api: ApiEntry, outDir: string, work: string): Promise<{ file: string; bundle: JsonObject }> {
+/** One API: its bundle and JSON Schemas in \`outDir\`, its types, contract facts and client in \`clientDir\`. */
+async function generateApi(api: ApiEntry, outDir: string, clientDir: string, work: string): Promise<{ file: string; bundle: JsonObject }> {
   const source = path.relative(REPO_ROOT, api.root);
   const generated = await generateBundle(api.slug, api.root, api.slug, outDir, work);
   const types = astToString(await openapiTS(generated.bundle as never));
-  await writeFile(path.join(outDir, api.slug, 'types.ts'), `/* ${banner(source)} */\n${types}`);
-  await writeFile(path.join(outDir, api.slug, 'client.ts'), clientSource(api.slug, generated.bundle, source));
+  const dir = path.join(clientDir, api.slug);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'types.ts'), `/* ${banner(source)} */\n${types}`);
+  await writeFile(path.join(dir, 'contract.ts'), clientContractSource(api.slug, generated.bundle, source));
+  await writeFile(path.join(dir, 'client.ts'), clientSource(api.slug, generated.bundle, source));
   return generated;
 }
 
@@ -321,14 +377,20 @@ async function generateJoined(apis: ApiEntry[], bundles: string[], outDir: strin
   });
 }
 
-export async function generate(outDir: string): Promise<void> {
+/** Where \`npm run generate\` writes: the contract's artefacts, and the client package's typed clients. */
+export const GENERATED_DIR = path.join(REPO_ROOT, 'generated');
+export const CLIENT_GENERATED_DIR = path.join(REPO_ROOT, 'packages/client/generated');
+
+export async function generate(outDir: string, clientDir: string): Promise<void> {
   const apis = listApis();
   const work = await mkdtemp(path.join(tmpdir(), 'orange-generate-'));
   try {
-    await rm(outDir, { recursive: true, force: true });
-    await mkdir(outDir, { recursive: true });
+    for (const dir of [outDir, clientDir]) {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+    }
     const bundles: { slug: string; bundle: JsonObject; file: string }[] = [];
-    for (const api of apis) bundles.push({ slug: api.slug, ...(await generateApi(api, outDir, work)) });
+    for (const api of apis) bundles.push({ slug: api.slug, ...(await generateApi(api, outDir, clientDir, work)) });
     await generateJoined(apis, bundles.map((b) => b.file), outDir, work);
     await writeFile(path.join(outDir, 'apis.ts'), apiListSource(apis));
     await writeFile(path.join(outDir, 'operations.ts'), operationsSource(bundles));
@@ -342,7 +404,8 @@ export async function generate(outDir: string): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: path.join(REPO_ROOT, 'generated') } } });
-  await generate(path.resolve(values.out!));
-  console.log(`generated ${path.relative(process.cwd(), path.resolve(values.out!)) || '.'}`);
+  const { values } = parseArgs({ options: { out: { type: 'string', default: GENERATED_DIR }, 'client-out': { type: 'string', default: CLIENT_GENERATED_DIR } } });
+  const [out, clientOut] = [path.resolve(values.out!), path.resolve(values['client-out']!)];
+  await generate(out, clientOut);
+  console.log(`generated ${[out, clientOut].map((d) => path.relative(process.cwd(), d) || '.').join(' and ')}`);
 }

@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '../src/auth/keys.js';
-import { createTokenProvider } from '../src/auth/token-provider.js';
-import { createAuthenticationFrClient } from '../src/clients/authentication-fr.js';
-import { createDirectMatchIdFrClient } from '../src/clients/direct-match-id-fr.js';
-import { createFormIdFrClient, isOAuthError, isOrangeError } from '../src/clients/form-id-fr.js';
-import { createIdMatchEsClient } from '../src/clients/id-match-es.js';
-import { createMatchIdFrClient } from '../src/clients/match-id-fr.js';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { generateSigningKey } from 'orange-identity-client/auth/keys';
+import { createTokenProvider } from 'orange-identity-client/auth/token-provider';
+import { createAuthenticationFrClient } from 'orange-identity-client/authentication-fr';
+import { createDirectMatchIdFrClient, type OAuthError, type OrangeError, type components } from 'orange-identity-client/direct-match-id-fr';
+import { createFormIdFrClient, isOAuthError, isOrangeError } from 'orange-identity-client/form-id-fr';
+import { createIdMatchEsClient } from 'orange-identity-client/id-match-es';
+import { createMatchIdFrClient } from 'orange-identity-client/match-id-fr';
 import { responseExample } from './helpers/contract.js';
 import { closedPortUrl, sendJson, startServer, type TestServer } from './helpers/server.js';
 
@@ -111,5 +111,30 @@ describe('the client factories', () => {
       await expect(client.POST('/direct-matchid/fr/v1/matchid', { body: { msisdn: '33600000000', family_name: 'Dumontel' } }))
         .rejects.toMatchObject({ name: 'OrangeAuthError', code: 'ERR_REQUEST_FAILED' });
     });
+  });
+});
+
+describe('a result', () => {
+  it('narrows data and error by the result\'s status: an OAuth 400, a gateway 401, the scores on 200; an undocumented status kept as it came', async () => {
+    const examples = {
+      400: responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '400', 'UserUnknown'),
+      401: responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '401', 'InvalidCredentials'),
+      200: responseExample('direct-match-id-fr', '/direct-matchid/fr/v1/matchid', 'post', '200', 'Scores'),
+      429: { message: 'quota exceeded' },
+    };
+    server = await startServer((req, res) => { const status = Number(req.headers['x-answer']) as keyof typeof examples; sendJson(res, status, examples[status]); });
+    const client = createDirectMatchIdFrClient({ baseUrl: server.url, accessToken: 'token' });
+    const call = (status: number) => client.POST('/direct-matchid/fr/v1/matchid', { body: { msisdn: '33600000000', family_name: 'Dumontel' }, headers: { 'X-Answer': String(status) } });
+    const seen: unknown[] = [];
+    for (const status of [400, 401, 200, 429]) {
+      const result = await call(status);
+      expect(result.status).toBe(status);
+      expect(result.status).toBe(result.response.status);
+      if (result.status === 400) { expectTypeOf(result.error).toEqualTypeOf<OAuthError>(); seen.push(result.error.error); }
+      else if (result.status === 401) { expectTypeOf(result.error).toEqualTypeOf<OrangeError>(); seen.push(result.error.code); }
+      else if (result.status === 200) { expectTypeOf(result.data).toEqualTypeOf<components['schemas']['MatchIdResponse']>(); seen.push(result.data.family_name_score); }
+      else seen.push([result.status, result.error]);
+    }
+    expect(seen).toEqual([examples[400].error, examples[401].code, examples[200].family_name_score, [429, examples[429]]]);
   });
 });

@@ -24,8 +24,8 @@
  */
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from '../../src/auth/jwt-bearer.js';
-import { basicAuthorization } from '../../src/auth/basic.js';
+import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
+import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { collectExamples } from '../../src/contract/examples.js';
 import { API_SLUGS, dereferencedBundle, type ApiSlug } from '../../src/contract/load.js';
 import { OPERATIONS, operation as operationEntry, pathOf, type Operation, type OperationId } from '../../src/contract/operations.js';

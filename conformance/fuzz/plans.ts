@@ -7,7 +7,7 @@
  * operation added to the contract without one fails `tsc`.
  */
 import fc from 'fast-check';
-import { basicAuthorization } from '../../src/auth/basic.js';
+import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import type { JsonObject } from '../../src/contract/examples.js';
 import { API_SLUGS, dereferencedBundle } from '../../src/contract/load.js';
 import { apiScope, pathOf, type OperationId } from '../../src/contract/operations.js';

@@ -23,8 +23,8 @@
  * `operationSummary(verdicts)`, `violations(verdicts)`.
  */
 import { isUtf8 } from 'node:buffer';
-import { ASSERTION_AUDIENCE } from '../../src/auth/jwt-bearer.js';
-import { ORANGE_OIDC_ISSUER } from '../../src/auth/oidc.js';
+import { ASSERTION_AUDIENCE } from 'orange-identity-client/auth/jwt-bearer';
+import { ORANGE_OIDC_ISSUER } from 'orange-identity-client/auth/oidc';
 import { matchOperation, type OperationId } from '../../src/contract/operations.js';
 import { failure, type Failure } from '../failures.js';
 import { FlowMemory } from '../flow.js';

@@ -1,13 +1,2 @@
-/** Typed client of Form ID France: the generated openapi-fetch factory, with bearer authentication. */
-import { createFormIdFrClient as createGenerated, DEFAULT_BASE_URL } from '../../generated/form-id-fr/client.js';
-import { withBearer } from './bearer.js';
-
-export { DEFAULT_BASE_URL, type FormIdFrClient, type components, type operations, type paths } from '../../generated/form-id-fr/client.js';
-export { isOAuthError, isOrangeError, type OAuthError, type OrangeError } from './errors.js';
-export type { AccessTokenSource, ApiClientOptions } from './bearer.js';
-
-/**
- * Creates a typed client; `accessToken` (a token, a function, or a token provider) is sent as a bearer token.
- * A token provider must have this client's `baseUrl` (`OrangeAuthError` `ERR_INVALID_OPTION` otherwise).
- */
-export const createFormIdFrClient = withBearer(createGenerated, DEFAULT_BASE_URL);
+/** `orange-identity-contracts/form-id-fr`: the typed client of the client package, `orange-identity-client/form-id-fr`, re-exported. */
+export * from 'orange-identity-client/form-id-fr';

@@ -1,13 +1,2 @@
-/** Typed client of ID Match Spain: the generated openapi-fetch factory, with bearer authentication. */
-import { createIdMatchEsClient as createGenerated, DEFAULT_BASE_URL } from '../../generated/id-match-es/client.js';
-import { withBearer } from './bearer.js';
-
-export { DEFAULT_BASE_URL, type IdMatchEsClient, type components, type operations, type paths } from '../../generated/id-match-es/client.js';
-export { isOAuthError, isOrangeError, type OAuthError, type OrangeError } from './errors.js';
-export type { AccessTokenSource, ApiClientOptions } from './bearer.js';
-
-/**
- * Creates a typed client; `accessToken` (a token, a function, or a token provider) is sent as a bearer token.
- * A token provider must have this client's `baseUrl` (`OrangeAuthError` `ERR_INVALID_OPTION` otherwise).
- */
-export const createIdMatchEsClient = withBearer(createGenerated, DEFAULT_BASE_URL);
+/** `orange-identity-contracts/id-match-es`: the typed client of the client package, `orange-identity-client/id-match-es`, re-exported. */
+export * from 'orange-identity-client/id-match-es';

@@ -1,13 +1,2 @@
-/** Typed client of Match ID France: the generated openapi-fetch factory, with bearer authentication. */
-import { createMatchIdFrClient as createGenerated, DEFAULT_BASE_URL } from '../../generated/match-id-fr/client.js';
-import { withBearer } from './bearer.js';
-
-export { DEFAULT_BASE_URL, type MatchIdFrClient, type components, type operations, type paths } from '../../generated/match-id-fr/client.js';
-export { isOAuthError, isOrangeError, type OAuthError, type OrangeError } from './errors.js';
-export type { AccessTokenSource, ApiClientOptions } from './bearer.js';
-
-/**
- * Creates a typed client; `accessToken` (a token, a function, or a token provider) is sent as a bearer token.
- * A token provider must have this client's `baseUrl` (`OrangeAuthError` `ERR_INVALID_OPTION` otherwise).
- */
-export const createMatchIdFrClient = withBearer(createGenerated, DEFAULT_BASE_URL);
+/** `orange-identity-contracts/match-id-fr`: the typed client of the client package, `orange-identity-client/match-id-fr`, re-exported. */
+export * from 'orange-identity-client/match-id-fr';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basicAuthorization, parseBasicAuthorization } from '../../src/auth/basic.js';
+import { basicAuthorization, parseBasicAuthorization } from 'orange-identity-client/auth/basic';
 
 const decode = (header: string) => Buffer.from(header.replace(/^Basic /, ''), 'base64').toString('utf8');
 

@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OrangeAuthError } from '../../src/auth/errors.js';
-import { generateSigningKey, type SigningKey } from '../../src/auth/keys.js';
-import { createJwtBearerAssertion, requestJwtBearerToken, type AssertionOptions } from '../../src/auth/jwt-bearer.js';
+import { OrangeAuthError } from 'orange-identity-client/auth/errors';
+import { generateSigningKey, type SigningKey } from 'orange-identity-client/auth/keys';
+import { createJwtBearerAssertion, requestJwtBearerToken, type AssertionOptions } from 'orange-identity-client/auth/jwt-bearer';
 import { responseExample, validateAgainst } from '../helpers/contract.js';
 import { unsupportedKeys } from '../helpers/keys.js';
 import { closedPortUrl, sendJson, startServer, truncatedBody, type TestServer } from '../helpers/server.js';

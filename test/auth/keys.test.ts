@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { describe, expect, it, vi } from 'vitest';
-import { generateSigningKey, isPrivateJwk, signingKeyFromJwk } from '../../src/auth/keys.js';
+import { generateSigningKey, isPrivateJwk, signingKeyFromJwk } from 'orange-identity-client/auth/keys';
 import { main } from '../../cli/main.js';
 import { validateAgainst } from '../helpers/contract.js';
 import { unsupportedKeys } from '../helpers/keys.js';

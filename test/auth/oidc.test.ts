@@ -3,10 +3,10 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken,
-} from '../../src/auth/oidc.js';
+} from 'orange-identity-client/auth/oidc';
 import { dereferencedBundle } from '../../src/contract/load.js';
 import { responseExample } from '../helpers/contract.js';
-import { OrangeAuthError } from '../../src/auth/errors.js';
+import { OrangeAuthError } from 'orange-identity-client/auth/errors';
 import { closedPortUrl, sendJson, startServer, truncatedBody, type TestServer } from '../helpers/server.js';
 import { createAjv } from '../../src/contract/ajv.js';
 

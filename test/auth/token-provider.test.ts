@@ -1,8 +1,8 @@
 import { decodeJwt } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '../../src/auth/keys.js';
-import { OrangeAuthError } from '../../src/auth/errors.js';
-import { createTokenProvider, type TokenProviderOptions } from '../../src/auth/token-provider.js';
+import { generateSigningKey } from 'orange-identity-client/auth/keys';
+import { OrangeAuthError } from 'orange-identity-client/auth/errors';
+import { createTokenProvider, type TokenProviderOptions } from 'orange-identity-client/auth/token-provider';
 import { unsupportedKeys } from '../helpers/keys.js';
 import { closedPortUrl, sendJson, startServer, type TestServer } from '../helpers/server.js';
 

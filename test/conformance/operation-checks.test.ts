@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ASSERTION_AUDIENCE } from '../../src/auth/jwt-bearer.js';
-import { basicAuthorization } from '../../src/auth/basic.js';
-import { ORANGE_OIDC_ISSUER } from '../../src/auth/oidc.js';
+import { ASSERTION_AUDIENCE } from 'orange-identity-client/auth/jwt-bearer';
+import { basicAuthorization } from 'orange-identity-client/auth/basic';
+import { ORANGE_OIDC_ISSUER } from 'orange-identity-client/auth/oidc';
 import type { JsonObject } from '../../src/contract/examples.js';
 import { pathOf, type OperationId } from '../../src/contract/operations.js';
 import { loadCatalogue, type Case } from '../../conformance/catalogue.js';

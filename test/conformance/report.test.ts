@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basicAuthorization } from '../../src/auth/basic.js';
+import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf } from '../../src/contract/operations.js';
 import { failure } from '../../conformance/failures.js';
 import { FlowMemory } from '../../conformance/flow.js';

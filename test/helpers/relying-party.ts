@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, verifyIdToken } from '../../src/auth/oidc.js';
+import { buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, verifyIdToken } from 'orange-identity-client/auth/oidc';
 import { createFormIdFrClient } from '../../src/clients/form-id-fr.js';
 import { escapeHtml } from '../../sandbox/http.js';
 import { pageForm } from './login.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basicAuthorization } from '../../src/auth/basic.js';
+import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf } from '../../src/contract/operations.js';
 import { HarError, harEntry, harLog, readHar, type ObservedExchange } from '../../conformance/har.js';
 import { HeaderList, wireRequest, type HttpRequest, type HttpResponse } from '../../conformance/http.js';

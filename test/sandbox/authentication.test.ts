@@ -1,6 +1,6 @@
 import { createClock } from '../../sandbox/clock.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken } from '../../src/auth/oidc.js';
+import { buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken } from 'orange-identity-client/auth/oidc';
 import { createFormIdFrClient } from '../../src/clients/form-id-fr.js';
 import { createMatchIdFrClient } from '../../src/clients/match-id-fr.js';
 import { post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';

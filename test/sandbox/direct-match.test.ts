@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { CompactSign, SignJWT, exportSPKI, importJWK, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { score, normaliseForScore } from '../../sandbox/direct-match.js';
-import { createTokenProvider } from '../../src/auth/token-provider.js';
+import { createTokenProvider } from 'orange-identity-client/auth/token-provider';
 import { createDirectMatchIdFrClient } from '../../src/clients/direct-match-id-fr.js';
 import { defaultFixture, fixtureKey, importFixtureKey, post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClock } from '../../sandbox/clock.js';
 import { DocumentedResponses } from '../../sandbox/contract.js';
 import { CLOCK_SKEW_SECONDS } from '../../sandbox/direct-match.js';
-import { ASSERTION_AUDIENCE, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from '../../src/auth/jwt-bearer.js';
+import { ASSERTION_AUDIENCE, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from 'orange-identity-client/auth/jwt-bearer';
 import { pathOf } from '../../src/contract/operations.js';
 import { fixtureKey, importFixtureKey, post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 

@@ -9,7 +9,7 @@ import { jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ID_TOKEN_ALG, ORANGE_OIDC_ISSUER } from '../../src/auth/oidc.js';
+import { ID_TOKEN_ALG, ORANGE_OIDC_ISSUER } from 'orange-identity-client/auth/oidc';
 import { pathOf } from '../../src/contract/operations.js';
 import { FormBrowser } from '../helpers/login.js';
 import { defaultFixture, post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';

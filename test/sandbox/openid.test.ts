@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentedResponses } from '../../sandbox/contract.js';
 import { MAX_BODY_BYTES } from '../../sandbox/http.js';
-import { ID_TOKEN_ALG, ORANGE_OIDC_ISSUER } from '../../src/auth/oidc.js';
+import { ID_TOKEN_ALG, ORANGE_OIDC_ISSUER } from 'orange-identity-client/auth/oidc';
 import { operation, pathOf, type OperationId } from '../../src/contract/operations.js';
 import { post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentedResponses } from '../../sandbox/contract.js';
-import { basicAuthorization } from '../../src/auth/basic.js';
+import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf, type OperationId } from '../../src/contract/operations.js';
 import { post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 

@@ -9,7 +9,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc7523#section-2.1 Using JWTs as authorization grants
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1 `expires_in`
  */
-import { DEFAULT_BASE_URL } from '../../generated/direct-match-id-fr/client.js';
+import { DEFAULT_BASE_URL } from '../../generated/direct-match-id-fr/contract.js';
 import { OrangeAuthError } from './errors.js';
 import { createAssertionSigner, requestJwtBearerToken, type AssertionOptions } from './jwt-bearer.js';
 import { resolveBaseUrl, type FetchOptions } from './token-request.js';

@@ -14,9 +14,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import bundle from '../../generated/authentication-fr/openapi.json' with { type: 'json' };
-import idTokenHeaderSchema from '../../generated/authentication-fr/schemas/IdTokenHeader.json' with { type: 'json' };
-import { createAuthenticationFrClient, DEFAULT_BASE_URL, type components, type paths } from '../../generated/authentication-fr/client.js';
+import { createAuthenticationFrClient, type components, type paths } from '../../generated/authentication-fr/client.js';
+import { DEFAULT_BASE_URL, EXTENSIONS, SCHEMA_CONSTRAINTS } from '../../generated/authentication-fr/contract.js';
 import { basicAuthorization } from './basic.js';
 import { OrangeAuthError } from './errors.js';
 import { postTokenRequest, resolveBaseUrl, type FetchOptions } from './token-request.js';
@@ -31,11 +30,11 @@ const REFRESH_PATH = '/oauth/v2/token' satisfies keyof paths;
 
 /** Issuer of Orange France's id_tokens, from the discovery document of the Orange Developer portal (the
  *  contract's `x-oidc-issuer`). */
-export const ORANGE_OIDC_ISSUER: string = bundle['x-oidc-issuer'];
+export const ORANGE_OIDC_ISSUER: string = EXTENSIONS['x-oidc-issuer'];
 
 /** The algorithm of Orange's id_tokens: HMAC SHA-256 keyed with the client secret, where a standard OpenID
  *  Connect client expects RS256 by default (declare it: `id_token_signed_response_alg: 'HS256'`). */
-export const ID_TOKEN_ALG: 'HS256' = idTokenHeaderSchema.properties.alg.const as 'HS256';
+export const ID_TOKEN_ALG: 'HS256' = SCHEMA_CONSTRAINTS.IdTokenHeader.alg.const;
 
 export interface OidcClientConfig extends FetchOptions {
   clientId: string;
@@ -133,10 +132,7 @@ export function parseAuthorizationCallback(callbackUrl: string | URL, expectedSt
 function tokenClient(config: OidcClientConfig) {
   const baseUrl = resolveBaseUrl(config.baseUrl, DEFAULT_BASE_URL);
   const client = createAuthenticationFrClient({ baseUrl, ...(config.fetch ? { fetch: config.fetch } : {}) });
-  const headers = {
-    Authorization: basicAuthorization(required(config.clientId, 'clientId'), required(config.clientSecret, 'clientSecret')),
-    'Content-Type': 'application/x-www-form-urlencoded',
-  };
+  const headers = { Authorization: basicAuthorization(required(config.clientId, 'clientId'), required(config.clientSecret, 'clientSecret')) };
   return { client, headers, target: (path: string) => `POST ${baseUrl}${path}` };
 }
 
