@@ -116,6 +116,8 @@ class TooDeep extends Error {}
 const TOKEN_CHAR = /[A-Za-z0-9_-]/;
 /** Prose after a scheme's name (`a bearer token`, `Bearer ...`), not a credential. */
 const isWord = (s: string) => s.length < 8 || /^[a-z]+$/.test(s);
+/** A base64 token with its padding: a value, not `name=value`. */
+const PADDED_TOKEN = /^[A-Za-z0-9+/_.~-]{12,}={1,2}$/;
 const COOKIE_ATTRIBUTES = new Set(['expires', 'max-age', 'domain', 'path', 'secure', 'httponly', 'samesite', 'priority', 'partitioned', 'comment', 'version']);
 
 const schemeAlternation = AUTH_SCHEMES.map((s) => s.replace(/[-]/g, '\\-')).join('|');
@@ -131,8 +133,10 @@ const PATTERNS = {
   bareKey: /(^|[{,\s])([A-Za-z_$][\w$-]*)(\s*:\s*)("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')/g,
   credential: new RegExp(`\\b(${schemeAlternation})(\\s+)([A-Za-z0-9._~+/-]+=*)(?=$|[\\s,;)\\]}<>"'\\\\])`, 'gi'),
   userinfo: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'<>\\]+)@/gi,
-  pair: /(^|[^A-Za-z0-9_.%~-])([A-Za-z_][A-Za-z0-9_.%~-]*)([ \t]*=[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s&#;,"'<>\\()[\]{}|^`]*)/g,
+  pair: /(^|[^A-Za-z0-9_.%~-])([A-Za-z_][A-Za-z0-9_.%~-]*)([ \t]*=[ \t]*)/g,
 };
+/** The value after `name=`: quoted, or up to what ends a parameter. */
+const PAIR_VALUE = /"[^"\n]*"|'[^'\n]*'|[^\s&#;,"'<>\\()[\]{}|^`]*/;
 
 /** Rolling hash of the first MIN_SECRET_LENGTH characters, to find known secrets in one pass over a text. */
 const HASH_BASE = 257;
@@ -368,26 +372,43 @@ export class Redactor {
   }
 
   /** `name=value` wherever it stands: query strings and fragments of any URL, forms, cookies, auth-params. A value
-   *  that is no secret but percent-encoded (a URL or JSON in a parameter) is opened and redacted as text. */
+   *  that is no secret is not consumed (it may hold a URL with parameters of its own); one that is percent-encoded
+   *  (a URL or JSON in a parameter) is opened and redacted as text. */
   private pairs(text: string): string {
-    return text.replace(PATTERNS.pair, (all, before: string, name: string, sep: string, value: string) => {
-      if (value === '') return all;
+    const re = new RegExp(PATTERNS.pair.source, 'g');
+    const valueAt = new RegExp(PAIR_VALUE.source, 'y');
+    let out = '';
+    let last = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const name = m[2]!;
+      const start = m.index + m[0].length;
+      valueAt.lastIndex = start;
+      const value = valueAt.exec(text)?.[0] ?? '';
+      if (value === '') continue;
+      let replaced: string | undefined;
       if (isSecretName(name)) {
         const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
-        if (!quote && keepsNumber(name) && /^\d+$/.test(value)) return all;
-        return `${before}${name}${sep}${quote}${this.named(name, quote ? value.slice(1, -1) : value)}${quote}`;
-      }
-      if (!value.includes('%')) return all;
-      let decoded: string;
-      try {
-        decoded = decodeURIComponent(value.replace(/\+/g, ' '));
-      } catch {
-        return all;
-      }
-      const changes = this.changes;
-      const inner = this.nested(() => this.text(decoded));
-      return inner === undefined || this.changes === changes ? all : `${before}${name}${sep}${encodeURIComponent(inner)}`;
-    });
+        if (!quote && keepsNumber(name) && /^\d+$/.test(value)) continue;
+        replaced = `${quote}${this.named(name, quote ? value.slice(1, -1) : value)}${quote}`;
+      } else if (value.includes('%')) replaced = this.encoded(value);
+      if (replaced === undefined || replaced === value) continue;
+      out += text.slice(last, start) + replaced;
+      last = re.lastIndex = start + value.length;
+    }
+    return last === 0 ? text : out + text.slice(last);
+  }
+
+  /** A percent-encoded value opened and redacted as text; undefined when nothing in it is secret. */
+  private encoded(value: string): string | undefined {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      return undefined;
+    }
+    const changes = this.changes;
+    const inner = this.nested(() => this.text(decoded));
+    return inner === undefined || this.changes === changes ? undefined : encodeURIComponent(inner);
   }
 
   /** Every known secret (and its encoded forms) in one pass: a rolling hash of each window of the text. */
@@ -440,12 +461,13 @@ export class Redactor {
     return this.secret(credential);
   }
 
-  /** `a=1; b=2`: every value redacted, the names kept; a part without a name is a value. */
+  /** `a=1; b=2`: every value redacted, the names kept; a part without a name is a value (a long token whose only
+   *  `=` is its base64 padding too). */
   private cookies(value: string): string {
     return value.split(/(;\s*)/).map((part, i) => {
       if (i % 2 === 1 || part.trim() === '') return part;
       const eq = part.indexOf('=');
-      return eq < 0 ? this.secret(part) : `${part.slice(0, eq + 1)}${this.secret(part.slice(eq + 1))}`;
+      return eq < 0 || PADDED_TOKEN.test(part.trim()) ? this.secret(part) : `${part.slice(0, eq + 1)}${this.secret(part.slice(eq + 1))}`;
     }).join('');
   }
 

@@ -64,13 +64,18 @@ const saysSecret = (word: string) => {
   return false;
 };
 
-function wordsAreSecret(words: string[]): boolean {
+function wordsAreSecret(all: string[]): boolean {
+  // `X-` says nothing of what follows it (`X-Code` is a `code`).
+  const words = all[0] === 'x' ? all.slice(1) : all;
   const last = words.at(-1);
   if (last === undefined) return false;
   if (saysSecret(last)) return true;
   if (singular(last) === 'code') return words.length === 1 || qualifiers.has(words.at(-2)!);
   // `key_id` names a key, not its value.
-  return valueWords.has(last) && words.slice(0, -1).some((w) => w !== 'key' && saysSecret(w));
+  if (valueWords.has(last)) return words.slice(0, -1).some((w) => w !== 'key' && saysSecret(w));
+  // Glued compounds: `devicecode`, `cookievalue`.
+  const glued = (ends: Iterable<string>, before: (prefix: string) => boolean) => [...ends].some((end) => last.endsWith(end) && last.length > end.length && before(last.slice(0, -end.length)));
+  return glued(['code', 'codes'], (prefix) => qualifiers.has(prefix)) || glued(valueWords, (prefix) => prefix !== 'key' && saysSecret(prefix));
 }
 
 const cache = new Map<string, boolean>();
