@@ -116,6 +116,13 @@ class TooDeep extends Error {}
 const TOKEN_CHAR = /[A-Za-z0-9_-]/;
 /** Prose after a scheme's name (`a bearer token`, `Bearer ...`), not a credential. */
 const isWord = (s: string) => s.length < 8 || /^[a-z]+$/.test(s);
+/** Attributes that name an element, and those that hold its value. */
+const NAMING_ATTRIBUTES = new Set(['name', 'id', 'property', 'itemprop', 'key', 'for']);
+const VALUE_ATTRIBUTES = new Set(['value', 'content', 'data-value']);
+/** Members of an object that name a pair (`{"name": "X-Api-Key", "value": "…"}`: HAR, Postman, form lists), and
+ *  those that hold its value. */
+const PAIR_NAMES = ['name', 'key', 'field', 'header'];
+const PAIR_VALUES = new Set(['value', 'val', 'content']);
 /** A base64 token with its padding: a value, not `name=value`. */
 const PADDED_TOKEN = /^[A-Za-z0-9+/_.~-]{12,}={1,2}$/;
 const COOKIE_ATTRIBUTES = new Set(['expires', 'max-age', 'domain', 'path', 'secure', 'httponly', 'samesite', 'priority', 'partitioned', 'comment', 'version']);
@@ -133,7 +140,9 @@ const PATTERNS = {
   bareKey: /(^|[{,\s])([A-Za-z_$][\w$-]*)(\s*:\s*)("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')/g,
   credential: new RegExp(`\\b(${schemeAlternation})(\\s+)([A-Za-z0-9._~+/-]+=*)(?=$|[\\s,;)\\]}<>"'\\\\])`, 'gi'),
   userinfo: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'<>\\]+)@/gi,
-  pair: /(^|[^A-Za-z0-9_.%~-])([A-Za-z_][A-Za-z0-9_.%~-]*)([ \t]*=[ \t]*)/g,
+  pair: /(^|[^A-Za-z0-9_.%~[\]-])([A-Za-z_][A-Za-z0-9_.%~[\]-]*)([ \t]*=[ \t]*)/g,
+  tag: /<[A-Za-z][\w:.-]*(?:\s+[^<>]*?)?\/?>/g,
+  attribute: /([A-Za-z_:][\w:.-]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'<>=`]+)/g,
 };
 /** The value after `name=`: quoted, or up to what ends a parameter. */
 const PAIR_VALUE = /"[^"\n]*"|'[^'\n]*'|[^\s&#;,"'<>\\()[\]{}|^`]*/;
@@ -235,8 +244,10 @@ export class Redactor {
     this.allowed.add(value);
   }
 
+  /** Whether `value` stays as it is where a secret would stand: allowed, and no known secret. While learning from a
+   *  response, nothing is: a token the run is issued is a secret, allowed or not. */
   private isAllowed(value: string): boolean {
-    return this.allowed.has(value) && !this.known.has(value);
+    return this.collecting !== 'response' && this.allowed.has(value) && !this.known.has(value);
   }
 
   /** Collects the secrets an exchange carries (tokens issued in its response, credentials in its request), by the
@@ -263,7 +274,7 @@ export class Redactor {
   private secret(value: string): string {
     if (value === '' || isAnyPlaceholder(value)) return value;
     if (this.collecting) {
-      if (this.collecting === 'response' || !this.allowed.has(value)) {
+      if (!this.isAllowed(value)) {
         this.add(value);
         if (/%[0-9a-f]{2}|\+/i.test(value)) {
           try {
@@ -315,9 +326,11 @@ export class Redactor {
   private jsonText(text: string): string | undefined {
     const first = /\S/.exec(text)?.[0];
     if (first !== '{' && first !== '[' && first !== '"') return undefined;
+    // JSON.parse refuses a byte order mark, which some servers send.
+    const bom = text.startsWith('\ufeff') ? '\ufeff' : '';
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(text.slice(bom.length));
     } catch {
       return undefined;
     }
@@ -326,7 +339,7 @@ export class Redactor {
       const walked = this.nested(() => this.walk(parsed, false, 0));
       if (walked === undefined) return undefined;
       if (this.changes === before) return text;
-      return JSON.stringify(walked, null, text.includes('\n') ? 2 : undefined);
+      return bom + JSON.stringify(walked, null, text.includes('\n') ? 2 : undefined);
     } catch (error) {
       if (error instanceof TooDeep) return undefined;
       throw error;
@@ -339,6 +352,7 @@ export class Redactor {
     if (text.includes('-----BEGIN')) text = text.replace(p.pem, (_a, begin: string, _l, body: string, end: string) => `${begin}${this.secret(body)}${end}`);
     if (/e[wyz]/.test(text)) text = text.replace(p.jwt, (jwt) => this.jwt(jwt));
     if (/content-disposition/i.test(text)) text = text.replace(p.multipart, (all, head: string, name: string, content: string) => (isSecretName(name) ? `${head}${this.secret(content)}` : all));
+    if (text.includes('<')) text = text.replace(p.tag, (tag) => this.tag(tag));
     if (text.includes('</')) text = text.replace(p.xml, (all, qname: string, local: string, attrs: string | undefined, content: string) => (isSecretName(local) ? `<${qname}${attrs ?? ''}>${this.named(local, content)}</${qname}>` : all));
     if (text.includes(':')) text = this.members(text);
     text = text.replace(p.credential, (all, scheme: string, space: string, credential: string, at: number, whole: string) => {
@@ -350,6 +364,20 @@ export class Redactor {
     if (text.includes('=')) text = this.pairs(text);
     if (!this.collecting) text = this.scanKnown(text);
     return text;
+  }
+
+  /** An HTML or XML tag whose `name`, `id` or `property` says secret (`<input name="code" value="…">`, `<meta
+   *  name="csrf-token" content="…">`): its `value` and `content` are. */
+  private tag(tag: string): string {
+    const attributes = [...tag.matchAll(PATTERNS.attribute)];
+    const unquote = (v: string) => (v[0] === '"' || v[0] === "'" ? v.slice(1, -1) : v);
+    const named = attributes.find(([, k, v]) => NAMING_ATTRIBUTES.has(k!.toLowerCase()) && isSecretName(unquote(v!)));
+    if (!named) return tag;
+    return tag.replace(PATTERNS.attribute, (all, k: string, v: string) => {
+      if (!VALUE_ATTRIBUTES.has(k.toLowerCase())) return all;
+      const quote = v[0] === '"' || v[0] === "'" ? v[0] : '';
+      return `${k}=${quote}${this.named(unquote(named[2]!), unquote(v))}${quote}`;
+    });
   }
 
   /** `"name": value` (also escaped, single-quoted, unquoted keys) and `Name: value` lines. */
@@ -491,17 +519,20 @@ export class Redactor {
     return this.credential(value, lower.endsWith('authorization'));
   }
 
-  /** A parsed JSON value: secret-named members replaced (whatever the case style), private JWK members, the
-   *  strings of a secret-named object (but those naming its kind), every other string redacted as text. */
+  /** A parsed JSON value: secret-named members replaced (whatever the case style), private JWK members, the value
+   *  of a name/value pair so named, the strings of a secret-named object (but those naming its kind), every other
+   *  string redacted as text. */
   private walk(value: unknown, inSecret: boolean, level: number): unknown {
     if (level > MAX_LEVEL) throw new TooDeep();
     if (typeof value === 'string') return inSecret ? this.credential(value, false) : this.text(value);
     if (Array.isArray(value)) return value.map((v) => this.walk(v, inSecret, level + 1));
     if (!isObject(value)) return inSecret && typeof value === 'number' ? this.secret(String(value)) : value;
     const jwk = typeof value.kty === 'string';
+    const pairName = PAIR_NAMES.map((n) => value[n]).find((n): n is string => typeof n === 'string' && (isSecretName(n) || isSecretHeader(n)));
     return Object.fromEntries(Object.entries(value).map(([k, v]) => {
       const key = this.collecting ? k : this.scanKnown(k.includes('.') ? k.replace(PATTERNS.jwt, (jwt) => this.jwt(jwt)) : k);
       if (jwk && PRIVATE_JWK_MEMBERS.has(k)) return [key, typeof v === 'string' ? this.secret(v) : this.walk(v, true, level + 1)];
+      if (pairName !== undefined && PAIR_VALUES.has(k) && typeof v === 'string') return [key, isSecretHeader(pairName) && !isSecretName(pairName) ? this.headerValue(pairName, v) : this.named(pairName, v)];
       if (isSecretName(k)) {
         if (typeof v === 'string') return [key, this.named(k, v)];
         if (typeof v === 'number') return [key, keepsNumber(k) ? v : this.secret(String(v))];

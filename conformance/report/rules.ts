@@ -18,7 +18,7 @@
 /** Last words whose value is a secret; a glued last word ending with one counts (`accesstoken`, `jsessionid`). */
 export const SECRET_WORDS = ['token', 'secret', 'password', 'passwd', 'passphrase', 'passcode', 'assertion', 'verifier', 'cookie', 'session', 'sessionid', 'sessid', 'credential', 'apikey', 'privatekey'] as const;
 /** Last words whose value is a secret only as a whole word (too short to be matched at the end of another). */
-export const SECRET_SHORT_WORDS = ['key', 'pwd', 'pass', 'pin', 'otp', 'sid', 'auth', 'authorization'] as const;
+export const SECRET_SHORT_WORDS = ['key', 'pwd', 'pass', 'pin', 'otp', 'sid', 'auth', 'authorization', 'csrf', 'xsrf'] as const;
 /** Words before a last word `code` that make it an authorization or one-time code. */
 export const CODE_QUALIFIERS = ['auth', 'authorization', 'authorisation', 'device', 'user', 'verification', 'otp', 'mfa', 'sms', 'activation', 'recovery', 'backup', 'login', 'access', 'reset', 'confirmation', 'security', 'onetime'] as const;
 /** Last words that hold the value of what a secret word before them names (`session_id`, `token_value`). */

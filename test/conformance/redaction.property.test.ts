@@ -7,11 +7,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HeaderList, type HttpResponse } from '../../conformance/http.js';
 import type { RecordedExchange } from '../../conformance/report/index.js';
-import { pieces, writerOutputs } from '../helpers/secrets.js';
-
-const ORIGIN = 'http://127.0.0.1:9';
+import { exchange, pieces, writerOutputs } from '../helpers/secrets.js';
 
 /** A name that says secret, as words; written in a case style below. */
 const NAMES = [['access', 'token'], ['refresh', 'token'], ['id', 'token'], ['client', 'secret'], ['api', 'key'], ['session', 'id'], ['password'], ['code'],
@@ -31,20 +28,6 @@ const secretValue = fc.tuple(fc.array(fc.constantFrom(...ALNUM, ...ALNUM, '-', '
 
 const neutral = fc.constantFrom('data', 'result', 'items', 'payload', 'meta', 'details', 'x');
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-
-interface Shape { request?: { method?: string; path?: string; headers?: [string, string][]; body?: string }; response?: { status?: number; headers?: [string, string][]; body?: string | Buffer } }
-
-function exchange(shape: Shape): RecordedExchange {
-  const { request = {}, response } = shape;
-  const body = response?.body ?? '';
-  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  const recorded: HttpResponse | undefined = response ? { status: response.status ?? 400, headers: new HeaderList(response.headers ?? [['Content-Type', 'application/json']]), bytes, text: bytes.toString('utf8') } : undefined;
-  return {
-    request: { method: request.method ?? 'POST', url: `${ORIGIN}${request.path ?? '/openidconnect/fr/v1/token'}`, headers: new HeaderList(request.headers ?? []), body: request.body ?? '' },
-    ...(recorded ? { response: recorded } : { error: 'no response' }),
-    ms: 1,
-  };
-}
 
 /** A JSON value holding `{name: secret}` under `wrappers` (arrays and objects of neutral names). */
 const wrap = (inner: unknown, wrappers: (string | null)[]) => wrappers.reduce<unknown>((v, w) => (w === null ? [1, v] : { [w]: v, other: 'kept' }), inner);
@@ -130,6 +113,23 @@ const placements: fc.Arbitrary<{ where: string; build: (secret: string) => Recor
         pair: ['text/plain', `debug: ${name}=${s} (from cache)`],
         multipart: ['multipart/form-data; boundary=XyZ', `--XyZ\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${s}\r\n--XyZ--\r\n`],
         yaml: ['application/yaml', `client:\n  ${name}: ${s}\n  name: app\n`],
+      };
+      const [type, body] = bodies[form]!;
+      return [exchange({ request: { headers: [['Content-Type', type]], body }, response: { headers: [['Content-Type', type]], body } })];
+    },
+  })),
+  fc.tuple(secretName, fc.constantFrom('input', 'meta', 'pairs', 'headerPairs', 'brackets', 'bom', 'script', 'contentType')).map(([name, form]) => ({
+    where: `${form}, ${name}`,
+    build: (s) => {
+      const bodies: Record<string, [string, string]> = {
+        input: ['text/html', `<form><input type="hidden" name="${name}" value="${s}"><input name="state" value="kept"></form>`],
+        meta: ['text/html', `<html><head><meta content='${s}' name='${name}'></head></html>`],
+        pairs: ['application/json', JSON.stringify({ params: [{ name: 'state', value: 'kept' }, { name, value: s }] })],
+        headerPairs: ['application/json', JSON.stringify({ headers: [['Accept', '*/*'], ['Authorization', `Bearer ${s}`]], list: [{ key: 'X-Api-Key', value: s }] })],
+        brackets: ['application/x-www-form-urlencoded', `data[${name}]=${encodeURIComponent(s)}&${name}[]=${encodeURIComponent(s)}`],
+        bom: ['application/json', `\ufeff${JSON.stringify({ data: JSON.stringify({ [name]: s }) })}`],
+        script: ['application/javascript', `window.app = {}; var ${name.replace(/[^A-Za-z0-9_]/g, '_')} = "${s}"; app.${name.replace(/[^A-Za-z0-9_]/g, '_')}='${s}';`],
+        contentType: [`application/json; ${name}=${s}`, '{}'],
       };
       const [type, body] = bodies[form]!;
       return [exchange({ request: { headers: [['Content-Type', type]], body }, response: { headers: [['Content-Type', type]], body } })];

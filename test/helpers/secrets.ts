@@ -1,5 +1,6 @@
 import type { Entry } from 'har-format';
 import { failure } from '../../conformance/failures.js';
+import { HeaderList, type HttpResponse } from '../../conformance/http.js';
 import { harEntry, harLog, recordedEntry, type ObservedExchange } from '../../conformance/har.js';
 import { Judge, verdictLine } from '../../conformance/proxy/verdict.js';
 import { Redactor, htmlReport, jsonReport, junitReport, terminalText, textReport, type RecordedExchange, type Report, type ReportEntry } from '../../conformance/report/index.js';
@@ -124,5 +125,26 @@ export function writerOutputs(exchanges: readonly RecordedExchange[], secrets: r
     curl: exchanges.map((e) => redactor.curl(e.request)).join('\n'),
     har: harViews(har), 'verdict lines': verdicts.map((v) => terminalText(verdictLine(v))).join('\n'),
     'proxy text': textReport(proxy), 'proxy junit': junitReport(proxy), 'proxy html': htmlReport(proxy), 'proxy json': jsonReport(proxy),
+  };
+}
+
+export const HOSTILE_ORIGIN = 'http://127.0.0.1:9';
+
+/** What an exchange holds, with defaults: a POST to the token endpoint, a 400 JSON response. */
+export interface Shape {
+  request?: { method?: string; path?: string; headers?: [string, string][]; body?: string };
+  response?: { status?: number; headers?: [string, string][]; body?: string | Buffer };
+}
+
+/** A recorded exchange of that shape (a response body given as bytes is read as UTF-8, as the sender reads it). */
+export function exchange(shape: Shape): RecordedExchange {
+  const { request = {}, response } = shape;
+  const body = response?.body ?? '';
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const recorded: HttpResponse | undefined = response ? { status: response.status ?? 400, headers: new HeaderList(response.headers ?? [['Content-Type', 'application/json']]), bytes, text: bytes.toString('utf8') } : undefined;
+  return {
+    request: { method: request.method ?? 'POST', url: `${HOSTILE_ORIGIN}${request.path ?? '/openidconnect/fr/v1/token'}`, headers: new HeaderList(request.headers ?? []), body: request.body ?? '' },
+    ...(recorded ? { response: recorded } : { error: 'no response' }),
+    ms: 1,
   };
 }
