@@ -116,6 +116,9 @@ class TooDeep extends Error {}
 const TOKEN_CHAR = /[A-Za-z0-9_-]/;
 /** Prose after a scheme's name (`a bearer token`, `Bearer ...`), not a credential. */
 const isWord = (s: string) => s.length < 8 || /^[a-z]+$/.test(s);
+const LOWERCASE_WORD = /^[a-z]{1,11}$/;
+/** HTML elements whose names would read as secret-named XML elements. */
+const HTML_ELEMENTS = new Set(['code', 'kbd', 'samp', 'var', 'data']);
 /** Attributes that name an element, and those that hold its value. */
 const NAMING_ATTRIBUTES = new Set(['name', 'id', 'property', 'itemprop', 'key', 'for']);
 const VALUE_ATTRIBUTES = new Set(['value', 'content', 'data-value']);
@@ -274,7 +277,9 @@ export class Redactor {
   private secret(value: string): string {
     if (value === '' || isAnyPlaceholder(value)) return value;
     if (this.collecting) {
-      if (!this.isAllowed(value)) {
+      // A lowercase word (`openid`, `deleted`) is redacted where it stands, not learned: it would hide that word
+      // everywhere. Tokens, codes and secrets are not words.
+      if (!this.isAllowed(value) && !LOWERCASE_WORD.test(value)) {
         this.add(value);
         if (/%[0-9a-f]{2}|\+/i.test(value)) {
           try {
@@ -353,7 +358,11 @@ export class Redactor {
     if (/e[wyz]/.test(text)) text = text.replace(p.jwt, (jwt) => this.jwt(jwt));
     if (/content-disposition/i.test(text)) text = text.replace(p.multipart, (all, head: string, name: string, content: string) => (isSecretName(name) ? `${head}${this.secret(content)}` : all));
     if (text.includes('<')) text = text.replace(p.tag, (tag) => this.tag(tag));
-    if (text.includes('</')) text = text.replace(p.xml, (all, qname: string, local: string, attrs: string | undefined, content: string) => (isSecretName(local) ? `<${qname}${attrs ?? ''}>${this.named(local, content)}</${qname}>` : all));
+    if (text.includes('</')) {
+      // In HTML, `<code>` is no authorization code.
+      const html = /<!doctype html|<html[\s>]|<body[\s>]|<p>/i.test(text);
+      text = text.replace(p.xml, (all, qname: string, local: string, attrs: string | undefined, content: string) => (isSecretName(local) && !(html && HTML_ELEMENTS.has(qname.toLowerCase())) ? `<${qname}${attrs ?? ''}>${this.named(local, content)}</${qname}>` : all));
+    }
     if (text.includes(':')) text = this.members(text);
     text = text.replace(p.credential, (all, scheme: string, space: string, credential: string, at: number, whole: string) => {
       // `error="…"` after a challenge's scheme is an auth-param, not a token68.

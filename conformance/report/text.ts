@@ -28,7 +28,8 @@ const response = (e: RedactedExchange, max: number) =>
 export function textReport(report: Report, options: { maxField?: number; reproducers?: boolean } = {}): string {
   const max = options.maxField ?? 300;
   const redacted = redactReport(report);
-  const one = (text: string) => line(text, max);
+  // Names and headings whole (a case id is never cut), on one line and shown rather than obeyed.
+  const one = (text: string) => line(text, Number.MAX_SAFE_INTEGER);
   const lines: string[] = [`${one(redacted.title)} of ${one(redacted.target)}${redacted.profile ? ` (profile ${one(redacted.profile)})` : ''}`, ''];
   const tallies = tallyBySuite(report.entries);
   const all = totals(report.entries);
