@@ -27,7 +27,7 @@ const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64ur
 
 function answer(req: RecordedRequest, res: ServerResponse): void {
   const url = new URL(req.url, 'http://h');
-  const send = (status: number, headers: Record<string, string | string[]>, body: string | Buffer) => res.writeHead(status, headers).end(body);
+  const send = (status: number, headers: Record<string, string | string[]>, body: string | Buffer): void => { res.writeHead(status, headers).end(body); };
   if (url.pathname.startsWith('/_sandbox/admin')) {
     return send(201, { 'Content-Type': 'application/json', 'Set-Cookie': `sandbox_session=${P[10]}; Path=/; HttpOnly` }, JSON.stringify({ clientId: 'my-app', clientSecret: P[9], cookie: `sandbox_session=${P[10]}`, note: CONTROLS }));
   }
