@@ -3,7 +3,11 @@
  * over every writer (text, JUnit, HTML, JSON, HAR, curl, verdict lines; test/helpers/secrets.ts writerOutputs),
  * then what must stay readable, what reaches a terminal, and the footer.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SECRET_HEADER_WORDS, SECRET_SHORT_WORDS, SECRET_WORDS, VALUE_WORDS } from '../../conformance/report/rules.js';
+import { ROOT } from '../helpers/structure.js';
 import { HeaderList } from '../../conformance/http.js';
 import { Redactor, htmlReport, junitReport, redactionSummary, terminalText, textReport, visible, type Report } from '../../conformance/report/index.js';
 import { exchange, pieces, writerOutputs } from '../helpers/secrets.js';
@@ -185,6 +189,15 @@ describe('what reaches a terminal', () => {
 });
 
 describe('the footer', () => {
+  it('and the guide name every word the rules read', () => {
+    const guide = readFileSync(path.join(ROOT, 'docs/conformance.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('### What is redacted'), guide.indexOf('### What reaches a terminal'));
+    for (const word of [...SECRET_WORDS, ...SECRET_SHORT_WORDS, ...SECRET_HEADER_WORDS, ...VALUE_WORDS]) {
+      expect(section, word).toMatch(new RegExp(`\\b${word}\\b`));
+      expect(redactionSummary(), word).toContain(`\`${word}\``);
+    }
+  });
+
   it('states what is redacted, from the rules the redactor applies, and what stays readable', () => {
     const footer = redactionSummary();
     for (const word of ['`key`', '`token`', '`secret`', '`auth`', '`session`', '`cookie`', '`password`', 'userinfo', 'JWTs', 'PEM private keys', 'UTF-16', 'any case style']) expect(footer).toContain(word);
