@@ -100,6 +100,13 @@ function formOf(text: string, declared = false): [string, string][] | undefined 
   return [...new URLSearchParams(text.trim())];
 }
 
+/** A body's text: decoded by its BOM or declared charset (`bytes`), or from UTF-16 read one byte per character. */
+function decoded(text: string, contentType?: string | null, bytes?: Uint8Array): string {
+  const body = (bytes && decodeBody(bytes, contentType)) ?? text;
+  const utf16 = utf16In(body);
+  return utf16 ? fromUtf16(body, utf16) : body;
+}
+
 /** Shorter values are not learned: they would redact ordinary words. */
 const MIN_SECRET_LENGTH = 6;
 /** A known secret at least this long is redacted anywhere; a shorter one only where it stands as a token of its
@@ -259,14 +266,15 @@ export class Redactor {
     const { request, response } = exchange;
     const previous = this.collecting;
     try {
+      // Bodies as text: JSON, forms and the rest are found by the same rules, with nothing to format.
       this.collecting = 'request';
       this.url(request.url);
       this.headers(request.headers);
-      this.body(request.body, request.headers.get('content-type'));
+      this.text(decoded(request.body, request.headers.get('content-type')));
       if (response) {
         this.collecting = 'response';
         this.headers(response.headers);
-        this.body(response.text, response.headers.get('content-type'), response.bytes);
+        this.text(decoded(response.text, response.headers.get('content-type'), response.bytes));
       }
     } finally {
       this.collecting = previous;
@@ -580,18 +588,16 @@ export class Redactor {
   /** A body to show: decoded by its BOM or declared charset (`bytes`), JSON member by member (indented), a form
    *  field by field, anything else as text. */
   body(text: string, contentType?: string | null, bytes?: Uint8Array): string {
-    let decoded = (bytes && decodeBody(bytes, contentType)) ?? text;
-    const utf16 = utf16In(decoded);
-    if (utf16) decoded = fromUtf16(decoded, utf16);
-    if (decoded === '') return '';
+    const body = decoded(text, contentType, bytes);
+    if (body === '') return '';
     try {
-      return JSON.stringify(this.walk(JSON.parse(decoded), false, 0), null, 2);
+      return JSON.stringify(this.walk(JSON.parse(body), false, 0), null, 2);
     } catch (error) {
       if (!(error instanceof SyntaxError) && !(error instanceof TooDeep)) throw error;
     }
-    const form = isFormType(contentType) ? this.form(decoded, true) : undefined;
+    const form = isFormType(contentType) ? this.form(body, true) : undefined;
     if (form) return form.map(([k, v]) => `${k}=${v}`).join('&');
-    return this.text(decoded);
+    return this.text(body);
   }
 
   /** The request as a curl command (curl.ts), redacted the same way: a form field by field, JSON compact. */
