@@ -131,7 +131,7 @@ const NAMING_ATTRIBUTES = new Set(['name', 'id', 'property', 'itemprop', 'key', 
 const VALUE_ATTRIBUTES = new Set(['value', 'content', 'data-value']);
 /** Members of an object that name a pair (`{"name": "X-Api-Key", "value": "…"}`: HAR, Postman, form lists), and
  *  those that hold its value. */
-const PAIR_NAMES = ['name', 'key', 'field', 'header'];
+const PAIR_NAMES = ['name', 'key', 'field', 'header', 'type', 'kind'];
 const PAIR_VALUES = new Set(['value', 'val', 'content']);
 /** A base64 token with its padding: a value, not `name=value`. */
 const PADDED_TOKEN = /^[A-Za-z0-9+/_.~-]{12,}={1,2}$/;
@@ -384,11 +384,15 @@ export class Redactor {
   }
 
   /** An HTML or XML tag whose `name`, `id` or `property` says secret (`<input name="code" value="…">`, `<meta
-   *  name="csrf-token" content="…">`): its `value` and `content` are. */
+   *  name="csrf-token" content="…">`), or whose own name does (`<accessToken value="…"/>`): its `value` and
+   *  `content` are. */
   private tag(tag: string): string {
     const attributes = [...tag.matchAll(PATTERNS.attribute)];
     const unquote = (v: string) => (v[0] === '"' || v[0] === "'" ? v.slice(1, -1) : v);
-    const named = attributes.find(([, k, v]) => NAMING_ATTRIBUTES.has(k!.toLowerCase()) && isSecretName(unquote(v!)));
+    const element = /^<([\w:.-]+)/.exec(tag)![1]!;
+    const named = attributes.find(([, k, v]) => NAMING_ATTRIBUTES.has(k!.toLowerCase()) && isSecretName(unquote(v!)))
+      // HTML's `<data value>` is no secret; no other HTML element of a secret name has a value.
+      ?? (isSecretName(element) && element.toLowerCase() !== 'data' ? [element, 'name', element] : undefined);
     if (!named) return tag;
     return tag.replace(PATTERNS.attribute, (all, k: string, v: string) => {
       if (!VALUE_ATTRIBUTES.has(k.toLowerCase())) return all;
@@ -443,17 +447,25 @@ export class Redactor {
     return last === 0 ? text : out + text.slice(last);
   }
 
-  /** A percent-encoded value opened and redacted as text; undefined when nothing in it is secret. */
+  /** A percent-encoded value opened (as many times as it was encoded, up to the depth bound) and redacted as
+   *  text; undefined when nothing in it is secret. */
   private encoded(value: string): string | undefined {
-    let decoded: string;
+    let decoded = value;
+    let times = 0;
     try {
-      decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+      while (times < MAX_DEPTH && /%[0-9a-f]{2}/i.test(decoded)) {
+        decoded = decodeURIComponent(times ? decoded : decoded.replace(/\+/g, ' '));
+        times++;
+      }
     } catch {
-      return undefined;
+      if (times === 0) return undefined;
     }
     const changes = this.changes;
     const inner = this.nested(() => this.text(decoded));
-    return inner === undefined || this.changes === changes ? undefined : encodeURIComponent(inner);
+    if (inner === undefined || this.changes === changes) return undefined;
+    let out = inner;
+    for (let i = 0; i < times; i++) out = encodeURIComponent(out);
+    return out;
   }
 
   /** Every known secret (and its encoded forms) in one pass: a rolling hash of each window of the text. */

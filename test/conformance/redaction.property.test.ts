@@ -3,7 +3,9 @@
  * response (a header, a query or fragment parameter, a relative Location, a JSON member at any depth in any case
  * style, JSON inside strings, a form inside a string, a UTF-16 body, a cookie, userinfo, a token learned from one
  * response and echoed by another...) appears in no writer's output: text, JUnit, HTML, JSON, the HAR (harEntry),
- * curl reproducers, verdict lines. fast-check prints the seed and the shrunk counterexample on failure.
+ * curl reproducers, verdict lines. And its converse: what is no secret (a token type, a scope, an error, an
+ * endpoint named after tokens) stays readable. fast-check prints the seed and the shrunk counterexample on
+ * failure; REDACTION_RUNS=5000 runs the first property longer.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -118,13 +120,15 @@ const placements: fc.Arbitrary<{ where: string; build: (secret: string) => Recor
       return [exchange({ request: { headers: [['Content-Type', type]], body }, response: { headers: [['Content-Type', type]], body } })];
     },
   })),
-  fc.tuple(secretName, fc.constantFrom('input', 'meta', 'pairs', 'headerPairs', 'brackets', 'bom', 'script', 'contentType')).map(([name, form]) => ({
+  fc.tuple(secretName, fc.constantFrom('input', 'meta', 'pairs', 'typePair', 'xmlAttribute', 'headerPairs', 'brackets', 'bom', 'script', 'contentType')).map(([name, form]) => ({
     where: `${form}, ${name}`,
     build: (s) => {
       const bodies: Record<string, [string, string]> = {
         input: ['text/html', `<form><input type="hidden" name="${name}" value="${s}"><input name="state" value="kept"></form>`],
         meta: ['text/html', `<html><head><meta content='${s}' name='${name}'></head></html>`],
         pairs: ['application/json', JSON.stringify({ params: [{ name: 'state', value: 'kept' }, { name, value: s }] })],
+        typePair: ['application/json', JSON.stringify({ credentials: [{ type: name, value: s }] })],
+        xmlAttribute: ['application/xml', `<r><${name.replace(/\./g, '-')} value="${s}"/></r>`],
         headerPairs: ['application/json', JSON.stringify({ headers: [['Accept', '*/*'], ['Authorization', `Bearer ${s}`]], list: [{ key: 'X-Api-Key', value: s }] })],
         brackets: ['application/x-www-form-urlencoded', `data[${name}]=${encodeURIComponent(s)}&${name}[]=${encodeURIComponent(s)}`],
         bom: ['application/json', `\ufeff${JSON.stringify({ data: JSON.stringify({ [name]: s }) })}`],
@@ -135,9 +139,13 @@ const placements: fc.Arbitrary<{ where: string; build: (secret: string) => Recor
       return [exchange({ request: { headers: [['Content-Type', type]], body }, response: { headers: [['Content-Type', type]], body } })];
     },
   })),
-  secretName.map((name) => ({
-    where: `an encoded URL in a parameter holding ${name}`,
-    build: (s) => [exchange({ request: { method: 'GET', path: `/openidconnect/fr/v1/authorize?state=x&redirect_uri=${encodeURIComponent(`https://rp/cb?${name}=${s}`)}` }, response: { body: '{}' } })],
+  fc.tuple(secretName, fc.integer({ min: 1, max: 3 })).map(([name, times]) => ({
+    where: `an URL encoded ${times} times in a parameter, holding ${name}`,
+    build: (s) => {
+      let url = `https://rp/cb?${name}=${s}`;
+      for (let i = 0; i < times; i++) url = encodeURIComponent(url);
+      return [exchange({ request: { method: 'GET', path: `/openidconnect/fr/v1/authorize?state=x&redirect_uri=${url}` }, response: { body: '{}' } })];
+    },
   })),
   fc.constantFrom('registerClient', 'openSession', 'pem', 'jwk').map((what) => ({
     where: `the admin API: ${what}`,
@@ -154,7 +162,24 @@ const placements: fc.Arbitrary<{ where: string; build: (secret: string) => Recor
   })),
 ];
 
+/** Names that say no secret: kinds, times, scopes, errors, endpoints and methods named after tokens. */
+const READABLE = [['token', 'type'], ['expires', 'in'], ['scope'], ['error'], ['error', 'description'], ['token', 'endpoint'], ['token', 'endpoint', 'auth', 'method'],
+  ['client', 'id'], ['redirect', 'uri'], ['state'], ['nonce'], ['postal', 'code'], ['error', 'code'], ['code', 'challenge', 'method'], ['session', 'state'], ['refresh', 'token', 'expires', 'in'], ['given', 'name']];
+const readableName = fc.tuple(fc.constantFrom(...READABLE), fc.constantFrom(...Object.keys(STYLES))).map(([words, style]) => STYLES[style]!(words));
+
 describe('redaction over exchange shapes', () => {
+  it('keeps what is no secret readable: a value under a name that says kind, time, scope, error or endpoint', () => {
+    fc.assert(fc.property(readableName, fc.stringMatching(/^[a-z]{3,9}(_[a-z]{3,9})?$/), fc.constantFrom('json', 'query', 'form'), (name, value, where) => {
+      const e = where === 'json' ? exchange({ response: { body: JSON.stringify({ access_token: 'Zq-a-real-token-0123456789', [name]: value }) } })
+        : where === 'query' ? exchange({ request: { method: 'GET', path: `/cb?code=Zq-a-real-code-0123456789&${name}=${value}` }, response: { body: '{}' } })
+          : exchange({ request: { headers: [['Content-Type', 'application/x-www-form-urlencoded']], body: `code=Zq-a-real-code-0123456789&${name}=${value}` }, response: { body: '{}' } });
+      const { json } = writerOutputs([e]);
+      expect(json).toContain(where === 'json' ? `"${name}": "${value}"` : `${name}=${value}`);
+      expect(json).not.toContain('0123456789');
+    }), { numRuns: 200 });
+  });
+
+
   it('leaves no piece of a secret placed anywhere a secret stands in any writer: text, JUnit, HTML, JSON, HAR, curl, verdict lines', () => {
     fc.assert(fc.property(fc.oneof(...placements), secretValue, fc.boolean(), ({ build }, secret, profile) => {
       const outputs = writerOutputs(build(secret), profile ? [secret] : []);
