@@ -3,7 +3,7 @@ import path from 'node:path';
 import { API_SLUGS } from '../src/contract/load.js';
 import { MockUnavailableError, PortInUseError, startMock, type RunningMock } from '../conformance/mock.js';
 import { shippedProfiles } from '../conformance/profile.js';
-import { textReport } from '../conformance/report/index.js';
+import { terminalText, textReport } from '../conformance/report/index.js';
 import { ForeignTargetError, runConformance, type Progress } from '../conformance/runner.js';
 import { ConfigError, UsageError, integerOption, type Command } from './command.js';
 import { REPORT_FILES, apisOption, prepareReportPaths, profileOption, reachTarget, reportOptions, writeReports } from './options.js';
@@ -18,10 +18,10 @@ export function progressPrinter(stream: NodeJS.WriteStream): { update(p: Progres
     update(p) {
       const count = `${String(p.done).padStart(String(p.total).length)}/${p.total}`;
       if (stream.isTTY) {
-        stream.write(`\r\x1b[K${count} cases, ${p.failed} failed  ${p.result.name}`.slice(0, (stream.columns || 100) - 1));
+        stream.write(`\r\x1b[K${count} cases, ${p.failed} failed  ${terminalText(p.result.name)}`.slice(0, (stream.columns || 100) - 1));
         drawn = true;
       } else {
-        stream.write(`${count} ${p.result.outcome.padEnd(7)} ${p.result.name}\n`);
+        stream.write(`${count} ${p.result.outcome.padEnd(7)} ${terminalText(p.result.name)}\n`);
       }
     },
     end() {

@@ -4,7 +4,7 @@ import { sandboxAdmin } from '../conformance/fuzz/control.js';
 import { FUZZ_CHECKS, PHASES, runFuzz, type FuzzRun } from '../conformance/fuzz/engine.js';
 import { createSender } from '../conformance/http.js';
 import { ProfileError, shippedProfiles } from '../conformance/profile.js';
-import { textReport } from '../conformance/report/index.js';
+import { terminalText, textReport } from '../conformance/report/index.js';
 import { ForeignTargetError } from '../conformance/runner.js';
 import { createSandbox, type Sandbox } from '../sandbox/server.js';
 import { API_SLUGS } from '../src/contract/load.js';
@@ -91,7 +91,7 @@ export const fuzz: Command = {
           profileLabel: `${profile.name} (${path.relative(process.cwd(), profilePath)})`,
           ...(rate ? { rate } : {}),
           control: sandboxAdmin((request) => adminSender.send(request), sandbox?.clock),
-          onProgress: (p) => console.error(`${p.operationId} ${p.phase}: ${p.requests} requests`),
+          onProgress: (p) => console.error(terminalText(`${p.operationId} ${p.phase}: ${p.requests} requests`)),
         });
       } catch (error) {
         if (error instanceof ForeignTargetError || error instanceof ProfileError) throw new ConfigError(error.message);
@@ -101,7 +101,7 @@ export const fuzz: Command = {
       console.log('');
       console.log(requestTable(run));
       const discarded = [...run.discarded.values()].reduce((a, b) => a + b, 0);
-      for (const note of run.notes) console.log(`not checked: ${note}`);
+      for (const note of run.notes) console.log(terminalText(`not checked: ${note}`, run.redactor));
       if (discarded) console.log(`${discarded} generated examples were not sent: the request checks did not see them as the phase needs (valid, or broken)`);
       console.log(`seed ${seed}: the same command with --seed ${seed} sends the same requests`);
       await writeReports(values, run);

@@ -1,5 +1,6 @@
 /** `orange-identity proxy` (also `npm run proxy`): a validating, recording proxy in front of a deployment. */
 import { startValidatingProxy, verdictLine } from '../conformance/proxy/index.js';
+import { terminalText } from '../conformance/report/index.js';
 import { ConfigError, UsageError, integerOption, type Command } from './command.js';
 import { REPORT_FILES, prepareReportPaths } from './options.js';
 import { untilStopped } from './signals.js';
@@ -50,7 +51,7 @@ export const proxy: Command = {
       running = await startValidatingProxy({
         upstream, port, host: values.host as string, timeoutMs, failOn, issuer: values.issuer as string, rewriteLocation: values['rewrite-location'] === true,
         ...(typeof values.har === 'string' ? { har: values.har } : {}),
-        ...(values.quiet ? {} : { onVerdict: (v) => console.log(verdictLine(v)) }),
+        ...(values.quiet ? {} : { onVerdict: (v) => console.log(terminalText(verdictLine(v))) }),
       });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -121,7 +121,7 @@ export function harEntry(observed: ObservedExchange, redactor: Redactor): Entry 
       cookies: cookiesOf(requestHeaders, 'cookie'),
       headers: headerList(requestHeaders),
       queryString: [...url.searchParams].map(([name, value]) => ({ name, value })),
-      ...(request.body !== '' ? { postData: { mimeType: contentType(request.headers), text: requestBody } } : {}),
+      ...(request.body !== '' ? { postData: { mimeType: redactor.text(contentType(request.headers)), text: requestBody } } : {}),
       headersSize: -1,
       bodySize: observed.wireBytes?.request ?? Buffer.byteLength(request.body),
     },
@@ -136,13 +136,13 @@ export function harEntry(observed: ObservedExchange, redactor: Redactor): Entry 
     const text = observed.unrecorded === 'response' ? '' : redactedBody(utf8 ? response.text : response.bytes.toString('latin1'), contentType(response.headers), redactor);
     entry.response = {
       status: response.status,
-      statusText: observed.statusText ?? '',
+      statusText: redactor.text(observed.statusText ?? ''),
       httpVersion: observed.httpVersion,
       cookies: cookiesOf(headers, 'set-cookie'),
       headers: headerList(headers),
       content: {
         size: response.bytes.length,
-        mimeType: contentType(response.headers),
+        mimeType: redactor.text(contentType(response.headers)),
         ...(observed.unrecorded === 'response' ? {} : utf8 ? { text } : { text: Buffer.from(text, 'latin1').toString('base64'), encoding: 'base64' }),
         ...(observed.wireBytes && observed.wireBytes.response < response.bytes.length ? { compression: response.bytes.length - observed.wireBytes.response } : {}),
       },

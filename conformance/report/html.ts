@@ -9,8 +9,12 @@
  */
 import { redactReport, tallyBySuite, totals, type RedactedEntry, type RedactedFailure, type Report, type Tally } from './model.js';
 import { truncate, type RedactedExchange } from './redact.js';
+import { redactionSummary } from './rules.js';
+import { visible } from './terminal.js';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** Escaped for HTML, after what a target sent that a page would obey or hide (controls, bidi overrides, zero-width
+ *  characters) is written as visible escapes (terminal.ts); newlines and tabs kept. */
+const esc = (s: string) => visible(s, '\n\t').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const slugId = (s: string) => `s-${s.replace(/[^A-Za-z0-9_-]/g, '-')}`;
 
 /** The lines of `a` and `b` as a diff: common lines, then removed (`-`) and added (`+`) ones (LCS, bounded). */
@@ -139,7 +143,7 @@ export function htmlReport(report: Report, options: { maxField?: number } = {}):
 <div class="filters" role="radiogroup" aria-label="show">${filter('show-all', 'all', all.failed === 0)}${filter('only-failed', `failed (${all.failed})`, all.failed > 0)}${filter('only-skipped', `skipped (${all.skipped})`)}${filter('only-passed', `passed (${all.passed})`)}</div>
 ${suites}
 </main>
-<footer>Credentials, tokens, JWTs and the profile's secrets are redacted. Hover a check's name for what it verifies.</footer>
+<footer><p>${esc(redactionSummary(report.redactor.correlating))}</p><p>Hover a check's name for what it verifies.</p></footer>
 </body>
 </html>
 `;

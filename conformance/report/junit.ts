@@ -1,17 +1,20 @@
 /**
  * The JUnit XML report: one testsuite per suite, one testcase per entry, a failure element per failure, and the
  * findings noted without counting and the redacted exchanges of a failed or noted entry in its system-out. Values are redacted first (redactReport), truncated,
- * and escaped last, so escaping never hides a value from redaction.
+ * and escaped last, so escaping never hides a value from redaction. What a target sent is shown, never obeyed:
+ * its controls, bidi overrides and zero-width characters as visible escapes (`\x1b[2J`, terminal.ts), newlines
+ * and tabs kept; and nothing XML 1.0 cannot hold (most C0 controls, lone surrogates, U+FFFE, U+FFFF) is left.
  *
  * Entry point: `junitReport(report, { maxField })`.
  */
 import { redactReport, tallyBySuite, totals, type RedactedEntry, type Report } from './model.js';
 import type { RedactedExchange } from './redact.js';
 import { truncate } from './redact.js';
+import { visible } from './terminal.js';
 
-const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
-  // XML 1.0 forbids most control characters, even escaped.
-  .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
+const xml = (s: string) => visible(s, '\n\t').replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
+  // XML 1.0 (section 2.2) cannot hold these, even escaped.
+  .replace(/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '');
 
 /** An exchange as plain HTTP-like text. */
 export function exchangeText(e: RedactedExchange, max: number): string {
@@ -31,7 +34,7 @@ function testcase(e: RedactedEntry, max: number): string[] {
   for (const f of e.failures) {
     const where = [f.step, f.at].filter(Boolean).join(', ');
     const message = `${f.check}${where ? ` (${where})` : ''}: expected ${truncate(f.expected, max)}`;
-    out.push(`      <failure type="${f.check}" message="${xml(message)}">${xml(`expected ${truncate(f.expected, max)}\ngot ${truncate(f.got, max)}`)}</failure>`);
+    out.push(`      <failure type="${xml(f.check)}" message="${xml(message)}">${xml(`expected ${truncate(f.expected, max)}\ngot ${truncate(f.got, max)}`)}</failure>`);
   }
   const notes = e.notes.map((f) => `not counted: ${f.check}${f.at ? ` (${f.at})` : ''}: expected ${truncate(f.expected, max)}; got ${truncate(f.got, max)}`);
   const exchanges = e.outcome === 'failed' || notes.length ? e.exchanges.map((x) => exchangeText(x, max * 4)) : [];

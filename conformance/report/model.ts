@@ -93,8 +93,21 @@ export interface RedactedReport extends Omit<Report, 'entries' | 'redactor'> {
 
 const structured = (v: unknown) => v !== null && typeof v === 'object';
 
-/** The report with every value redacted (nothing formatted yet beyond JSON text). */
+/** The last redaction of each report, reused while neither its entries nor its redactor's secrets change: the
+ *  writers of one run (text, JUnit, HTML, JSON) redact it once. */
+const made = new WeakMap<Report, { entries: readonly ReportEntry[]; count: number; generation: number; redacted: RedactedReport }>();
+
+/** The report with every value redacted (nothing formatted yet beyond JSON text): its entries' names, groups and
+ *  reasons too, which may carry what a target sent (a path). */
 export function redactReport(report: Report): RedactedReport {
+  const last = made.get(report);
+  if (last && last.entries === report.entries && last.count === report.entries.length && last.generation === report.redactor.generation) return last.redacted;
+  const redacted = redactNow(report);
+  made.set(report, { entries: report.entries, count: report.entries.length, generation: report.redactor.generation, redacted });
+  return redacted;
+}
+
+function redactNow(report: Report): RedactedReport {
   const r = report.redactor;
   const { redactor: _redactor, entries, ...meta } = report;
   const redactFailure = (f: Failure): RedactedFailure => {
@@ -106,12 +119,14 @@ export function redactReport(report: Report): RedactedReport {
       ...(f.at !== undefined ? { at: r.text(f.at) } : {}), ...(f.step !== undefined ? { step: r.text(f.step) } : {}),
     };
   };
+  // Every text of the report and its entries (name, group, reason, and what a run adds: a proxy's path, the
+  // fuzzer's notes), redacted.
+  const texts = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k,
+    k === 'outcome' ? v : typeof v === 'string' ? r.text(v) : Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.map((x: string) => r.text(x)) : v])) as T;
   return {
-    ...meta,
-    target: r.text(meta.target),
+    ...texts(meta),
     entries: entries.map(({ failures, notes, exchanges, ...entry }) => ({
-      ...entry,
-      ...(entry.reason !== undefined ? { reason: r.text(entry.reason) } : {}),
+      ...texts(entry),
       failures: failures.map(redactFailure),
       notes: (notes ?? []).map(redactFailure),
       exchanges: exchanges.map((e) => r.exchange(e)),

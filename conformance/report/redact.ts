@@ -1,12 +1,22 @@
 /**
- * Structured redaction for every report (conformance, fuzz, proxy): values are redacted where they are, before
- * anything is formatted, truncated or escaped, so that no pattern can run across entries and no escaping can
- * hide a token from it.
+ * Structured redaction for every report (conformance, fuzz, proxy) and the HAR: values are redacted where they
+ * are, before anything is formatted, truncated or escaped, so that no pattern can run across entries and no
+ * escaping can hide a token from it.
  *
- * What is redacted: the secret headers (Authorization keeps its scheme, Cookie, Set-Cookie); JSON members, form
- * fields and URL query parameters known to hold secrets (`SECRET_NAMES`), in bodies and in any header holding
- * a URL (Location); the profile's secrets and every token the run saw (`learn` collects them from each exchange),
- * wherever they stand as a token of their own; and anything JWT-shaped or written as a Bearer/Basic credential.
+ * A value is redacted by what it is and where it stands, never by a list of spellings (rules.ts holds the rules,
+ * and `redactionSummary` states them):
+ * - where it stands: the value of a header, JSON member (at any depth), form field, query or fragment parameter
+ *   (in any URL, relative or absolute, in headers and bodies), XML element, `key: value` line or multipart field
+ *   whose name says it holds a secret, in any case style (`accessToken`, `X-Api-Key`, `ACCESS_TOKEN`); the
+ *   members of a secret-named object; Cookie values and the Set-Cookie value (names and attributes stay); the
+ *   credential after an Authorization scheme (the scheme stays; a scheme alone is no secret); URL userinfo.
+ * - what it is: JWTs, Bearer, Basic and other credentials after a scheme in free text, PEM private keys, private
+ *   JWK members; the profile's secrets and every secret the run saw (`learn` collects them from each exchange with
+ *   the same rules), wherever they appear (a short one where it stands as a token of its own).
+ * - inside what: strings that hold JSON, forms or percent-encoded URLs are redacted as such, recursively (bounded
+ *   depth); bodies in UTF-16 or another declared charset are decoded first (charset.ts), and a HAR's UTF-16 body
+ *   keeps its form.
+ * Values that are no secret stay readable: names, token types, scopes, expiry times, error codes and descriptions.
  *
  * A correlating redactor (`new Redactor(secrets, { correlate: true })`, the proxy's and its HAR's) gives each
  * distinct secret its own placeholder, `REDACTED-1`, `REDACTED-2`..., the same wherever the value appears: a
@@ -16,35 +26,28 @@
  * replaced, the decoded header and claims (redacted as values; `jws(placeholder)`): they are not secrets (the
  * signature is what makes a JWT a credential), and the checks of a recorded exchange need them.
  *
- * Entry points: `new Redactor(secrets, options)`, `learn(exchange)`, `text(s)`, `value(v)`, `url(s)`,
- * `headers(list)`, `form(text)`, `body(text)`, `curl(request)`, `exchange(e)` → `RedactedExchange`, `placeholder(secret)`,
- * `jws(placeholder)`; `isPlaceholder(s)`; `truncate(text, max)`; `REDACTED`.
+ * `allow(value)`: a value known to be no secret (a value the fuzzer generated) is never redacted, even where a
+ * secret would stand, nor learned from a request; the profile's secrets and the run's tokens (learned from
+ * responses) stay redacted even when allowed.
+ *
+ * Entry points: `new Redactor(secrets, options)`, `learn(exchange)`, `add(...values)`, `allow(value)`, `text(s)`,
+ * `value(v)`, `url(s)`, `headers(list)`, `form(text, declared)`, `body(text, contentType, bytes)`, `curl(request)`,
+ * `exchange(e)` → `RedactedExchange`, `placeholder(secret)`, `jws(placeholder)`; `isPlaceholder(s)`;
+ * `truncate(text, max)`; `REDACTED`, `REDACTED_JWT`, `PLACEHOLDERS`.
  */
 import type { HeaderList, HttpResponse, WireRequest } from '../http.js';
 import { decodeJws } from '../jwt.js';
+import { decodeBody, fromUtf16, toUtf16, utf16In } from './charset.js';
+import { curlCommand } from './curl.js';
+import { AUTH_SCHEMES, PRIVATE_JWK_MEMBERS, isAuthScheme, isChallengeHeader, isKindName, isSecretHeader, isSecretName, keepsNumber, nameWords } from './rules.js';
 
 export const REDACTED = '[REDACTED]';
+export const REDACTED_JWT = '[REDACTED JWT]';
 /** The placeholders a correlating redactor writes (`REDACTED-3`), wherever they stand in a text. */
 export const PLACEHOLDERS = /REDACTED-\d+(?!\d)/g;
 /** True for a placeholder a correlating redactor wrote. */
 export const isPlaceholder = (value: string): boolean => /^REDACTED-\d+$/.test(value);
-
-/** JSON members, form fields and query parameters whose values are secrets. */
-export const SECRET_NAMES = new Set(['access_token', 'refresh_token', 'id_token', 'assertion', 'client_assertion', 'client_secret', 'code', 'code_verifier', 'password', 'token']);
-/** Headers whose values are secrets. */
-export const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
-
-const JWT_SHAPED = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
-const CREDENTIAL = /\b(Bearer|Basic)(\s+)([A-Za-z0-9._~+/=-]+)/gi;
-/** A known secret is replaced where it stands as a token of its own, not inside a longer one (a password
- *  `sandbox` leaves the path `/_sandbox/authorize` alone). */
-const TOKEN_CHAR = '[A-Za-z0-9_-]';
-/** Prose after the scheme's name (`a bearer token`, `Bearer ...`), not a credential. */
-const isWord = (s: string) => s.length < 8 || /^[a-z]+$/.test(s);
-/** Shorter values are not learned: they would redact ordinary words. */
-const MIN_SECRET_LENGTH = 6;
-/** Values never learned as secrets: URLs and scheme prefixes (`http://`), blank or punctuation-only text. */
-const NOT_SECRET = /^(?:[a-z][a-z0-9+.-]*:\/\/\S*|[\s\p{P}\p{S}]*)$/iu;
+const isAnyPlaceholder = (value: string) => value === REDACTED || value === REDACTED_JWT || isPlaceholder(value);
 
 export interface RedactedExchange {
   label?: string;
@@ -80,32 +83,103 @@ export interface RedactorOptions {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-const isUrl = (value: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
 
 /** `text` cut to `max` characters, saying how much was left out. Call it on redacted text only. */
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
-const isFormType = (contentType: string | null | undefined) => /^application\/x-www-form-urlencoded/i.test(contentType ?? '');
+const isFormType = (contentType: string | null | undefined) => /^\s*application\/x-www-form-urlencoded/i.test(contentType ?? '');
 
 /**
  * The fields of a form body. A body declared as a form is parsed as URLSearchParams parses it, whatever its
- * shape (a trailing `&`, a bare field, spaces); an undeclared one only when it looks like a form: fields with
- * or without `=value`, joined by `&`, empty segments allowed.
+ * shape (a trailing `&`, a bare field, spaces); an undeclared one only when it looks like a form.
  */
 function formOf(text: string, declared = false): [string, string][] | undefined {
   if (!declared && !/^[^=&\s]+(=[^&\s]*)?(&([^=&\s]+(=[^&\s]*)?)?)*$/.test(text.trim())) return undefined;
   return [...new URLSearchParams(text.trim())];
 }
 
+/** A body's text: decoded by its BOM or declared charset (`bytes`), or from UTF-16 read one byte per character. */
+function decoded(text: string, contentType?: string | null, bytes?: Uint8Array): string {
+  const body = (bytes && decodeBody(bytes, contentType)) ?? text;
+  const utf16 = utf16In(body);
+  return utf16 ? fromUtf16(body, utf16) : body;
+}
+
+/** Shorter values are not learned: they would redact ordinary words. */
+const MIN_SECRET_LENGTH = 6;
+/** A known secret at least this long is redacted anywhere; a shorter one only where it stands as a token of its
+ *  own (a password `sandbox` leaves the path `/_sandbox/authorize` alone). */
+const ANYWHERE_LENGTH = 12;
+/** Values never learned as secrets: URLs and scheme prefixes (`http://`), blank or punctuation-only text. */
+const NOT_SECRET = /^(?:[a-z][a-z0-9+.-]*:\/\/\S*|[\s\p{P}\p{S}]*)$/iu;
+/** How deep strings inside strings (JSON in JSON, an encoded URL in a form) are opened. */
+const MAX_DEPTH = 4;
+/** How deep a JSON document is walked; deeper, it is redacted as text. */
+const MAX_LEVEL = 256;
+class TooDeep extends Error {}
+
+const TOKEN_CHAR = /[A-Za-z0-9_-]/;
+/** Prose after a scheme's name (`a bearer token`, `Bearer ...`), not a credential. */
+const isWord = (s: string) => s.length < 8 || /^[a-z]+$/.test(s);
+const LOWERCASE_WORD = /^[a-z]{1,11}$/;
+/** HTML elements whose names would read as secret-named XML elements. */
+const HTML_ELEMENTS = new Set(['code', 'kbd', 'samp', 'var', 'data']);
+/** Attributes that name an element, and those that hold its value. */
+const NAMING_ATTRIBUTES = new Set(['name', 'id', 'property', 'itemprop', 'key', 'for']);
+const VALUE_ATTRIBUTES = new Set(['value', 'content', 'data-value']);
+/** Members of an object that name a pair (`{"name": "X-Api-Key", "value": "…"}`: HAR, Postman, form lists), and
+ *  those that hold its value. */
+const PAIR_NAMES = ['name', 'key', 'field', 'header', 'type', 'kind'];
+const PAIR_VALUES = new Set(['value', 'val', 'content']);
+/** A base64 token with its padding: a value, not `name=value`. */
+const PADDED_TOKEN = /^[A-Za-z0-9+/_.~-]{12,}={1,2}$/;
+const COOKIE_ATTRIBUTES = new Set(['expires', 'max-age', 'domain', 'path', 'secure', 'httponly', 'samesite', 'priority', 'partitioned', 'comment', 'version']);
+
+const schemeAlternation = AUTH_SCHEMES.map((s) => s.replace(/[-]/g, '\\-')).join('|');
+const PATTERNS = {
+  pem: /(-----BEGIN ([A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*)-----)([\s\S]*?)(-----END \2-----|$)/g,
+  jwt: /(?<![A-Za-z0-9_-])e[wyz][A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?/g,
+  multipart: /(Content-Disposition:[^\r\n]*?\bname="([^"]*)"[^\r\n]*(?:\r?\n[^\r\n]+)*\r?\n\r?\n)([\s\S]*?)(?=\r?\n--|$)/gi,
+  xml: /<((?:[\w.-]+:)?([A-Za-z_][\w.-]*))(\s[^<>]*)?>([^<]+)<\/\1>/g,
+  member: /"([^"\\\n]{1,200})"(\s*:\s*)("(?:[^"\\\n]|\\.)*"|-?\d[\d.eE+-]*)/g,
+  escapedMember: /(\\+)"([^"\\\n]{1,200})\1"(\s*:\s*)\1"(.*?)\1"/g,
+  singleMember: /'([^'\\\n]{1,200})'(\s*:\s*)('(?:[^'\\\n]|\\.)*')/g,
+  line: /^([ \t]*)([A-Za-z][A-Za-z0-9_.-]*)([ \t]*:[ \t]*)(\S[^\r\n]*)/gm,
+  bareKey: /(^|[{,\s])([A-Za-z_$][\w$-]*)(\s*:\s*)("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')/g,
+  credential: new RegExp(`\\b(${schemeAlternation})(\\s+)([A-Za-z0-9._~+/-]+=*)(?=$|[\\s,;)\\]}<>"'\\\\])`, 'gi'),
+  userinfo: /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"'<>\\]+)@/gi,
+  pair: /(^|[^A-Za-z0-9_.%~[\]-])([A-Za-z_][A-Za-z0-9_.%~[\]-]*)([ \t]*=[ \t]*)/g,
+  tag: /<[A-Za-z][\w:.-]*(?:\s+[^<>]*?)?\/?>/g,
+  attribute: /([A-Za-z_:][\w:.-]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'<>=`]+)/g,
+};
+/** The value after `name=`: quoted, or up to what ends a parameter. */
+const PAIR_VALUE = /"[^"\n]*"|'[^'\n]*'|[^\s&#;,"'<>\\()[\]{}|^`]*/;
+
+/** Rolling hash of the first MIN_SECRET_LENGTH characters, to find known secrets in one pass over a text. */
+const HASH_BASE = 257;
+const HASH_MOD = 2147483647;
+const HASH_TOP = Array.from({ length: MIN_SECRET_LENGTH - 1 }).reduce<number>((p) => (p * HASH_BASE) % HASH_MOD, 1);
+const hashAt = (text: string, at: number) => {
+  let h = 0;
+  for (let i = at; i < at + MIN_SECRET_LENGTH; i++) h = (h * HASH_BASE + text.charCodeAt(i)) % HASH_MOD;
+  return h;
+};
+
 export class Redactor {
   private readonly known = new Set<string>();
-  private sorted: string[] | undefined;
-  private readonly patterns = new Map<string, RegExp>();
+  /** Encoded forms of known secrets (percent-encoded, JSON-escaped) → the secret. */
+  private readonly aliases = new Map<string, string>();
+  private readonly index = new Map<number, string[]>();
+  private readonly allowed = new Set<string>();
   private readonly correlate: boolean;
   private readonly numbers = new Map<string, string>();
   private readonly decoded = new Map<string, RedactedJws>();
+  /** Set while `learn` walks an exchange: found secrets are collected, nothing is replaced. */
+  private collecting: 'request' | 'response' | undefined;
+  private changes = 0;
+  private depth = 0;
 
   constructor(secrets: Iterable<string> = [], options: RedactorOptions = {}) {
     this.correlate = options.correlate ?? false;
@@ -116,10 +190,11 @@ export class Redactor {
   placeholder(secret: string): string {
     if (!this.correlate) return REDACTED;
     if (isPlaceholder(secret)) return secret;
-    let placeholder = this.numbers.get(secret);
+    const canonical = this.aliases.get(secret) ?? secret;
+    let placeholder = this.numbers.get(canonical);
     if (placeholder === undefined) {
-      this.numbers.set(secret, (placeholder = `REDACTED-${this.numbers.size + 1}`));
-      const jws = decodeJws(secret);
+      this.numbers.set(canonical, (placeholder = `REDACTED-${this.numbers.size + 1}`));
+      const jws = decodeJws(canonical);
       if (jws) this.decoded.set(placeholder, { header: this.value(jws.header), payload: this.value(jws.payload), signed: jws.signature !== '' });
     }
     return placeholder;
@@ -130,169 +205,436 @@ export class Redactor {
     return this.decoded.get(placeholder);
   }
 
+  /** Changes whenever what it redacts changes (a secret added or learned, a value allowed): a redacted report
+   *  made at the same generation is the same. */
+  get generation(): number {
+    return this.known.size * 1_000_003 + this.allowed.size;
+  }
+
+  /** Whether it gives each secret its own `REDACTED-n`. */
+  get correlating(): boolean {
+    return this.correlate;
+  }
+
   /** Whether it has replaced a JWT so far. */
   get keepsJws(): boolean {
     return this.decoded.size > 0;
   }
 
-  /** Values to redact wherever they appear. */
+  /** Values to redact wherever they appear (the profile's secrets, a session cookie), even if allowed. */
   add(...values: unknown[]): void {
     for (const v of values) {
       // A URL is never a secret as a whole (a fuzzer's `code=http://`); redacting it would hide every address.
-      if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH && !NOT_SECRET.test(v) && !isPlaceholder(v) && !this.known.has(v)) {
-        this.known.add(v);
-        this.sorted = undefined;
+      if (typeof v !== 'string' || v.length < MIN_SECRET_LENGTH || NOT_SECRET.test(v) || isAnyPlaceholder(v) || isAuthScheme(v) || this.known.has(v)) continue;
+      this.index_(v, v);
+      for (const form of new Set([encodeURIComponent(v), JSON.stringify(v).slice(1, -1), v.replace(/\//g, '\\/')])) {
+        if (form !== v && !this.known.has(form)) {
+          this.aliases.set(form, v);
+          this.index_(form, v);
+        }
       }
     }
   }
 
-  /** Collects the secrets an exchange carries (tokens issued in its response, credentials in its request). */
+  private index_(form: string, secret: string): void {
+    this.known.add(form);
+    if (form !== secret) this.known.add(secret);
+    const h = hashAt(form, 0);
+    const bucket = this.index.get(h);
+    if (!bucket) this.index.set(h, [form]);
+    else {
+      const at = bucket.findIndex((s) => s.length < form.length);
+      bucket.splice(at < 0 ? bucket.length : at, 0, form);
+    }
+  }
+
+  /** A value known to be no secret (a generated value): never redacted where a secret would stand, never learned
+   *  from a request. A known secret (the profile's, a token the run was issued) stays redacted. */
+  allow(value: string): void {
+    this.allowed.add(value);
+  }
+
+  /** Whether `value` stays as it is where a secret would stand: allowed, and no known secret. While learning from a
+   *  response, nothing is: a token the run is issued is a secret, allowed or not. */
+  private isAllowed(value: string): boolean {
+    return this.collecting !== 'response' && this.allowed.has(value) && !this.known.has(value);
+  }
+
+  /** Collects the secrets an exchange carries (tokens issued in its response, credentials in its request), by the
+   *  same rules as the redaction. */
   learn(exchange: { request: WireRequest; response?: HttpResponse }): void {
-    const collect = (node: unknown): void => {
-      if (Array.isArray(node)) node.forEach(collect);
-      else if (isObject(node)) for (const [k, v] of Object.entries(node)) (SECRET_NAMES.has(k) ? this.add(v) : collect(v));
-    };
-    const fromUrl = (value: string | null) => {
-      if (!value) return;
-      try {
-        const url = new URL(value, 'http://x');
-        for (const [k, v] of [...url.searchParams, ...(formOf(url.hash.slice(1)) ?? [])]) if (SECRET_NAMES.has(k)) this.add(v);
-      } catch { /* not a URL */ }
-    };
-    const fromBody = (text: string, contentType: string | null) => {
-      try {
-        collect(JSON.parse(text));
-      } catch {
-        for (const [k, v] of formOf(text, isFormType(contentType)) ?? []) if (SECRET_NAMES.has(k)) this.add(v);
-      }
-    };
     const { request, response } = exchange;
-    fromUrl(request.url);
-    fromBody(request.body, request.headers.get('content-type'));
-    for (const [k, v] of request.headers.entries) {
-      const name = k.toLowerCase();
-      if (name === 'cookie') this.add(...v.split(/;\s*/).map((pair) => pair.split('=').slice(1).join('=')));
-      else if (SECRET_HEADERS.has(name)) this.add(v.replace(/^(Bearer|Basic)\s+/i, ''));
-    }
-    if (response) {
-      fromBody(response.text, response.headers.get('content-type'));
-      for (const [k, v] of response.headers.entries) {
-        if (SECRET_HEADERS.has(k.toLowerCase())) this.add(v.split(';')[0]!.split('=').slice(1).join('='));
-        else fromUrl(isUrl(v) ? v : null);
+    const previous = this.collecting;
+    try {
+      // Bodies as text: JSON, forms and the rest are found by the same rules, with nothing to format.
+      this.collecting = 'request';
+      this.url(request.url);
+      this.headers(request.headers);
+      this.text(decoded(request.body, request.headers.get('content-type')));
+      if (response) {
+        this.collecting = 'response';
+        this.headers(response.headers);
+        this.text(decoded(response.text, response.headers.get('content-type'), response.bytes));
       }
+    } finally {
+      this.collecting = previous;
     }
   }
 
-  /** Free text: known secrets, then JWT-shaped values and Bearer/Basic credentials. */
-  text(text: string): string {
-    this.sorted ??= [...this.known].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const secret of this.sorted) {
-      if (!out.includes(secret)) continue;
-      let pattern = this.patterns.get(secret);
-      if (!pattern) this.patterns.set(secret, (pattern = new RegExp(`(?<!${TOKEN_CHAR})${secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!${TOKEN_CHAR})`, 'g')));
-      out = out.replace(pattern, () => this.placeholder(secret));
+  /** The one replacement: a secret found where it stands. */
+  private secret(value: string): string {
+    if (value === '' || isAnyPlaceholder(value)) return value;
+    if (this.collecting) {
+      // A lowercase word (`openid`, `deleted`) is redacted where it stands, not learned: it would hide that word
+      // everywhere. Tokens, codes and secrets are not words.
+      if (!this.isAllowed(value) && !LOWERCASE_WORD.test(value)) {
+        this.add(value);
+        if (/%[0-9a-f]{2}|\+/i.test(value)) {
+          try {
+            this.add(decodeURIComponent(value.replace(/\+/g, ' ')), decodeURIComponent(value));
+          } catch { /* not percent-encoded */ }
+        }
+      }
+      return value;
     }
-    return out.replace(JWT_SHAPED, (jwt) => (this.correlate ? this.placeholder(jwt) : '[REDACTED JWT]'))
-      .replace(CREDENTIAL, (all, scheme: string, space: string, credential: string) => (isWord(credential) ? all : `${scheme}${space}${this.placeholder(credential)}`));
+    if (this.isAllowed(value)) return value;
+    this.changes++;
+    return this.placeholder(value);
+  }
+
+  private jwt(value: string): string {
+    if (this.collecting || this.isAllowed(value)) return value;
+    const header = value.slice(0, value.indexOf('.'));
+    if (!Buffer.from(header, 'base64url').toString('latin1').trimStart().startsWith('{')) return value;
+    this.changes++;
+    return this.correlate ? this.placeholder(value) : REDACTED_JWT;
+  }
+
+  /** Runs `f` one level deeper into strings inside strings; undefined past the bound. */
+  private nested<T>(f: () => T): T | undefined {
+    if (this.depth >= MAX_DEPTH) return undefined;
+    this.depth++;
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Free text: a UTF-16 or JSON text as such; otherwise every pattern of where a secret stands, then the known
+   *  secrets and JWTs wherever they are. */
+  text(text: string): string {
+    if (text === '') return text;
+    const utf16 = utf16In(text);
+    if (utf16) {
+      const before = this.changes;
+      const out = this.nested(() => this.text(fromUtf16(text, utf16)));
+      if (out !== undefined && this.changes !== before) return toUtf16(out, utf16, text);
+    }
+    const json = this.jsonText(text);
+    return json ?? this.patterns(text);
+  }
+
+  /** A text that is JSON, redacted as a JSON value (the same text when nothing in it is secret). */
+  private jsonText(text: string): string | undefined {
+    const first = /\S/.exec(text)?.[0];
+    if (first !== '{' && first !== '[' && first !== '"') return undefined;
+    // JSON.parse refuses a byte order mark, which some servers send.
+    const bom = text.startsWith('\ufeff') ? '\ufeff' : '';
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text.slice(bom.length));
+    } catch {
+      return undefined;
+    }
+    const before = this.changes;
+    try {
+      const walked = this.nested(() => this.walk(parsed, false, 0));
+      if (walked === undefined) return undefined;
+      if (this.changes === before) return text;
+      return bom + JSON.stringify(walked, null, text.includes('\n') ? 2 : undefined);
+    } catch (error) {
+      if (error instanceof TooDeep) return undefined;
+      throw error;
+    }
+  }
+
+  private patterns(input: string): string {
+    let text = input;
+    const p = PATTERNS;
+    if (text.includes('-----BEGIN')) text = text.replace(p.pem, (_a, begin: string, _l, body: string, end: string) => `${begin}${this.secret(body)}${end}`);
+    if (/e[wyz]/.test(text)) text = text.replace(p.jwt, (jwt) => this.jwt(jwt));
+    if (/content-disposition/i.test(text)) text = text.replace(p.multipart, (all, head: string, name: string, content: string) => (isSecretName(name) ? `${head}${this.secret(content)}` : all));
+    if (text.includes('<')) text = text.replace(p.tag, (tag) => this.tag(tag));
+    if (text.includes('</')) {
+      // In HTML, `<code>` is no authorization code.
+      const html = /<!doctype html|<html[\s>]|<body[\s>]|<p>/i.test(text);
+      text = text.replace(p.xml, (all, qname: string, local: string, attrs: string | undefined, content: string) => (isSecretName(local) && !(html && HTML_ELEMENTS.has(qname.toLowerCase())) ? `<${qname}${attrs ?? ''}>${this.named(local, content)}</${qname}>` : all));
+    }
+    if (text.includes(':')) text = this.members(text);
+    text = text.replace(p.credential, (all, scheme: string, space: string, credential: string, at: number, whole: string) => {
+      // `error="…"` after a challenge's scheme is an auth-param, not a token68.
+      const param = /^[a-z][a-z_-]*=$/.test(credential) && /["']/.test(whole[at + all.length] ?? '');
+      return isWord(credential) || param ? all : `${scheme}${space}${this.credentialPart(scheme, credential)}`;
+    });
+    if (text.includes('@')) text = text.replace(p.userinfo, (_a, scheme: string, userinfo: string) => `${scheme}${this.secret(userinfo)}@`);
+    if (text.includes('=')) text = this.pairs(text);
+    if (!this.collecting) text = this.scanKnown(text);
+    return text;
+  }
+
+  /** An HTML or XML tag whose `name`, `id` or `property` says secret (`<input name="code" value="…">`, `<meta
+   *  name="csrf-token" content="…">`), or whose own name does (`<accessToken value="…"/>`): its `value` and
+   *  `content` are. */
+  private tag(tag: string): string {
+    const attributes = [...tag.matchAll(PATTERNS.attribute)];
+    const unquote = (v: string) => (v[0] === '"' || v[0] === "'" ? v.slice(1, -1) : v);
+    const element = /^<([\w:.-]+)/.exec(tag)![1]!;
+    const named = attributes.find(([, k, v]) => NAMING_ATTRIBUTES.has(k!.toLowerCase()) && isSecretName(unquote(v!)))
+      // HTML's `<data value>` is no secret; no other HTML element of a secret name has a value.
+      ?? (isSecretName(element) && element.toLowerCase() !== 'data' ? [element, 'name', element] : undefined);
+    if (!named) return tag;
+    return tag.replace(PATTERNS.attribute, (all, k: string, v: string) => {
+      if (!VALUE_ATTRIBUTES.has(k.toLowerCase())) return all;
+      const quote = v[0] === '"' || v[0] === "'" ? v[0] : '';
+      return `${k}=${quote}${this.named(unquote(named[2]!), unquote(v))}${quote}`;
+    });
+  }
+
+  /** `"name": value` (also escaped, single-quoted, unquoted keys) and `Name: value` lines. */
+  private members(input: string): string {
+    const p = PATTERNS;
+    const member = (name: string, value: string, quote: string) => {
+      if (!isSecretName(name)) return undefined;
+      if (!value.startsWith(quote)) return keepsNumber(name) ? value : `"${this.secret(value)}"`;
+      return `${quote}${this.named(name, value.slice(1, -1))}${quote}`;
+    };
+    let text = input;
+    if (text.includes('"')) {
+      text = text.replace(p.member, (all, name: string, sep: string, value: string) => { const v = member(name, value, '"'); return v === undefined ? all : `"${name}"${sep}${v}`; })
+        .replace(p.escapedMember, (all, esc: string, name: string, sep: string, value: string) => (isSecretName(name) ? `${esc}"${name}${esc}"${sep}${esc}"${this.named(name, value)}${esc}"` : all));
+    }
+    if (text.includes("'")) text = text.replace(p.singleMember, (all, name: string, sep: string, value: string) => { const v = member(name, value, "'"); return v === undefined ? all : `'${name}'${sep}${v}`; });
+    text = text.replace(p.line, (all, indent: string, name: string, sep: string, value: string) => (isSecretName(name) ? `${indent}${name}${sep}${this.headerValue(name, value)}` : all))
+      .replace(p.bareKey, (all, before: string, name: string, sep: string, value: string) => (isSecretName(name) ? `${before}${name}${sep}${value[0]}${this.named(name, value.slice(1, -1))}${value[0]}` : all));
+    return text;
+  }
+
+  /** `name=value` wherever it stands: query strings and fragments of any URL, forms, cookies, auth-params. A value
+   *  that is no secret is not consumed (it may hold a URL with parameters of its own); one that is percent-encoded
+   *  (a URL or JSON in a parameter) is opened and redacted as text. */
+  private pairs(text: string): string {
+    const re = new RegExp(PATTERNS.pair.source, 'g');
+    const valueAt = new RegExp(PAIR_VALUE.source, 'y');
+    let out = '';
+    let last = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const name = m[2]!;
+      const start = m.index + m[0].length;
+      valueAt.lastIndex = start;
+      const value = valueAt.exec(text)?.[0] ?? '';
+      if (value === '') continue;
+      let replaced: string | undefined;
+      if (isSecretName(name)) {
+        const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
+        if (!quote && keepsNumber(name) && /^\d+$/.test(value)) continue;
+        replaced = `${quote}${this.named(name, quote ? value.slice(1, -1) : value)}${quote}`;
+      } else if (value.includes('%')) replaced = this.encoded(value);
+      if (replaced === undefined || replaced === value) continue;
+      out += text.slice(last, start) + replaced;
+      last = re.lastIndex = start + value.length;
+    }
+    return last === 0 ? text : out + text.slice(last);
+  }
+
+  /** A percent-encoded value opened (as many times as it was encoded, up to the depth bound) and redacted as
+   *  text; undefined when nothing in it is secret. */
+  private encoded(value: string): string | undefined {
+    let decoded = value;
+    let times = 0;
+    try {
+      while (times < MAX_DEPTH && /%[0-9a-f]{2}/i.test(decoded)) {
+        decoded = decodeURIComponent(times ? decoded : decoded.replace(/\+/g, ' '));
+        times++;
+      }
+    } catch {
+      if (times === 0) return undefined;
+    }
+    const changes = this.changes;
+    const inner = this.nested(() => this.text(decoded));
+    if (inner === undefined || this.changes === changes) return undefined;
+    let out = inner;
+    for (let i = 0; i < times; i++) out = encodeURIComponent(out);
+    return out;
+  }
+
+  /** Every known secret (and its encoded forms) in one pass: a rolling hash of each window of the text. */
+  private scanKnown(text: string): string {
+    if (this.index.size === 0 || text.length < MIN_SECRET_LENGTH) return text;
+    let out = '';
+    let last = 0;
+    let h = hashAt(text, 0);
+    for (let i = 0; i + MIN_SECRET_LENGTH <= text.length;) {
+      const found = this.index.get(h)?.find((s) => text.startsWith(s, i) && (s.length >= ANYWHERE_LENGTH || (!TOKEN_CHAR.test(text[i - 1] ?? '') && !TOKEN_CHAR.test(text[i + s.length] ?? ''))));
+      if (found) {
+        out += text.slice(last, i) + (this.isAllowed(found) ? found : (this.changes++, this.placeholder(found)));
+        last = i += found.length;
+        if (i + MIN_SECRET_LENGTH <= text.length) h = hashAt(text, i);
+        continue;
+      }
+      if (i + MIN_SECRET_LENGTH < text.length) {
+        h = (h - ((text.charCodeAt(i) * HASH_TOP) % HASH_MOD) + HASH_MOD) % HASH_MOD;
+        h = (h * HASH_BASE + text.charCodeAt(i + MIN_SECRET_LENGTH)) % HASH_MOD;
+      }
+      i++;
+    }
+    return last === 0 ? text : out + text.slice(last);
+  }
+
+  /** The value of a secret-named member, field or parameter: a cookie keeps its names, a credential its scheme. */
+  private named(name: string, value: string): string {
+    if (value === '' || this.isAllowed(value)) return value;
+    if (/cookie/.test(nameWords(name).at(-1) ?? '') && value.includes('=')) return this.cookies(value);
+    return this.credential(value, false);
+  }
+
+  /** A credential: `Scheme credentials` keeps its scheme (any token for Authorization, a known one elsewhere); a
+   *  scheme alone is no secret. */
+  private credential(value: string, authorization: boolean): string {
+    if (this.isAllowed(value)) return value;
+    const m = /^(\S+)(\s+)(\S[\s\S]*)$/.exec(value);
+    if (m && (isAuthScheme(m[1]!) || (authorization && /^[A-Za-z][A-Za-z-]{0,15}$/.test(m[1]!)))) return `${m[1]}${m[2]}${this.credentialPart(m[1]!, m[3]!)}`;
+    if (isAuthScheme(value.trim())) return value;
+    return this.secret(value);
+  }
+
+  /** The credential after `scheme`; learning a Basic one also learns the secret it encodes. */
+  private credentialPart(scheme: string, credential: string): string {
+    if (this.collecting && /^basic$/i.test(scheme)) {
+      const decoded = Buffer.from(credential, 'base64').toString('utf8');
+      const secret = decoded.slice(decoded.indexOf(':') + 1);
+      if (decoded.includes(':')) this.secret(secret);
+    }
+    return this.secret(credential);
+  }
+
+  /** `a=1; b=2`: every value redacted, the names kept; a part without a name is a value (a long token whose only
+   *  `=` is its base64 padding too). */
+  private cookies(value: string): string {
+    return value.split(/(;\s*)/).map((part, i) => {
+      if (i % 2 === 1 || part.trim() === '') return part;
+      const eq = part.indexOf('=');
+      return eq < 0 || PADDED_TOKEN.test(part.trim()) ? this.secret(part) : `${part.slice(0, eq + 1)}${this.secret(part.slice(eq + 1))}`;
+    }).join('');
+  }
+
+  /** Set-Cookie: the cookie's value redacted, its name and known attributes kept (an unknown attribute is redacted:
+   *  it may be a second cookie folded into the field). */
+  private setCookies(value: string): string {
+    return value.split(/(,\s*)(?=[^;,=\s]+=)/).map((cookie, i) => (i % 2 === 1 ? cookie : cookie.split(/(;\s*)/).map((part, j) => {
+      if (j === 0) return this.cookies(part);
+      const eq = part.indexOf('=');
+      return j % 2 === 1 || eq < 0 || COOKIE_ATTRIBUTES.has(part.slice(0, eq).trim().toLowerCase()) ? part : `${part.slice(0, eq + 1)}${this.secret(part.slice(eq + 1))}`;
+    }).join(''))).join('');
+  }
+
+  /** A header's value, by its name. */
+  private headerValue(name: string, value: string): string {
+    const lower = name.toLowerCase();
+    if (lower === 'cookie') return this.cookies(value);
+    if (lower === 'set-cookie' || lower === 'set-cookie2') return this.setCookies(value);
+    if (isChallengeHeader(lower) || !isSecretHeader(name)) return this.text(value);
+    if (lower.includes('cookie') && value.includes('=')) return this.cookies(value);
+    return this.credential(value, lower.endsWith('authorization'));
+  }
+
+  /** A parsed JSON value: secret-named members replaced (whatever the case style), private JWK members, the value
+   *  of a name/value pair so named, the strings of a secret-named object (but those naming its kind), every other
+   *  string redacted as text. */
+  private walk(value: unknown, inSecret: boolean, level: number): unknown {
+    if (level > MAX_LEVEL) throw new TooDeep();
+    if (typeof value === 'string') return inSecret ? this.credential(value, false) : this.text(value);
+    if (Array.isArray(value)) return value.map((v) => this.walk(v, inSecret, level + 1));
+    if (!isObject(value)) return inSecret && typeof value === 'number' ? this.secret(String(value)) : value;
+    const jwk = typeof value.kty === 'string';
+    const pairName = PAIR_NAMES.map((n) => value[n]).find((n): n is string => typeof n === 'string' && (isSecretName(n) || isSecretHeader(n)));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => {
+      const key = this.collecting ? k : this.scanKnown(k.includes('.') ? k.replace(PATTERNS.jwt, (jwt) => this.jwt(jwt)) : k);
+      if (jwk && PRIVATE_JWK_MEMBERS.has(k)) return [key, typeof v === 'string' ? this.secret(v) : this.walk(v, true, level + 1)];
+      if (pairName !== undefined && PAIR_VALUES.has(k) && typeof v === 'string') return [key, isSecretHeader(pairName) && !isSecretName(pairName) ? this.headerValue(pairName, v) : this.named(pairName, v)];
+      if (isSecretName(k)) {
+        if (typeof v === 'string') return [key, this.named(k, v)];
+        if (typeof v === 'number') return [key, keepsNumber(k) ? v : this.secret(String(v))];
+        return [key, this.walk(v, true, level + 1)];
+      }
+      return [key, this.walk(v, inSecret && !jwk && !isKindName(k), level + 1)];
+    }));
   }
 
   /** A JSON value: secret members replaced, every string redacted as text. */
   value(value: unknown): unknown {
-    if (typeof value === 'string') return this.text(value);
-    if (Array.isArray(value)) return value.map((v) => this.value(v));
-    if (isObject(value)) {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_NAMES.has(k) && typeof v === 'string' && v !== '' ? this.placeholder(v) : this.value(v)]));
-    }
-    return value;
-  }
-
-  /** A URL: user information dropped, secret query (and form-like fragment) parameters replaced, the rest redacted as text. */
-  url(value: string): string {
-    let url: URL;
     try {
-      url = new URL(value);
-    } catch {
-      return this.text(value);
+      return this.walk(value, false, 0);
+    } catch (error) {
+      if (error instanceof TooDeep) return REDACTED;
+      throw error;
     }
-    url.username = '';
-    url.password = '';
-    const params = (search: URLSearchParams) => [...search]
-      .map(([k, v]) => `${encodeURIComponent(k)}=${SECRET_NAMES.has(k) && v !== '' ? this.placeholder(v) : encodeURIComponent(v)}`).join('&');
-    const base = url.href.slice(0, url.href.length - url.search.length - url.hash.length);
-    const fragment = url.hash.slice(1);
-    const hash = fragment && formOf(fragment) ? `#${params(new URLSearchParams(fragment))}` : url.hash;
-    return this.text(`${base}${url.search ? `?${params(url.searchParams)}` : ''}${hash}`);
   }
 
-  /** Header fields: credentials after their scheme, every cookie value (Cookie) or the cookie's value (Set-Cookie), URLs as URLs. */
+  /** A URL, relative or absolute: userinfo, secret query and fragment parameters, known secrets. */
+  url(value: string): string {
+    return this.text(value);
+  }
+
+  /** Header fields: secret-named ones (credentials after their scheme, cookies by value), the others as text. */
   headers(list: HeaderList): [string, string][] {
-    return list.entries.map(([name, value]) => {
-      const lower = name.toLowerCase();
-      if (lower === 'authorization' || lower === 'proxy-authorization') {
-        // `Scheme credentials`; a value alone is a credential, unless it is a scheme's name with nothing after it.
-        const credential = /^(\S+)(\s+)(\S.*)$/s.exec(value);
-        return [name, credential ? `${credential[1]}${credential[2]}${this.placeholder(credential[3]!)}` : /^[A-Za-z]+$/.test(value) && isWord(value) ? value : this.placeholder(value)];
-      }
-      const cookie = (pair: string) => pair.replace(/=(.*)$/s, (_all, v: string) => `=${this.placeholder(v)}`);
-      if (lower === 'cookie') return [name, value.split(/;\s*/).map(cookie).join('; ')];
-      if (SECRET_HEADERS.has(lower)) return [name, value.split(/;\s*/).map((part, i) => (i === 0 ? cookie(part) : part)).join('; ')];
-      return [name, isUrl(value) ? this.url(value) : this.text(value)];
-    });
+    return list.entries.map(([name, value]) => [name, this.headerValue(name, value)]);
   }
 
   /** A form body's fields, redacted (secret fields replaced, the rest as text); undefined when it is not a form
    *  (`declared`: the body says it is one, by its content type). */
   form(text: string, declared = false): [string, string][] | undefined {
-    return formOf(text, declared)?.map(([k, v]) => [k, SECRET_NAMES.has(k) && v !== '' ? this.placeholder(v) : this.text(v)]);
+    return formOf(text, declared)?.map(([k, v]) => [this.collecting ? k : this.scanKnown(k), isSecretName(k) ? this.named(k, v) : this.text(v)]);
   }
 
-  /** A body: JSON and forms member by member, anything else as text. */
-  body(text: string, contentType?: string | null): string {
-    if (text === '') return '';
+  /** A body to show: decoded by its BOM or declared charset (`bytes`), JSON member by member (indented), a form
+   *  field by field, anything else as text. */
+  body(text: string, contentType?: string | null, bytes?: Uint8Array): string {
+    const body = decoded(text, contentType, bytes);
+    if (body === '') return '';
     try {
-      return JSON.stringify(this.value(JSON.parse(text)), null, 2);
-    } catch { /* not JSON */ }
-    const form = this.form(text, isFormType(contentType));
+      return JSON.stringify(this.walk(JSON.parse(body), false, 0), null, 2);
+    } catch (error) {
+      if (!(error instanceof SyntaxError) && !(error instanceof TooDeep)) throw error;
+    }
+    const form = isFormType(contentType) ? this.form(body, true) : undefined;
     if (form) return form.map(([k, v]) => `${k}=${v}`).join('&');
-    return this.text(text);
+    return this.text(body);
   }
 
-  /**
-   * The request as a POSIX shell curl command, redacted the same way: secret headers keep their scheme, a form is
-   * sent field by field (`--data-urlencode`, so that a redacted field stays readable), JSON compact, other bodies
-   * as text. `-g` keeps curl from reading the brackets of `[REDACTED]` in a URL as a glob.
-   */
+  /** The request as a curl command (curl.ts), redacted the same way: a form field by field, JSON compact. */
   curl(request: WireRequest): string {
-    const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const parts = ['curl', '-sS', '-i', '-g'];
-    if (request.method !== 'GET') parts.push('-X', request.method);
-    parts.push(q(this.url(request.url)));
-    for (const [k, v] of this.headers(request.headers)) if (!['content-length', 'host'].includes(k.toLowerCase())) parts.push('-H', q(`${k}: ${v}`));
-    if (request.body !== '') {
-      const form = isFormType(request.headers.get('content-type')) ? formOf(request.body, true) : undefined;
-      if (form) for (const [k, v] of form) parts.push('--data-urlencode', q(`${k}=${SECRET_NAMES.has(k) ? REDACTED : this.text(v)}`));
-      else {
-        let body: string;
-        try {
-          // Characters a terminal does not show or shows as a space (controls, format characters, separators other
-          // than the space) as JSON escapes: the same value, visible.
-          body = JSON.stringify(this.value(JSON.parse(request.body))).replace(/(?! )[\p{Cc}\p{Cf}\p{Z}]/gu, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
-        } catch {
-          body = this.text(request.body);
-        }
-        parts.push('--data-raw', q(body));
+    const form = request.body !== '' && isFormType(request.headers.get('content-type')) ? this.form(request.body, true) : undefined;
+    let body: string | undefined;
+    let json = false;
+    if (!form && request.body !== '') {
+      try {
+        body = JSON.stringify(this.walk(JSON.parse(request.body), false, 0));
+        json = true;
+      } catch {
+        body = this.text(request.body);
       }
     }
-    return parts.join(' ');
+    return curlCommand({ method: request.method, url: this.url(request.url), headers: this.headers(request.headers), ...(form ? { form } : {}), ...(body !== undefined ? { body, json } : {}) });
   }
 
   exchange(e: RecordedExchange): RedactedExchange {
+    const { request, response } = e;
     return {
       ...(e.label ? { label: e.label } : {}),
-      request: { method: e.request.method, url: this.url(e.request.url), headers: this.headers(e.request.headers), body: this.body(e.request.body, e.request.headers.get('content-type')) },
-      curl: this.curl(e.request),
-      ...(e.response ? { response: { status: e.response.status, headers: this.headers(e.response.headers), body: this.body(e.response.text, e.response.headers.get('content-type')) } } : {}),
+      request: { method: request.method, url: this.url(request.url), headers: this.headers(request.headers), body: this.body(request.body, request.headers.get('content-type')) },
+      curl: this.curl(request),
+      ...(response ? { response: { status: response.status, headers: this.headers(response.headers), body: this.body(response.text, response.headers.get('content-type'), response.bytes) } } : {}),
       ...(e.error ? { error: this.text(e.error) } : {}),
       ...(e.ms !== undefined ? { ms: e.ms } : {}),
     };

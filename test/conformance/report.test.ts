@@ -5,7 +5,7 @@ import { failure } from '../../conformance/failures.js';
 import { FlowMemory } from '../../conformance/flow.js';
 import { checkResponse } from '../../conformance/operation-checks.js';
 import { HeaderList, wireRequest, type Exchange, type HttpResponse } from '../../conformance/http.js';
-import { JSON_REPORT_FORMAT, Redactor, htmlReport, jsonReport, junitReport, lineDiff, textReport, type Report, type ReportEntry } from '../../conformance/report/index.js';
+import { JSON_REPORT_FORMAT, Redactor, htmlReport, redactionSummary, jsonReport, junitReport, lineDiff, textReport, type Report, type ReportEntry } from '../../conformance/report/index.js';
 
 const BASE = 'http://127.0.0.1:9';
 const json = (status: number, body: unknown, headers: [string, string][] = []): HttpResponse => {
@@ -74,6 +74,7 @@ describe('reports', () => {
   it('write JSON with the tallies, every entry, its failures and redacted exchanges', () => {
     const json = JSON.parse(jsonReport(report)) as { format: string; totals: Record<string, number>; suites: Record<string, unknown>; entries: { name: string; failures: unknown[]; exchanges: unknown[] }[] };
     expect(json.format).toBe(JSON_REPORT_FORMAT);
+    expect((json as unknown as { redaction: string }).redaction).toBe(redactionSummary());
     expect(json.totals).toEqual({ passed: 1, failed: report.entries.length - 2, skipped: 1, total: report.entries.length });
     expect(Object.keys(json.suites).sort()).toEqual(['authentication-fr', 'form-id-fr']);
     expect(json.entries.map((e) => e.name)).toEqual(report.entries.map((e) => e.name));
