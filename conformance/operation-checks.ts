@@ -177,6 +177,20 @@ function headerFailures(op: Operation, doc: Doc, response: HttpResponse, context
   return failures;
 }
 
+/**
+ * The operation a path is, also behind a gateway that serves the APIs under a path prefix (an advertised
+ * `https://gw.example/prefix/oauth-jwt/fr/v1/token`): the path as it is, then without its leading segments.
+ */
+function matchUnderPrefix(method: string, pathname: string): OperationMatch {
+  const first = matchOperation(method, pathname);
+  const segments = pathname.split('/').filter(Boolean);
+  for (let i = 1; first.kind !== 'operation' && i < segments.length; i++) {
+    const match = matchOperation(method, `/${segments.slice(i).join('/')}`);
+    if (match.kind === 'operation') return match;
+  }
+  return first;
+}
+
 /** Facts one response states about the others: a granted scope, the metadata issuer. */
 function crossResponseFailures(body: unknown, context: CheckContext): Failure[] {
   if (!isObject(body)) return [];
@@ -194,7 +208,7 @@ function crossResponseFailures(body: unknown, context: CheckContext): Failure[] 
     try {
       path = new URL(body.token_endpoint).pathname;
     } catch { /* the schema says it is no URI */ }
-    const tokenEndpoint = path === undefined ? undefined : matchOperation('POST', path);
+    const tokenEndpoint = path === undefined ? undefined : matchUnderPrefix('POST', path);
     if (tokenEndpoint && tokenEndpoint.kind !== 'operation') {
       failures.push(failure('cross-response', 'token_endpoint: a token endpoint the contract documents', body.token_endpoint, 'token_endpoint'));
     }

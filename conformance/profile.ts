@@ -1,6 +1,10 @@
 /**
  * Conformance profiles: a JSON file, validated against profile.schema.json, with environment overrides for
- * secrets. Every secret the profile holds is collected, so that reports can redact it.
+ * secrets (`PROFILE_ENVIRONMENT` lists them: a profile may hold none, each coming from the environment). Every
+ * secret the profile holds is collected, so that reports can redact it.
+ *
+ * Entry points: `loadProfile(file, env)` → `{ profile, secrets }`, `resolveProfilePath(nameOrPath)`,
+ * `shippedProfiles()`, `PROFILE_ENVIRONMENT`, `ProfileError`, `Profile`.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +16,8 @@ import { schemaErrors, validator } from '../src/contract/validators.js';
 const PROFILES_DIR = path.join(PACKAGE_ROOT, 'conformance/profiles');
 
 export interface Session { cookie: string }
+/** What an end-user types on the login page (`--login`): a test MSISDN or account, and its password. */
+export interface EndUserCredentials { username: string; password?: string }
 export interface ClientRef { clientId: string; privateJwk?: JWK }
 export interface Profile {
   name: string;
@@ -19,7 +25,11 @@ export interface Profile {
   kind: 'mock' | 'live';
   /** The target is the reference sandbox: its admin API registers the run's key and arms faults (conformance/sandbox-admin.ts). */
   sandboxAdmin?: boolean;
-  authentication?: { clientId: string; clientSecret?: string; redirectUri: string; issuer?: string; session?: Session; refusingSession?: Session };
+  authentication?: {
+    clientId: string; clientSecret?: string; redirectUri: string; issuer?: string; session?: Session; refusingSession?: Session;
+    /** The end-user a `--login` module signs in as. */
+    login?: EndUserCredentials;
+  };
   accessTokens?: Partial<Record<'form_filling' | 'check_id' | 'id_match' | 'revoked_consent', string>>;
   userInfoSubject?: { claims: Record<string, unknown> };
   idMatchSubject?: { claims: Record<string, unknown> };
@@ -81,6 +91,21 @@ function readJwk(value: unknown, baseDir: string, where: string): JWK | undefine
   }
 }
 
+/** The environment variables a profile's values may come from, and what each holds (the docs list them). */
+export const PROFILE_ENVIRONMENT = {
+  ORANGE_CLIENT_SECRET: 'authentication.clientSecret: the Authentication France client secret',
+  ORANGE_SESSION_COOKIE: 'authentication.session.cookie: a Cookie header of an end-user session that has consented',
+  ORANGE_REFUSING_SESSION_COOKIE: 'authentication.refusingSession.cookie: a Cookie header of an end-user session that refuses consent',
+  ORANGE_LOGIN_USERNAME: 'authentication.login.username: the end-user a --login module signs in as (a test MSISDN)',
+  ORANGE_LOGIN_PASSWORD: "authentication.login.password: that end-user's password",
+  ORANGE_ACCESS_TOKEN_FORM_FILLING: 'accessTokens.form_filling: an access token of scope form_filling for userInfoSubject',
+  ORANGE_ACCESS_TOKEN_CHECK_ID: 'accessTokens.check_id: an access token of scope check_id for userInfoSubject',
+  ORANGE_ACCESS_TOKEN_ID_MATCH: 'accessTokens.id_match: an access token of scope id_match for idMatchSubject',
+  ORANGE_ACCESS_TOKEN_REVOKED_CONSENT: 'accessTokens.revoked_consent: an access token whose end-user has revoked consent',
+  ORANGE_ACCESS_TOKEN_WITHOUT_USER: 'directMatch.withoutUserToken: a matchid-scope access token tied to no end-user',
+  ORANGE_PRIVATE_JWK: 'directMatch.privateJwk: the Direct Match private key, a JWK or the path of a JWK file',
+} as const;
+
 /** Loads and validates a profile; environment variables override its secrets. */
 export function loadProfile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedProfile {
   let raw: Record<string, any>;
@@ -97,6 +122,9 @@ export function loadProfile(file: string, env: NodeJS.ProcessEnv = process.env):
     if (env.ORANGE_CLIENT_SECRET) p.authentication.clientSecret = env.ORANGE_CLIENT_SECRET;
     if (env.ORANGE_SESSION_COOKIE) p.authentication.session = { cookie: env.ORANGE_SESSION_COOKIE };
     if (env.ORANGE_REFUSING_SESSION_COOKIE) p.authentication.refusingSession = { cookie: env.ORANGE_REFUSING_SESSION_COOKIE };
+    const username = env.ORANGE_LOGIN_USERNAME ?? p.authentication.login?.username;
+    if (username) p.authentication.login = { ...p.authentication.login, username };
+    if (env.ORANGE_LOGIN_PASSWORD && p.authentication.login) p.authentication.login.password = env.ORANGE_LOGIN_PASSWORD;
   }
   for (const name of ['form_filling', 'check_id', 'id_match', 'revoked_consent'] as const) {
     const value = env[`ORANGE_ACCESS_TOKEN_${name.toUpperCase()}`];
@@ -111,7 +139,7 @@ export function loadProfile(file: string, env: NodeJS.ProcessEnv = process.env):
   }
   const jwkSecrets = (jwk?: JWK) => (jwk ? [jwk.d, jwk.p, jwk.q, jwk.dp, jwk.dq, jwk.qi] : []);
   const secrets = [
-    p.authentication?.clientSecret, p.authentication?.session?.cookie, p.authentication?.refusingSession?.cookie,
+    p.authentication?.clientSecret, p.authentication?.session?.cookie, p.authentication?.refusingSession?.cookie, p.authentication?.login?.password,
     ...Object.values(p.accessTokens ?? {}), p.directMatch?.withoutUserToken,
     ...jwkSecrets(p.directMatch?.privateJwk), ...Object.values(p.directMatch?.clients ?? {}).flatMap((c) => jwkSecrets(c?.privateJwk)),
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);

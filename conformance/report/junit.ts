@@ -5,8 +5,7 @@
  *
  * Entry point: `junitReport(report, { maxField })`.
  */
-import { redactReport, tallyBySuite, totals, type RedactedEntry, type Report } from './model.js';
-import type { RedactedExchange } from './redact.js';
+import { redactReport, tallyBySuite, totals, type RedactedEntry, type Report, type ReportExchange } from './model.js';
 import { truncate } from './redact.js';
 
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
@@ -14,12 +13,12 @@ const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&g
   .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
 
 /** An exchange as plain HTTP-like text. */
-export function exchangeText(e: RedactedExchange, max: number): string {
+export function exchangeText(e: ReportExchange, max: number): string {
   const out = [`${e.label ? `${e.label}: ` : ''}${e.request.method} ${e.request.url}`, ...e.request.headers.map(([k, v]) => `${k}: ${v}`)];
   out.unshift(`reproduce: ${truncate(e.curl, max)}`);
   if (e.request.body) out.push('', truncate(e.request.body, max));
   if (e.response) {
-    out.push('', `HTTP ${e.response.status}`, ...e.response.headers.map(([k, v]) => `${k}: ${v}`));
+    out.push('', `HTTP ${e.response.status}${e.response.contentCoding ? ` (body decoded from ${e.response.contentCoding})` : ''}`, ...e.response.headers.map(([k, v]) => `${k}: ${v}`));
     if (e.response.body) out.push('', truncate(e.response.body, max));
   } else if (e.error) out.push('', `no response: ${e.error}`);
   return out.join('\n');
