@@ -10,8 +10,8 @@
  * verdict on the target.
  *
  * Entry points:
- * - `new RateLimit(perSecond)`, `take(signal)`: request starts at least 1000/perSecond ms apart, in the order asked;
- *   `parseRate(text)` reads `20` or `20/s`.
+ * - `new RateLimit(perSecond)`, `take(signal)`: at most `perSecond` request starts in any one second, in the order
+ *   asked; `parseRate(text)` reads `20` or `20/s`.
  * - `retryAfterMs(value, now)`: a Retry-After value in milliseconds.
  * - `new RetryBudget(maxWaitMs)`: the waiting a unit of work may do, and the waits it did (`waits`).
  * - `paced(send, { rate, retry, signal })` → `(request, { budget, expect }) => Promise<Exchange>`: `send` (any
@@ -33,26 +33,49 @@ export function parseRate(text: string): number {
   return n;
 }
 
+/** Waits `ms`; rejects with `signal`'s reason when it aborts first. */
+async function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, signal ? { signal } : {});
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
+  }
+}
+
 /**
- * At most `perSecond` request starts in any one second, across every caller: each start gets a slot at least
- * 1000/perSecond ms after the previous one, in the order the slots were asked for. With a whole `perSecond`, no
- * window of one second holds more than `perSecond` starts.
+ * At most `perSecond` request starts in any one second, across every caller, in the order they asked: each start is
+ * let go at least 1000/perSecond ms after the previous one was, so that no window of one second holds more than
+ * `perSecond` of them (for a whole rate; a fraction spaces them 1/perSecond s apart). The times are the real ones,
+ * taken as each start is let go: a stalled event loop never releases a burst of late starts.
  */
 export class RateLimit {
   private readonly interval: number;
-  private next = 0;
+  private last = -Infinity;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(readonly perSecond: number) {
     if (!(perSecond > 0)) throw new RangeError(`a rate limit needs a positive number of requests per second, not ${perSecond}`);
     this.interval = 1000 / perSecond;
   }
 
-  /** Resolves at the caller's slot; rejects when `signal` aborts first. */
-  async take(signal?: AbortSignal): Promise<void> {
-    const slot = Math.max(performance.now(), this.next);
-    this.next = slot + this.interval;
-    // A timer may fire a fraction of a millisecond early: wait again until the slot is reached.
-    for (let left = slot - performance.now(); left > 0; left = slot - performance.now()) await sleep(Math.ceil(left), undefined, { signal });
+  /** Resolves when the caller may start; rejects when `signal` aborts first. */
+  take(signal?: AbortSignal): Promise<void> {
+    const turn = this.queue.then(() => this.admit(signal));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async admit(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = performance.now();
+      const due = this.last + this.interval;
+      if (due <= now) {
+        this.last = now;
+        return;
+      }
+      await wait(Math.ceil(due - now), signal);
+    }
   }
 }
 
@@ -158,7 +181,7 @@ export function paced<R>(send: (request: R) => Promise<Exchange>, options: Pacin
       const retryAfter = exchange.response.headers.get('retry-after');
       budget.waits.push({ request: describe(exchange), status, ...(retryAfter !== null ? { retryAfter } : {}), waitedMs: delay });
       budget.waitedMs += delay;
-      await sleep(delay, undefined, { signal: options.signal });
+      await wait(delay, options.signal);
     }
   };
 }

@@ -213,7 +213,14 @@ async function judge(c: Case, run: CaseRun): Promise<{ result: CaseResult; broke
   const root = run.plan.profile.kind === 'live' ? await blockedBy(c, run) : undefined;
   if (root) return { result: finish('skipped', [], `blocked by ${root}`), brokenBy: root };
   if (run.signal?.aborted) return { result: finish('skipped', [], 'not run: the run was stopped') };
-  const outcome = await attempt(c, run, ctx, own);
+  let outcome: Attempt;
+  try {
+    outcome = await attempt(c, run, ctx, own);
+  } catch (error) {
+    // A wait cut by the stop (the rate limit's, a retry's) is no verdict either.
+    if (run.signal?.aborted && !(error instanceof ForeignTargetError)) return { result: finish('skipped', [], 'interrupted: the run was stopped') };
+    throw error;
+  }
   if ('skipped' in outcome) return { result: finish('skipped', [], outcome.skipped) };
   const result = finish('passed', outcome.failures);
   // A case cut by the stop is not a verdict on the target.
