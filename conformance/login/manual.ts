@@ -33,7 +33,8 @@ function isCallback(line: string, redirectUri: URL): boolean {
 
 export function manualLogin(options: ManualLoginOptions): ManualLogin {
   const redirectUri = new URL(options.redirectUri);
-  const lines = createInterface({ input: options.input, terminal: false })[Symbol.asyncIterator]();
+  const reader = createInterface({ input: options.input, terminal: false });
+  const lines = reader[Symbol.asyncIterator]();
   let asked = 0;
   let queue: Promise<unknown> = Promise.resolve();
   const say = (text: string) => options.output.write(`${text}\n`);
@@ -59,7 +60,9 @@ export function manualLogin(options: ManualLoginOptions): ManualLogin {
       return turn;
     },
     async close() {
-      await lines.return?.();
+      // Lets go of stdin, so that it does not keep the process alive.
+      reader.close();
+      options.input.pause();
     },
   };
 }

@@ -73,3 +73,20 @@ describe('stopping orange-identity conformance', () => {
     expect(JSON.parse(await readFile(json, 'utf8')).entries.length).toBeGreaterThan(0);
   });
 });
+
+describe('stopping orange-identity mock', () => {
+  it('on SIGTERM to itself, or to the group under npm run, stops Prism and leaves no process behind', async () => {
+    for (const command of ['node', 'npm'] as const) {
+      const child = command === 'node'
+        ? startChild(process.execPath, ['bin/orange-identity.js', 'mock', '--port', '0'], { cwd: REPO_ROOT, detached: true })
+        : startChild('npm', ['run', '--silent', 'mock', '--', '--port', '0'], { cwd: REPO_ROOT, detached: true });
+      groups.push(child.process.pid!);
+      await child.waitFor(/listening on http:\S+/);
+      if (command === 'node') child.process.kill('SIGTERM');
+      else process.kill(-child.process.pid!, 'SIGTERM');
+      await child.exited();
+      expect(child.stdout(), command).toContain('mock stopped');
+      await expect.poll(() => groupAlive(child.process.pid!), { timeout: 20_000 }).toBe(false);
+    }
+  });
+});
