@@ -68,7 +68,7 @@ describe('the conformance suite against a deliberately wrong target', () => {
   it('exits 1 from the command line, names the failures with expected and got, and writes them to JUnit', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'teeth-'));
     const junit = path.join(dir, 'junit.xml');
-    const result = await run(process.execPath, ['bin/orange-identity.js', 'conformance', '--target', wrong.url, '--report', junit], { cwd: REPO_ROOT })
+    const result = await run(process.execPath, ['bin/orange-identity.js', 'conformance', '--target', wrong.url, '--profile', 'mock', '--report', junit], { cwd: REPO_ROOT })
       .then(() => ({ code: 0, stdout: '' }), (e: { code: number; stdout: string }) => e);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('✗ direct-match-id-fr/matchIdentity/400/MsisdnMissing');

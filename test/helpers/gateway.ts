@@ -26,6 +26,8 @@ export interface GatewayOptions {
   headerCase?: 'lower' | 'upper';
   /** Add Server, Via, Strict-Transport-Security, Vary, Date, X-Request-Id. */
   extraHeaders?: boolean;
+  /** Add a second Cache-Control line (`private`) to every response that has one: a list field, legally split. */
+  splitCacheControl?: boolean;
   /** Re-serialise JSON bodies: indentation, members in reverse order, non-ASCII and `/` as `\u` escapes. */
   reformatJson?: boolean;
   /** Content-Type of JSON bodies spelled `application/json;charset=UTF-8`. */
@@ -114,6 +116,7 @@ export async function startGateway(upstream: string, options: GatewayOptions): P
       out.push(['Server', 'stand-in-gateway/1.0'], ['Via', '1.1 gw.example'], ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
         ['Vary', 'Accept-Encoding, Origin'], ['Date', new Date().toUTCString()], ['X-Request-Id', randomBytes(8).toString('hex')]);
     }
+    if (options.splitCacheControl && out.some(([k]) => k.toLowerCase() === 'cache-control')) out.push(['Cache-Control', 'private']);
     if (options.coding) out.push(['Content-Encoding', options.coding]);
     if (options.close) out.push(['Connection', 'close']);
     return out.map(([k, v]) => [options.headerCase === 'lower' ? k.toLowerCase() : options.headerCase === 'upper' ? k.toUpperCase() : k, v]);
