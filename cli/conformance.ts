@@ -7,7 +7,7 @@ import { SHIPPED_LOGINS, openLogin, type OpenedLogin } from '../conformance/logi
 import { MockUnavailableError, PortInUseError, startMock, type RunningMock } from '../conformance/mock.js';
 import { parseRate } from '../conformance/pacing.js';
 import { listing, planRun } from '../conformance/plan.js';
-import { shippedProfiles, type LoadedProfile } from '../conformance/profile.js';
+import { profileTemplates, shippedProfiles, type LoadedProfile } from '../conformance/profile.js';
 import { textReport } from '../conformance/report/index.js';
 import { ForeignTargetError, runConformance, type ConformanceRun, type Progress } from '../conformance/runner.js';
 import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
@@ -67,7 +67,7 @@ function runOptions(values: Values) {
 /** `--profile`: required with a live `--target`; the mock profile without one. */
 function chosenProfile(values: Values, target: string | undefined, list: boolean): LoadedProfile & { path: string } {
   if (values.profile === undefined && target !== undefined) {
-    throw new ConfigError(`--target ${target} is a live target: say what it needs with --profile <name|file>, a shipped profile (${shippedProfiles().join(', ')}) or a profile file of your own (see docs/guides/production.md; the mock profile is only for a Prism mock)`);
+    throw new ConfigError(`--target ${target} is a live target: say what it needs with --profile <name|file>, a shipped profile (${shippedProfiles().join(', ')}) or a profile file of your own (a template to copy: ${profileTemplates().join(', ')}; see docs/guides/production.md). The mock profile is only for a Prism mock`);
   }
   const loaded = profileOption({ ...values, profile: values.profile ?? 'mock' });
   if (!target && !list && loaded.profile.kind !== 'mock') throw new UsageError(`profile ${loaded.profile.name} is for a live target: pass --target`);

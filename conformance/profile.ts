@@ -4,7 +4,7 @@
  * secret the profile holds is collected, so that reports can redact it.
  *
  * Entry points: `loadProfile(file, env)` → `{ profile, secrets }`, `resolveProfilePath(nameOrPath)`,
- * `shippedProfiles()`, `PROFILE_ENVIRONMENT`, `ProfileError`, `Profile`.
+ * `shippedProfiles()`, `profileTemplates()`, `PROFILE_ENVIRONMENT`, `ProfileError`, `Profile`.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -65,9 +65,16 @@ export interface LoadedProfile {
   secrets: string[];
 }
 
-/** The names of the shipped profiles (`mock`, `sandbox`). */
+/** Templates beside the shipped profiles (`orange.example.json`): copied and filled in, never run as they are. */
+const TEMPLATE = /\.example\.json$/;
+
+/** The names of the shipped profiles (`mock`, `sandbox`); the templates are not among them. */
 export const shippedProfiles = (): string[] =>
-  readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+  readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.json') && !TEMPLATE.test(f)).map((f) => f.slice(0, -'.json'.length)).sort();
+
+/** The paths of the shipped templates, as the package holds them (`conformance/profiles/orange.example.json`). */
+export const profileTemplates = (): string[] =>
+  readdirSync(PROFILES_DIR).filter((f) => TEMPLATE.test(f)).sort().map((f) => `conformance/profiles/${f}`);
 
 /** Resolves `--profile`: a shipped profile name or a path to a profile file. */
 export function resolveProfilePath(nameOrPath: string): string {
@@ -75,7 +82,7 @@ export function resolveProfilePath(nameOrPath: string): string {
   if (isName && shippedProfiles().includes(nameOrPath)) return path.join(PROFILES_DIR, `${nameOrPath}.json`);
   const file = path.resolve(nameOrPath);
   if (!existsSync(file)) {
-    throw new ProfileError(`no profile '${nameOrPath}': the shipped profiles are ${shippedProfiles().join(', ')}; otherwise give the path of a profile file (schema: conformance/profile.schema.json)`);
+    throw new ProfileError(`no profile '${nameOrPath}': the shipped profiles are ${shippedProfiles().join(', ')}; otherwise give the path of a profile file (a template to copy: ${profileTemplates().join(', ')}; schema: conformance/profile.schema.json)`);
   }
   return file;
 }

@@ -211,7 +211,7 @@ async function judge(c: Case, run: CaseRun): Promise<{ result: CaseResult; broke
   const planned = run.plan.skips.get(c.id);
   if (planned !== undefined) return { result: finish('skipped', [], planned) };
   const root = run.plan.profile.kind === 'live' ? await blockedBy(c, run) : undefined;
-  if (root) return { result: finish('skipped', [], `blocked by ${root}`), brokenBy: root };
+  if (root) return { result: { ...finish('skipped', [], `blocked by ${root}`), blockedBy: root }, brokenBy: root };
   if (run.signal?.aborted) return { result: finish('skipped', [], 'not run: the run was stopped') };
   let outcome: Attempt;
   try {

@@ -2,8 +2,11 @@
  * What the suite does with the reference sandbox's admin API (openapi/sandbox-admin.yaml) when a profile
  * declares it (`sandboxAdmin: true`); no other target is asked anything beyond its APIs.
  *
- * - A fresh RS256 key for the run: generated, its JWKS registered for the profile's Direct Match client as the
- *   portal's Settings tab registers one, so that no profile points at a private key.
+ * - A fresh RS256 key for the run: generated before the run (`prepareRunKey`), its JWKS registered for the
+ *   profile's Direct Match client as the portal's Settings tab registers one, so that no profile points at a
+ *   private key. The registration is the first step of the first case that signs with the key (the precondition
+ *   `requestJwtBearerToken/200/AccessToken#profile-key`): when it fails, that case fails naming why, and the cases
+ *   that need the key are blocked by it. `withRunKey` registers at once (the fuzzer's way).
  * - The cases no request can provoke (a 500, a 503: mock-only elsewhere) are provoked by a fault armed for that
  *   one request: the documented response of the case, scoped by a header to the request that carries it, so
  *   that cases running in parallel do not take each other's faults.

@@ -32,7 +32,10 @@ function testcase(e: RedactedEntry, max: number): string[] {
     const message = `${f.check}${where ? ` (${where})` : ''}: expected ${truncate(f.expected, max)}`;
     out.push(`      <failure type="${f.check}" message="${xml(message)}">${xml(`expected ${truncate(f.expected, max)}\ngot ${truncate(f.got, max)}`)}</failure>`);
   }
-  const notes = e.notes.map((f) => `not counted: ${f.check}${f.at ? ` (${f.at})` : ''}: expected ${truncate(f.expected, max)}; got ${truncate(f.got, max)}`);
+  const notes = [
+    ...e.notes.map((f) => `not counted: ${f.check}${f.at ? ` (${f.at})` : ''}: expected ${truncate(f.expected, max)}; got ${truncate(f.got, max)}`),
+    ...(e.retries ?? []).map((w) => `waited out and retried, not counted: ${w.request} ${w.status}${w.retryAfter !== undefined ? ` (Retry-After ${w.retryAfter})` : ''} ${(w.waitedMs / 1000).toFixed(1)} s`),
+  ];
   const exchanges = e.outcome === 'failed' || notes.length ? e.exchanges.map((x) => exchangeText(x, max * 4)) : [];
   if (notes.length || exchanges.length) out.push(`      <system-out>${xml([...notes, ...exchanges].join('\n\n'))}</system-out>`);
   out.push('    </testcase>');

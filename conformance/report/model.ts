@@ -26,6 +26,8 @@ export interface ReportEntry {
   outcome: Outcome;
   /** Why the entry was skipped. */
   reason?: string;
+  /** The id of the failed precondition this entry was skipped for (its reason says `blocked by <id>`). */
+  blockedBy?: string;
   failures: Failure[];
   /** Findings that do not count toward the outcome, shown apart (the validating proxy's request findings when
    *  only responses are judged). */

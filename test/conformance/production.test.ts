@@ -41,7 +41,7 @@ const writeProfile = async (name: string, profile: Profile) => {
   await writeFile(file, JSON.stringify(profile));
   return file;
 };
-const json = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as { totals: Record<string, number>; entries: { name: string; outcome: string; reason?: string; failures: { check: string; expected: string; got: string }[]; retries?: { status: number; retryAfter?: string }[]; exchanges: { response?: { body: string; contentCoding?: string } }[] }[] };
+const json = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as { totals: Record<string, number>; entries: { name: string; outcome: string; reason?: string; blockedBy?: string; failures: { check: string; expected: string; got: string }[]; retries?: { status: number; retryAfter?: string }[]; exchanges: { response?: { body: string; contentCoding?: string } }[] }[] };
 
 beforeAll(async () => {
   sandbox = await startSandbox();
@@ -90,7 +90,8 @@ describe('orange-identity conformance against a production-like gateway', () => 
   it('waits out a quota answered with 429 and Retry-After, retries, passes, and notes each wait without counting it', async () => {
     const g = await gateway({ quota: { perSecond: 4, retryAfter: '1' } });
     const report = path.join(dir, 'quota.json');
-    const result = await conformance(['--target', g.url, '--profile', 'sandbox', '--api', 'id-match-es', '--json', report, '--quiet']);
+    const junit = path.join(dir, 'quota.xml');
+    const result = await conformance(['--target', g.url, '--profile', 'sandbox', '--api', 'id-match-es', '--json', report, '--report', junit, '--quiet']);
     expect(result.code).toBe(0);
     expect(g.throttled).toBeGreaterThan(0);
     const { entries, totals } = await json(report);
@@ -98,6 +99,7 @@ describe('orange-identity conformance against a production-like gateway', () => 
     const waited = entries.flatMap((e) => e.retries ?? []);
     expect(waited.length).toBe(g.throttled);
     expect(waited.every((w) => w.status === 429 && w.retryAfter === '1')).toBe(true);
+    expect(await readFile(junit, 'utf8')).toMatch(/<system-out>waited out and retried, not counted: POST \/orange\/api\/idmatch\/es\/v1\/premiuminfo 429 \(Retry-After 1\) 1\.0 s/);
     expect(result.stdout).toMatch(/waited out and retried \(answers that said "later"; never a verdict\):\n {2}~ id-match-es\/verifyPremiumInfo\/\S+: POST \/orange\/api\/idmatch\/es\/v1\/premiuminfo 429 \(Retry-After 1\) 1\.0 s/);
   });
 
@@ -118,6 +120,7 @@ describe('orange-identity conformance against a production-like gateway', () => 
     expect(cause.got).toMatch(/^HTTP 400: .*no key found/i);
     const blocked = entries.filter((e) => e.reason === `blocked by ${PRECONDITION}`);
     expect(blocked.length).toBeGreaterThanOrEqual(19);
+    expect(blocked.every((e) => e.blockedBy === PRECONDITION)).toBe(true);
     expect(blocked.every((e) => e.outcome === 'skipped')).toBe(true);
     expect(result.stdout).toContain(`- direct-match-id-fr/matchIdentity/200/Scores: blocked by ${PRECONDITION}`);
     // What does not need the key still ran and passed.
@@ -209,6 +212,6 @@ describe('orange-identity conformance, choosing what runs', () => {
   it('refuses a live target without --profile, naming --profile and the shipped profiles', async () => {
     const result = await conformance(['--target', sandbox.url]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: --target \S+ is a live target: say what it needs with --profile <name\|file>, a shipped profile \(mock, orange\.example, sandbox\)/);
+    expect(result.stderr).toMatch(/^error: --target \S+ is a live target: say what it needs with --profile <name\|file>, a shipped profile \(mock, sandbox\) or a profile file of your own \(a template to copy: conformance\/profiles\/orange\.example\.json/);
   });
 });

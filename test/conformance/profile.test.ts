@@ -6,14 +6,16 @@ import { PROFILE_ENVIRONMENT, ProfileError, loadProfile, resolveProfilePath, shi
 import { REPO_ROOT } from '../../scripts/lib/contract.js';
 import { fixtureKey } from '../helpers/sandbox.js';
 
+const TEMPLATE = path.join(REPO_ROOT, 'conformance/profiles/orange.example.json');
+
 describe('conformance profiles', () => {
   it('resolve shipped names and validate against the published schema', () => {
-    expect(shippedProfiles()).toEqual(['mock', 'orange.example', 'sandbox']);
+    expect(shippedProfiles()).toEqual(['mock', 'sandbox']);
     for (const name of shippedProfiles()) expect(loadProfile(resolveProfilePath(name)).profile.name).toBe(name);
   });
 
   it('ship a template for Orange\'s deployments that holds no secret, so that every one comes from the environment', () => {
-    const { profile, secrets } = loadProfile(resolveProfilePath('orange.example'), {});
+    const { profile, secrets } = loadProfile(TEMPLATE, {});
     expect(profile.kind).toBe('live');
     expect(secrets).toEqual([]);
   });
@@ -21,7 +23,7 @@ describe('conformance profiles', () => {
   it('take every secret from its environment variable, each documented in the production guide', async () => {
     const env = Object.fromEntries(Object.keys(PROFILE_ENVIRONMENT).map((name) => [name, `value-of-${name.toLowerCase()}`]));
     env.ORANGE_PRIVATE_JWK = JSON.stringify(fixtureKey('direct-match'));
-    const { profile, secrets } = loadProfile(resolveProfilePath('orange.example'), env);
+    const { profile, secrets } = loadProfile(TEMPLATE, env);
     const at = (dotted: string) => dotted.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], profile);
     for (const [name, what] of Object.entries(PROFILE_ENVIRONMENT)) {
       // Each description starts with the profile member it fills.
