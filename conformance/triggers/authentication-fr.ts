@@ -69,6 +69,11 @@ const refreshForm = (ctx: TriggerContext, refreshToken = 'OFR-conformance-never-
 /** A redirect URI on the registered one's origin that is not registered (only the registered value is accepted). */
 const unregisteredRedirect = (ctx: TriggerContext) => new URL('conformance-not-registered', ctx.auth.redirectUri).toString();
 
+/** What the cases that send the session cookie themselves need: a login gives codes, not a cookie. */
+const SESSION_COOKIE: Trigger['requires'] = (profile) => (profile.authentication?.session
+  ? undefined
+  : 'the profile has no authentication.session: this case sends an end-user session cookie itself (ORANGE_SESSION_COOKIE); a --login gives codes, not a cookie');
+
 /** What every case of the code flow needs: an end-user who consents, and the client secret to exchange the code. */
 const CODE_FLOW = needEndUser('authentication.clientSecret');
 
@@ -134,7 +139,7 @@ const authorizeTriggers = (operationId: OperationId, authorize: Authorize): Trig
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery()),
   },
   [`${operationId}/302/AuthorizationCode`]: {
-    requires: need('authentication.session'),
+    requires: SESSION_COOKIE,
     after: WITH_END_USER,
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery(), ctx.auth.session!.cookie),
     ...redirectWith((sent) => ({ code: true, state: sentState(sent) })),
