@@ -71,6 +71,7 @@ function chosenProfile(values: Values, target: string | undefined, list: boolean
   }
   const loaded = profileOption({ ...values, profile: values.profile ?? 'mock' });
   if (!target && !list && loaded.profile.kind !== 'mock') throw new UsageError(`profile ${loaded.profile.name} is for a live target: pass --target`);
+  if (typeof values.login === 'string' && loaded.profile.kind === 'mock') throw new UsageError(`--login is for a live target: against a mock (profile ${loaded.profile.name}) no case runs a code flow`);
   return loaded;
 }
 
