@@ -1,12 +1,18 @@
-/** `orange-identity conformance`: replay every documented response of the contract against a target. */
+/** `orange-identity conformance`: replay every documented response and error of the contract against a target. */
 import path from 'node:path';
 import { API_SLUGS } from '../src/contract/load.js';
+import { casePattern } from '../conformance/catalogue.js';
+import { probeTarget } from '../conformance/http.js';
+import { SHIPPED_LOGINS, openLogin, type OpenedLogin } from '../conformance/login/index.js';
 import { MockUnavailableError, PortInUseError, startMock, type RunningMock } from '../conformance/mock.js';
-import { shippedProfiles } from '../conformance/profile.js';
+import { parseRate } from '../conformance/pacing.js';
+import { listing, planRun } from '../conformance/plan.js';
+import { profileTemplates, shippedProfiles, type LoadedProfile } from '../conformance/profile.js';
 import { terminalText, textReport } from '../conformance/report/index.js';
-import { ForeignTargetError, runConformance, type Progress } from '../conformance/runner.js';
-import { ConfigError, UsageError, integerOption, type Command } from './command.js';
-import { REPORT_FILES, apisOption, prepareReportPaths, profileOption, reachTarget, reportOptions, writeReports } from './options.js';
+import { ForeignTargetError, runConformance, type ConformanceRun, type Progress } from '../conformance/runner.js';
+import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
+import { REPORT_FILES, apisOption, prepareReportPaths, profileOption, reportOptions, writeReports } from './options.js';
+import { listenForStop } from './signals.js';
 
 /**
  * Progress on stderr: on a terminal, one line rewritten in place (cases done of total, failures so far); otherwise
@@ -30,44 +36,135 @@ export function progressPrinter(stream: NodeJS.WriteStream): { update(p: Progres
   };
 }
 
+/** The exit code of a run stopped by a signal: 128 plus the signal's number (130 for SIGINT, 143 for SIGTERM). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/** What the options that shape a run say, checked before anything starts. */
+function runOptions(values: Values) {
+  const target = values.target as string | undefined;
+  if (target !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(target);
+    } catch { /* said below */ }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) throw new UsageError(`--target takes the http(s) base URL the APIs are served under (an origin, or an origin and a path prefix), not '${target}'`);
+  }
+  let rate: number | undefined;
+  let grep: RegExp | undefined;
+  try {
+    rate = values.rate === undefined ? undefined : parseRate(String(values.rate));
+    grep = values.grep === undefined ? undefined : casePattern(String(values.grep));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return {
+    target, rate, grep, apis: apisOption(values),
+    concurrency: integerOption(values, 'concurrency', 1, 64),
+    timeoutMs: integerOption(values, 'timeout', 1, 3_600_000),
+  };
+}
+
+/** `--profile`: required with a live `--target`; the mock profile without one. */
+function chosenProfile(values: Values, target: string | undefined, list: boolean): LoadedProfile & { path: string } {
+  if (values.profile === undefined && target !== undefined) {
+    throw new ConfigError(`--target ${target} is a live target: say what it needs with --profile <name|file>, a shipped profile (${shippedProfiles().join(', ')}) or a profile file of your own (a template to copy: ${profileTemplates().join(', ')}; see docs/guides/production.md). The mock profile is only for a Prism mock`);
+  }
+  const loaded = profileOption({ ...values, profile: values.profile ?? 'mock' });
+  if (!target && !list && loaded.profile.kind !== 'mock') throw new UsageError(`profile ${loaded.profile.name} is for a live target: pass --target`);
+  if (typeof values.login === 'string' && loaded.profile.kind === 'mock') throw new UsageError(`--login is for a live target: against a mock (profile ${loaded.profile.name}) no case runs a code flow`);
+  return loaded;
+}
+
+interface Started {
+  mock?: RunningMock;
+  login?: OpenedLogin;
+  /** Absent when a stop request came first. */
+  target?: string;
+}
+
+/** Starts what the run needs (the mock, the login), unless `signal` stops it first; `started` holds what runs. */
+async function prepare(values: Values, target: string | undefined, loaded: LoadedProfile, signal: AbortSignal, started: Started): Promise<void> {
+  if (!target) {
+    try {
+      started.mock = await startMock({ signal });
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof PortInUseError || error instanceof MockUnavailableError) throw new ConfigError(error.message);
+      throw error;
+    }
+    console.error(`started the Prism mock on ${started.mock.url}`);
+  }
+  if (typeof values.login === 'string') {
+    try {
+      started.login = await openLogin(values.login, { profile: loaded.profile, input: process.stdin, output: process.stderr });
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+  if (!signal.aborted) started.target = target ?? started.mock!.url;
+}
+
+async function report(values: Values, run: ConformanceRun): Promise<void> {
+  console.log(textReport(run));
+  if (run.stopped) {
+    const done = run.entries.filter((e) => !e.reason?.startsWith('not run:')).length;
+    console.error(`stopped (${run.stopped}): ${done} of ${run.entries.length} cases ran; the reports hold what was done`);
+  }
+  await writeReports(values, run);
+}
+
 export const conformance: Command = {
   name: 'conformance',
   summary: 'replay every documented response and error of the contract against a target and report what deviates',
   options: {
-    target: { type: 'string', value: '<baseURL>', description: 'base URL of the deployment to check; without it, a Prism mock is started and checked' },
-    profile: { type: 'string', value: '<name|file>', default: 'mock', description: `a shipped profile (${shippedProfiles().join(', ')}) or a profile file` },
+    target: { type: 'string', value: '<baseURL>', description: 'base URL of the deployment to check (an origin, or an origin and the path prefix a gateway serves the APIs under); without it, a Prism mock is started and checked' },
+    profile: { type: 'string', value: '<name|file>', description: `what the target needs: a shipped profile (${shippedProfiles().join(', ')}) or a profile file; required with --target (mock without one)` },
     api: { type: 'string', value: '<slug>', multiple: true, description: `check only this API (${API_SLUGS.join(', ')})` },
+    grep: { type: 'string', value: '<pattern>', description: 'run only the cases whose id (as in the reports) matches this regular expression' },
+    list: { type: 'boolean', description: 'list the cases the profile would run and the ones it would skip, with the reasons; send nothing' },
+    login: { type: 'string', value: '<module|manual>', description: `get authorization codes through the login page: a login module run in chromium (${Object.keys(SHIPPED_LOGINS).join(', ')}, or the path of your own), or manual (open the printed URL, paste the callback URL on stdin)` },
+    rate: { type: 'string', value: '<n>', description: 'at most n requests per second, across the concurrency (20 or 20/s); no limit by default' },
+    timeout: { type: 'string', value: '<ms>', default: '10000', description: 'per request, until the whole response is read; a request that gets none fails its case, and the run goes on' },
+    concurrency: { type: 'string', value: '<n>', default: '4', description: 'cases in flight at once' },
     ...reportOptions('one test case per case'),
     quiet: { type: 'boolean', description: 'no progress on stderr (the report is still printed)' },
-    concurrency: { type: 'string', value: '<n>', default: '4', description: 'cases in flight at once' },
   },
-  details: 'Exit codes: 0 no case failed, 1 a case failed, 2 bad arguments or configuration (invalid profile, unreachable\ntarget, a target that does not serve these APIs, a mock that cannot start).',
+  details: [
+    'Answers 429 and 503 are waited out (Retry-After, or an exponential backoff) and retried, at most 4 times per request',
+    'and a minute per case: noted in the reports, never a verdict. Ctrl-C or SIGTERM stops the run, the mock it started',
+    'and the browser of --login, and writes the reports with what was done.',
+    '',
+    'Exit codes: 0 no case failed, 1 a case failed, 2 bad arguments or configuration (invalid profile, a live target',
+    'without --profile, unreachable target, a target that does not serve these APIs, a mock that cannot start),',
+    '130 or 143 stopped by SIGINT or SIGTERM (the reports are written).',
+  ].join('\n'),
   async run(values) {
-    const apis = apisOption(values);
-    const concurrency = integerOption(values, 'concurrency', 1, 64);
-    const { profile, secrets, path: profilePath } = profileOption(values);
+    const options = runOptions(values);
+    // Reachable first (a connection, nothing sent), then configured; --list connects to nothing at all.
+    if (options.target && !values.list) await probeTarget(options.target).catch((error: Error) => { throw new ConfigError(`cannot reach ${options.target}: ${error.message}`); });
+    const loaded = chosenProfile(values, options.target, values.list === true);
+    if (values.list) {
+      const plan = await planRun({ profile: loaded.profile, apis: options.apis, ...(options.grep ? { grep: options.grep } : {}), setup: typeof values.login === 'string' ? { login: values.login } : {} });
+      console.log(listing(plan));
+      return 0;
+    }
     prepareReportPaths(values, REPORT_FILES);
-    let mock: RunningMock | undefined;
+    const started: Started = {};
+    // A second signal, later than a moment after the first, stops at once: the mock is killed, not left behind.
+    const stop = listenForStop({ onForce: (s) => { started.mock?.kill(); console.error(`${s} again: stopping at once, without the reports`); process.exit(SIGNAL_EXIT[s] ?? 130); } });
+    const controller = new AbortController();
+    let signal: string | undefined;
+    void stop.requested.then((s) => { signal = s; controller.abort(new Error(s)); });
     try {
-      let target = values.target as string | undefined;
-      if (!target) {
-        if (profile.kind !== 'mock') throw new UsageError(`profile ${profile.name} is for a live target: pass --target`);
-        try {
-          mock = await startMock();
-        } catch (error) {
-          if (error instanceof PortInUseError || error instanceof MockUnavailableError) throw new ConfigError(error.message);
-          throw error;
-        }
-        target = mock.url;
-        console.error(`started the Prism mock on ${target}`);
-      }
-      await reachTarget(target);
-      let run;
+      await prepare(values, options.target, loaded, controller.signal, started);
+      if (signal || !started.target) return SIGNAL_EXIT[signal ?? 'SIGTERM']!;
       const progress = values.quiet ? undefined : progressPrinter(process.stderr);
+      let run: ConformanceRun;
       try {
         run = await runConformance({
-          baseUrl: target, profile, secrets, apis, concurrency,
-          profileLabel: `${profile.name} (${path.relative(process.cwd(), profilePath)})`,
+          baseUrl: started.target, profile: loaded.profile, secrets: loaded.secrets, apis: options.apis, concurrency: options.concurrency,
+          timeoutMs: options.timeoutMs, signal: controller.signal, profileLabel: `${loaded.profile.name} (${path.relative(process.cwd(), loaded.path)})`,
+          ...(options.rate ? { rate: options.rate } : {}), ...(options.grep ? { grep: options.grep } : {}), ...(started.login ? { login: started.login } : {}),
           ...(progress ? { onProgress: progress.update } : {}),
         });
       } catch (error) {
@@ -76,11 +173,13 @@ export const conformance: Command = {
       } finally {
         progress?.end();
       }
-      console.log(textReport(run));
-      await writeReports(values, run);
+      await report(values, run);
+      if (signal) return SIGNAL_EXIT[signal]!;
       return run.entries.some((r) => r.outcome === 'failed') ? 1 : 0;
     } finally {
-      await mock?.stop();
+      await started.login?.close().catch(() => undefined);
+      await started.mock?.stop();
+      stop.dispose();
     }
   },
 };

@@ -5,15 +5,17 @@
  * example's error members must be the documented ones, the response must carry every member of the example it
  * claims to be, and the trigger's expectations (values computed from the profile and the request) must hold.
  *
- * Entry points: `checkCase(c, response, options)`, `ValueExpectation`, `Approx`, `compareValues`.
+ * Entry points: `checkCase(c, response, options)`, `Approx`, `compareValues`; `ValueExpectation` (types.ts).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Json } from '../src/contract/examples.js';
 import type { OperationId } from '../src/contract/operations.js';
-import type { Case } from './catalogue.js';
 import { failure, type CheckName, type Failure } from './failures.js';
 import type { HttpResponse } from './http.js';
 import { checkResponse, documentedErrorMismatches, type CheckContext } from './operation-checks.js';
+import type { Case, ValueExpectation } from './types.js';
+
+export type { ValueExpectation } from './types.js';
 
 /** A number expected within `tolerance` of one of `candidates` (a score computed two acceptable ways). */
 export class Approx {
@@ -24,21 +26,6 @@ export class Approx {
   toJSON(): string {
     return `${[...new Set(this.candidates)].join(' or ')} (±${this.tolerance}: ${this.why})`;
   }
-}
-
-/** The values a live response must carry beyond what the contract says, computed by the trigger. */
-export interface ValueExpectation {
-  /** The body must be this, member for member (`Approx` for a number within a tolerance). */
-  body?: unknown;
-  /** The body must contain these members with these values (deeply). */
-  subset?: unknown;
-  /** The check that names a mismatch of `body` or `subset` (`value` by default). */
-  check?: CheckName;
-  /** The redirect must go to the registered redirect URI with these query members (`true`: present). */
-  location?: Record<string, string | true>;
-  /** These members must be absolute URLs with these paths, on one origin (the target's, or the public one it
-   *  advertises from behind a gateway). */
-  urlPaths?: Record<string, string>;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Approx);
@@ -75,13 +62,14 @@ function missingMembers(documented: Json, got: unknown, at = ''): string[] {
     !isObject(got) || !(k in got) ? [`${at}/${k}`] : missingMembers(v, got[k], `${at}/${k}`));
 }
 
-function redirectFailures(location: string | null, query: Record<string, string | true>, redirectUri?: string): Failure[] {
+function redirectFailures(location: string | null, query: Record<string, string | true>, redirectUri?: string, requestUrl?: string): Failure[] {
   if (!location) return []; // the operation-level header check reports a missing Location
   let url: URL;
   try {
-    url = new URL(location);
+    // A relative reference is resolved against the request's URL (RFC 9110 section 10.2.2).
+    url = new URL(location, requestUrl);
   } catch {
-    return [failure('location', 'an absolute Location', location)];
+    return [failure('location', 'a URI reference in Location', location)];
   }
   const failures: Failure[] = [];
   if (redirectUri) {
@@ -101,6 +89,8 @@ export interface CaseCheckOptions {
   /** What the run knows about this exchange (see CheckContext). */
   context?: CheckContext;
   redirectUri?: string;
+  /** The URL the request went to, that a relative Location is resolved against. */
+  requestUrl?: string;
 }
 
 export function checkCase(c: Case, response: HttpResponse, options: CaseCheckOptions): Failure[] {
@@ -132,23 +122,28 @@ export function checkCase(c: Case, response: HttpResponse, options: CaseCheckOpt
   const check = expectation.check ?? 'value';
   if (expectation.body !== undefined) for (const m of compareValues(expectation.body, body)) failures.push(failure(check, m.expected, m.got, m.at));
   if (expectation.subset !== undefined) for (const m of compareValues(expectation.subset, body, true)) failures.push(failure(check, m.expected, m.got, m.at));
-  if (expectation.location) failures.push(...redirectFailures(response.headers.get('location'), expectation.location, options.redirectUri));
+  if (expectation.location) failures.push(...redirectFailures(response.headers.get('location'), expectation.location, options.redirectUri, options.requestUrl));
   if (expectation.urlPaths) failures.push(...urlPathFailures(expectation.urlPaths, body, check));
   return failures;
 }
 
+/**
+ * Members that must be absolute URLs ending with the contract's paths, all under one base: the origin and path
+ * prefix the target advertises, whatever they are (its own, or a gateway's public one).
+ */
 function urlPathFailures(paths: Record<string, string>, body: unknown, check: CheckName): Failure[] {
   const failures: Failure[] = [];
-  const origins = new Set<string>();
+  const bases = new Set<string>();
   for (const [member, path] of Object.entries(paths)) {
     const value = isObject(body) ? body[member] : undefined;
     let url: URL | undefined;
     try {
       url = typeof value === 'string' ? new URL(value) : undefined;
     } catch { /* not an absolute URL */ }
-    if (!url || url.pathname !== path) failures.push(failure(check, `an absolute URL with path ${path}`, value ?? 'absent', member));
-    else origins.add(url.origin);
+    const prefix = url?.pathname.endsWith(path) ? url.pathname.slice(0, url.pathname.length - path.length) : undefined;
+    if (!url || prefix === undefined || !(prefix === '' || prefix.startsWith('/'))) failures.push(failure(check, `an absolute URL whose path is ${path}, or ends with it under a path prefix`, value ?? 'absent', member));
+    else bases.add(`${url.origin}${prefix}`);
   }
-  if (origins.size > 1) failures.push(failure(check, 'endpoints on one origin', [...origins].join(', '), Object.keys(paths).join(', ')));
+  if (bases.size > 1) failures.push(failure(check, 'endpoints under one base URL', [...bases].join(', '), Object.keys(paths).join(', ')));
   return failures;
 }

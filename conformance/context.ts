@@ -1,9 +1,13 @@
 /**
  * What triggers use to reach a documented response on a real server: the profile, the target, and helpers for
- * the multi-step ones (an authorization code needs an end-user session; a matchid call needs a token, which
- * needs a signed assertion). Assertions are built with jose directly, since many triggers break them on purpose.
- * One `TriggerContext` per case records every step it sends (`steps`), so that the runner checks each step's
- * response too; what is shared by the run (the sender, the tokens obtained once) is a `RunState`.
+ * the multi-step ones (an authorization code needs an end-user: the profile's session, or a `--login` through the
+ * login page; a matchid call needs a token, which needs a signed assertion). Assertions are built with jose
+ * directly, since many triggers break them on purpose. One `TriggerContext` per case records every step it sends
+ * (`steps`) and waits out answers that say "later" within the case's own retry budget; what is shared by the run
+ * (the sender, the login, the tokens obtained once, the run's key registration) is a `RunState`.
+ *
+ * Entry points: `RunState`, `TriggerContext`, `need(...paths)`, `needEndUser(...paths)`, `Requirement`, `RunSetup`,
+ * `EndUserLogin`, `codeFromCallback(url, state, what)`.
  */
 import { randomBytes } from 'node:crypto';
 import { CompactSign, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
@@ -11,8 +15,60 @@ import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, J
 import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf } from '../src/contract/operations.js';
 import { RequestError, type Exchange, type HttpRequest, type HttpResponse } from './http.js';
+import { RetriesExhausted, RetryBudget } from './pacing.js';
 import type { ClientRef, Profile } from './profile.js';
 import type { RecordedExchange } from './report/index.js';
+
+/** What the run brings besides the profile, that decides what can run. */
+export interface RunSetup {
+  /** How authorization codes are obtained when not with the profile's session: a `--login` (a module, `manual`). */
+  login?: string;
+}
+
+/** What a trigger needs: the reason it cannot run with this profile and setup, or undefined. */
+export type Requirement = (profile: Profile, setup?: RunSetup) => string | undefined;
+
+/** An end-user who signs in and consents on the target's login page, for the code flow (`--login`). */
+export interface EndUserLogin {
+  /** How reports name it (`manual`, the module's path). */
+  readonly label: string;
+  /** Follows the authorization request `authorizeUrl` through the login and consent, and resolves with the URL the
+   *  end-user was sent back to (the redirect URI with the code, or an error). */
+  callback(authorizeUrl: string): Promise<string>;
+}
+
+/** What a `RunState` needs from the runner. */
+export interface RunStateOptions {
+  /** Sends one request, waiting out answers that say "later" within `budget`; rejects with RequestError when no
+   *  response came. */
+  send(request: HttpRequest, budget: RetryBudget): Promise<Exchange>;
+  /** The absolute URL of a request on the target (an authorize URL to open in a browser). */
+  url(request: HttpRequest): string;
+  /** The end-user's login, when the run has one (`--login`): codes come through it instead of the session. */
+  login?: EndUserLogin;
+  /** Tells the run that `authorizeUrl` came back as `callbackUrl` through the login (no exchange showed it), so that
+   *  the token response of its code is checked against the nonce and scope asked. */
+  learnCallback?(authorizeUrl: string, callbackUrl: string): void;
+  /** The admin request that registers the run's own Direct Match key (the reference sandbox), when there is one. */
+  keyRegistration?: HttpRequest;
+  /** Why an answer to `keyRegistration` means it failed (a message), or undefined when it worked. */
+  registrationFailure?(response: HttpResponse): string | undefined;
+}
+
+/** The code of an authorization response (`callback`, the redirect URI with its query), checked against the state
+ *  sent; an Error naming `what` gave it otherwise. */
+export function codeFromCallback(callback: string | null, state: string, what: string): string {
+  let url: URL | undefined;
+  try {
+    url = callback ? new URL(callback) : undefined;
+  } catch { /* not a URL */ }
+  const params = url?.searchParams;
+  if (params?.has('error')) throw new Error(`${what} ended with error=${params.get('error')}${params.has('error_description') ? ` (${params.get('error_description')})` : ''}`);
+  const code = params?.get('code');
+  if (!code) throw new Error(`${what} gave no code${callback ? '' : ' (no redirect)'}`);
+  if (params!.get('state') !== state) throw new Error(`${what} came back with state ${JSON.stringify(params!.get('state'))}, not the one sent`);
+  return code;
+}
 
 export type Claims = Record<string, unknown>;
 export type Header = Record<string, unknown>;
@@ -39,36 +95,45 @@ const strip = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(
 /** A token request's outcome, shared by the cases that need the same token. */
 interface TokenGrant { exchange?: Exchange; token?: string; error: string }
 
-/** What the cases of one run share: the profile, the target, the sender, the tokens obtained once. */
+/** What the cases of one run share: the profile, the target, the sender, the login, the tokens obtained once. */
 export class RunState {
   readonly tokens = new Map<string, Promise<TokenGrant>>();
   otherKey: Promise<CryptoKey> | undefined;
+  /** The run's key registration, started by the first case that signs with the run's key. */
+  registration: Promise<{ exchange?: Exchange; error?: string }> | undefined;
 
-  constructor(
-    readonly profile: Profile,
-    /** Sends one request; rejects with RequestError when no response came. */
-    readonly send: (request: HttpRequest) => Promise<Exchange>,
-  ) {}
+  constructor(readonly profile: Profile, readonly options: RunStateOptions) {}
+
+  send(request: HttpRequest, budget: RetryBudget): Promise<Exchange> {
+    return this.options.send(request, budget);
+  }
 }
 
 export class TriggerContext {
   /** Every exchange this case's trigger made before its own request, in order. */
   readonly steps: RecordedExchange[] = [];
 
-  constructor(private readonly run: RunState) {}
+  /** `budget`: how long this case may wait for answers that say "later" (429, 503), and the waits it noted. */
+  constructor(private readonly run: RunState, readonly budget: RetryBudget = new RetryBudget()) {}
 
   get profile(): Profile {
     return this.run.profile;
   }
 
+  /** Sends a request within this case's retry budget (the case's own request, or a step). */
+  send(request: HttpRequest): Promise<Exchange> {
+    return this.run.send(request, this.budget);
+  }
+
   /** Sends a step of the trigger, and records it. */
   async http(request: HttpRequest): Promise<HttpResponse> {
     try {
-      const exchange = await this.run.send(request);
+      const exchange = await this.send(request);
       this.steps.push(exchange);
       return exchange.response;
     } catch (error) {
       if (error instanceof RequestError) this.steps.push({ request: error.request, error: error.message });
+      if (error instanceof RetriesExhausted) this.steps.push(error.exchange);
       throw error;
     }
   }
@@ -97,17 +162,20 @@ export class TriggerContext {
     return basicAuthorization(this.auth.clientId, secret);
   }
 
-  /** A fresh authorization code, from authorize with the consenting end-user session. */
+  /** A fresh authorization code: through the run's login (`--login`) when it has one, otherwise from authorize with
+   *  the profile's consenting end-user session. */
   async authorizationCode(scope = 'openid'): Promise<string> {
     const query = this.authorizeQuery({ scope });
+    const { login } = this.run.options;
+    if (login) {
+      const authorizeUrl = this.run.options.url({ method: 'GET', path: pathOf('authorize'), query });
+      const callback = await login.callback(authorizeUrl);
+      this.run.options.learnCallback?.(authorizeUrl, callback);
+      return codeFromCallback(callback, query.state!, `the login (${login.label})`);
+    }
     const response = await this.http({ method: 'GET', path: pathOf('authorize'), query, headers: { Cookie: this.auth.session?.cookie ?? '' } });
-    const location = response.headers.get('location');
-    let code: string | null = null;
-    try {
-      code = location ? new URL(location).searchParams.get('code') : null;
-    } catch { /* not a URL */ }
-    if (response.status !== 302 || !code) throw new Error(`authorize with the profile session gave HTTP ${response.status} without a code`);
-    return code;
+    if (response.status !== 302) throw new Error(`authorize with the profile session gave HTTP ${response.status} without a code`);
+    return codeFromCallback(response.headers.get('location'), query.state!, 'authorize with the profile session');
   }
 
   /** Tokens from a fresh code. */
@@ -135,8 +203,26 @@ export class TriggerContext {
     return known;
   }
 
+  /**
+   * Waits until the run's own Direct Match key is registered (the reference sandbox's admin API), when the run has
+   * one; the first case to ask sends the registration and records it as its step. Throws what went wrong.
+   */
+  async runKey(): Promise<void> {
+    const { keyRegistration, registrationFailure } = this.run.options;
+    if (!keyRegistration) return;
+    let first = false;
+    this.run.registration ??= (first = true, this.send(keyRegistration).then(
+      (exchange) => ({ exchange, ...(registrationFailure?.(exchange.response) ? { error: registrationFailure(exchange.response) } : {}) }),
+      (error: Error) => ({ error: error.message }),
+    ));
+    const { exchange, error } = await this.run.registration;
+    if (first && exchange) this.steps.push(exchange);
+    if (error !== undefined) throw new Error(error);
+  }
+
   async assertion(spec: AssertionSpec = {}): Promise<string> {
     const client = spec.client ?? { clientId: this.directMatch.clientId, privateJwk: this.directMatch.privateJwk };
+    if (client.privateJwk === this.directMatch.privateJwk) await this.runKey();
     const jwk = client.privateJwk;
     const now = Math.floor(Date.now() / 1000);
     const validClaims: Claims = {
@@ -171,9 +257,14 @@ export class TriggerContext {
     let grant = cache.get(key);
     if (!grant) {
       grant = (async (): Promise<TokenGrant> => {
-        const request = this.tokenRequest(await this.assertion({ msisdn, scope }));
+        let request: HttpRequest;
         try {
-          const exchange = await this.run.send(request);
+          request = this.tokenRequest(await this.assertion({ msisdn, scope }));
+        } catch (error) {
+          return { error: (error as Error).message };
+        }
+        try {
+          const exchange = await this.send(request);
           const { status, text } = exchange.response;
           if (status !== 200) return { exchange, error: `the token request for the subject gave HTTP ${status}: ${text}` };
           const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
@@ -195,10 +286,22 @@ export class TriggerContext {
   }
 }
 
-/** `requires` helper: the profile path that must be present, as a dotted path. */
-export function need(...paths: string[]): (profile: Profile) => string | undefined {
+/** `requires` helper: the profile paths that must be present, as dotted paths. */
+export function need(...paths: string[]): Requirement {
   return (profile) => {
     const missing = paths.filter((p) => p.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], profile) === undefined);
     return missing.length ? `the profile has no ${missing.join(', ')}` : undefined;
+  };
+}
+
+/** `requires` helper: an end-user who consents to the code flow (the profile's `authentication.session`, or the
+ *  run's `--login`), and the profile paths given. */
+export function needEndUser(...paths: string[]): Requirement {
+  const rest = need(...paths);
+  return (profile, setup) => {
+    const endUser = profile.authentication?.session || setup?.login
+      ? undefined
+      : 'the profile has no authentication.session (an end-user session cookie, or ORANGE_SESSION_COOKIE) and the run no --login';
+    return [endUser, rest(profile)].filter(Boolean).join('; ') || undefined;
   };
 }

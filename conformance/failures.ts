@@ -41,6 +41,7 @@ export const CHECKS = {
   location: 'the redirect goes to the registered redirect URI with the documented query members',
   trigger: 'the steps before the case\'s request succeeded',
   request: 'a response came',
+  precondition: 'a step other cases need worked (the client credentials, the end-user\'s code, the Direct Match key); when it did not, they are skipped as blocked by this case',
 } as const;
 
 export type CheckName = keyof typeof CHECKS;

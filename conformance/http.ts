@@ -7,15 +7,24 @@
  * Entry points:
  * - `HttpRequest`: a request to build (method, path, query, headers, and a JSON, form or raw body).
  * - `WireRequest`, `HttpResponse`, `Exchange`: what was sent and what came back; `HeaderList` holds raw headers.
- * - `createSender({ baseUrl, timeoutMs })`: a keep-alive sender over node:http/node:https; `send(request)`
- *   resolves to an `Exchange` (rejects with `RequestError` when no response came), `close()` frees its sockets.
- * - `wireRequest(baseUrl, request)`: the wire form of an `HttpRequest`, without sending it.
+ * - `createSender({ baseUrl, timeoutMs, signal })`: a keep-alive sender over node:http/node:https; `send(request)`
+ *   resolves to an `Exchange` (rejects with `RequestError` when no response came: refused, reset, no complete
+ *   response within `timeoutMs`, `signal` aborted), `close()` frees its sockets. A request that meets a connection
+ *   the server closed while it sat idle in the pool (a reset on a reused socket) is sent once more, on a new one.
+ * - `wireRequest(baseUrl, request)`: the wire form of an `HttpRequest`, without sending it. The request's path goes
+ *   under the base URL's own path: `https://gw.example/prefix` serves `/prefix/openidconnect/...`.
+ * - `onTarget(baseUrl)`: a wire request as the contract sees it, its URL's path without the base URL's prefix (for
+ *   the checks, which match paths against the contract's operations).
+ * - `probeTarget(url, timeoutMs)`: resolves once a TCP (and, for https, TLS) connection to the URL's host is up,
+ *   without sending anything; rejects with why not.
  * - `parseMediaType(value)`: a Content-Type as its essence and parameters (node:util's WHATWG `MIMEType`).
  * - `decodeContent(bytes, contentEncoding)`: a body with its content codings (gzip, deflate, br) undone, as every
  *   check reads it (RFC 9110 section 8.4); the sender and the proxy use it, so no check ever sees coded bytes.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { MIMEType } from 'node:util';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 
@@ -104,9 +113,31 @@ export class RequestError extends Error {
 /** The pathname of a wire request. */
 export const pathnameOf = (request: WireRequest): string => new URL(request.url).pathname;
 
+/** The path prefix of a base URL (`/some/prefix`, or '' at the root), without a trailing slash. */
+const basePath = (baseUrl: string) => new URL(baseUrl).pathname.replace(/\/+$/, '');
+
+/** The absolute URL of `path` (a contract path, `/...`) under `baseUrl`, the base URL's path prefix kept. */
+export function targetUrl(baseUrl: string, path: string): URL {
+  const base = new URL(baseUrl);
+  return new URL(`${base.origin}${basePath(baseUrl)}${path.startsWith('/') ? path : `/${path}`}`);
+}
+
+/** A wire request with its URL's path made relative to `baseUrl`'s prefix, as the contract's paths are: the request
+ *  as it is when it is not under the prefix. */
+export function onTarget(baseUrl: string): (request: WireRequest) => WireRequest {
+  const prefix = basePath(baseUrl);
+  if (prefix === '') return (request) => request;
+  return (request) => {
+    const url = new URL(request.url);
+    if (!url.pathname.startsWith(`${prefix}/`)) return request;
+    url.pathname = url.pathname.slice(prefix.length);
+    return { ...request, url: url.toString() };
+  };
+}
+
 /** The wire form of `request` against `baseUrl`: absolute URL, body encoded, Content-Type and Content-Length set. */
 export function wireRequest(baseUrl: string, request: HttpRequest): WireRequest {
-  const url = new URL(request.path, baseUrl);
+  const url = targetUrl(baseUrl, request.path);
   for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.set(k, v);
   const headers: [string, string][] = Object.entries(request.headers ?? {});
   const has = (name: string) => headers.some(([k]) => k.toLowerCase() === name);
@@ -130,6 +161,8 @@ export interface SenderOptions {
   maxSockets?: number;
   /** Responses larger than this are refused (8 MiB by default). */
   maxBodyBytes?: number;
+  /** Aborts every request in flight and every later one (a stop request). */
+  signal?: AbortSignal;
 }
 
 export interface Sender {
@@ -139,26 +172,32 @@ export interface Sender {
   close(): void;
 }
 
+/** A reset of a connection the pool had kept: the server closed it while it sat idle (Node's own advice for
+ *  `request.reusedSocket`), so the request never reached it and is sent again on a new connection. */
+const resetWhileIdle = (outgoing: ClientRequest, error: NodeJS.ErrnoException) =>
+  outgoing.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+
 export function createSender(options: SenderOptions): Sender {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
   const agents = { 'http:': new HttpAgent(agentOptions), 'https:': new HttpsAgent(agentOptions) };
 
-  function sendWire(request: WireRequest): Promise<Exchange> {
-    const url = new URL(request.url);
+  function attempt(request: WireRequest, url: URL, retried: boolean): Promise<Exchange> {
     const start = performance.now();
-    const issue = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : undefined;
-    if (!issue) return Promise.reject(new RequestError(`unsupported protocol ${url.protocol}`, request));
+    const issue = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const signal = options.signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal]) : AbortSignal.timeout(timeoutMs);
     return new Promise<Exchange>((resolve, reject) => {
+      let answered = false;
       const fail = (message: string) => reject(new RequestError(message, request));
       const outgoing = issue(url, {
         method: request.method,
         // The raw form keeps repeated fields; with it, node adds no Host of its own.
         headers: [...(request.headers.has('host') ? [] : ['Host', url.host]), ...request.headers.entries.flat()],
         agent: agents[url.protocol as 'http:' | 'https:'],
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
       }, (incoming: IncomingMessage) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
         incoming.on('data', (chunk: Buffer) => {
@@ -168,7 +207,7 @@ export function createSender(options: SenderOptions): Sender {
             fail(`the response body exceeds ${maxBody} bytes`);
           } else chunks.push(chunk);
         });
-        incoming.once('error', (error) => fail(describe(error, timeoutMs)));
+        incoming.once('error', (error) => fail(describe(error, timeoutMs, options.signal)));
         incoming.once('end', () => {
           const headers = HeaderList.fromRaw(incoming.rawHeaders);
           const decoded = decodeContent(Buffer.concat(chunks), headers.get('content-encoding'), maxBody);
@@ -180,9 +219,19 @@ export function createSender(options: SenderOptions): Sender {
           });
         });
       });
-      outgoing.once('error', (error) => fail(describe(error, timeoutMs)));
+      outgoing.once('error', (error: NodeJS.ErrnoException) => {
+        if (!answered && !retried && !signal.aborted && resetWhileIdle(outgoing, error)) resolve(attempt(request, url, true));
+        else fail(describe(error, timeoutMs, options.signal));
+      });
       outgoing.end(request.body === '' ? undefined : request.body);
     });
+  }
+
+  function sendWire(request: WireRequest): Promise<Exchange> {
+    const url = new URL(request.url);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return Promise.reject(new RequestError(`unsupported protocol ${url.protocol}`, request));
+    if (options.signal?.aborted) return Promise.reject(new RequestError(describe(new Error('aborted'), timeoutMs, options.signal), request));
+    return attempt(request, url, false);
   }
 
   return {
@@ -195,7 +244,33 @@ export function createSender(options: SenderOptions): Sender {
   };
 }
 
-function describe(error: Error & { code?: string }, timeoutMs: number): string {
+/**
+ * Resolves once a connection to `url`'s host is up (TCP, then TLS for https), and closes it at once: nothing is
+ * sent. Rejects with the reason (refused, unknown host, a certificate refused, nothing within `timeoutMs`).
+ */
+export function probeTarget(url: string, timeoutMs = 10_000): Promise<void> {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  if (!secure && target.protocol !== 'http:') return Promise.reject(new Error(`unsupported protocol ${target.protocol}`));
+  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(target.port || (secure ? 443 : 80));
+  return new Promise((resolve, reject) => {
+    const socket = secure ? tlsConnect({ host, port, servername: /^[\d.]+$|:/.test(host) ? undefined : host }) : tcpConnect({ host, port });
+    const timer = setTimeout(() => socket.destroy(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new Error(error.code ? `${error.code}: ${error.message}` : error.message));
+    });
+  });
+}
+
+function describe(error: Error & { code?: string }, timeoutMs: number, stop?: AbortSignal): string {
+  if (stop?.aborted) return 'not sent or not finished: the run was stopped';
   if (error.name === 'AbortError' || error.name === 'TimeoutError') return `no complete response within ${timeoutMs} ms`;
   return error.code ? `${error.code}: ${error.message}` : error.message;
 }

@@ -1,6 +1,7 @@
 /**
  * The Prism mock of all five APIs: generated/all.json on one port. Used by `orange-identity mock` (npm run mock)
- * and by the conformance suite when no target is given.
+ * and by the conformance suite when no target is given. `stop()` sends Prism SIGTERM (SIGKILL after 5 s) and
+ * resolves once it has exited; a `signal` during the start kills it too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -34,7 +35,10 @@ function reservePort(host: string, port: number): Promise<number> {
 
 export interface RunningMock {
   url: string;
+  /** SIGTERM, then SIGKILL after 5 s; resolves once Prism has exited. */
   stop(): Promise<void>;
+  /** SIGKILL at once (a forced stop that cannot wait). */
+  kill(): void;
 }
 
 function prismBin(): string {
@@ -52,7 +56,20 @@ function prismBin(): string {
 /** How long Prism may take to say it listens (it loads and validates the joined document first). */
 const START_TIMEOUT_MS = 60_000;
 
-export async function startMock(options: { port?: number; host?: string; document?: string; onLog?: (line: string) => void } = {}): Promise<RunningMock> {
+export interface MockOptions {
+  port?: number;
+  host?: string;
+  document?: string;
+  onLog?: (line: string) => void;
+  /** Stops the start: Prism is killed and the start rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** How long Prism may take to exit on SIGTERM before it is killed. */
+const STOP_TIMEOUT_MS = 5000;
+
+export async function startMock(options: MockOptions = {}): Promise<RunningMock> {
+  options.signal?.throwIfAborted();
   const host = options.host ?? '127.0.0.1';
   const port = await reservePort(host, options.port ?? 0);
   const child: ChildProcess = spawn(process.execPath, [prismBin(), 'mock', options.document ?? path.join(GENERATED_DIR, 'all.json'), '-h', host, '-p', String(port)], {
@@ -79,22 +96,23 @@ export async function startMock(options: { port?: number; host?: string; documen
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new MockUnavailableError(`Prism exited (${code}) before listening:\n${last.join('\n')}`)));
     timer = setTimeout(() => reject(new MockUnavailableError(`Prism did not listen within ${START_TIMEOUT_MS / 1000} s:\n${last.join('\n')}`)), START_TIMEOUT_MS);
+    options.signal?.addEventListener('abort', () => reject(options.signal!.reason), { once: true });
   });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(killer);
+  };
   try {
     await ready;
   } catch (error) {
-    child.kill();
+    await stop();
     throw error;
   } finally {
     clearTimeout(timer);
   }
-  return {
-    url: `http://${host}:${port}`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  return { url: `http://${host}:${port}`, stop, kill: () => { child.kill('SIGKILL'); } };
 }

@@ -5,7 +5,7 @@
  *
  * Entry points:
  * - `checkResponse(operationId, response, context)` → `{ failures, body }`: status documented; Content-Type
- *   documented, exactly once, JSON in UTF-8; documented headers present, exactly once, valid; body valid against
+ *   documented, exactly once, JSON in UTF-8; documented headers present, exactly once (a list field, Cache-Control or Pragma, may come on several lines), valid; body valid against
  *   the precompiled schema of that status; no undocumented member; an error carries one of the documented
  *   error pairs of its status; JWT-valued members decoded and checked (see jwt.ts); a granted `scope` within
  *   the one asked; an RFC 8414 metadata `issuer` equal to the assertion audience, naming a documented token
@@ -160,6 +160,10 @@ function errorValueFailures(op: Operation, statusKey: string, mediaType: string,
   return [failure('error-value', { 'one of': examples.map((e) => pair(e.value)) }, pair(body))];
 }
 
+/** Fields defined as comma-separated lists (RFC 9111 sections 5.2 and 5.4): several lines of one are the same as
+ *  one line holding them all, joined by commas (RFC 9110 section 5.3), so a gateway may legally split them. */
+const LIST_FIELDS = new Set(['cache-control', 'pragma']);
+
 function headerFailures(op: Operation, doc: Doc, response: HttpResponse, context: CheckContext): Failure[] {
   const failures: Failure[] = [];
   for (const [name, header] of Object.entries((doc.response!.headers ?? {}) as Record<string, JsonObject>)) {
@@ -167,14 +171,28 @@ function headerFailures(op: Operation, doc: Doc, response: HttpResponse, context
     const values = response.headers.all(name);
     if (values.length === 0) {
       if (header.required) failures.push(failure('header', `header ${name}`, 'absent', name));
-    } else if (values.length > 1) {
+    } else if (values.length > 1 && !LIST_FIELDS.has(name.toLowerCase())) {
       failures.push(failure('header-once', `${name} exactly once`, values, name));
     } else {
       const key = `${op.slug}/${op.operationId}/${doc.statusKey}/header/${name}`;
-      if (hasValidator(key)) failures.push(...schemaFailures(key, values[0], `header ${name}`, context.redacted).map((f) => ({ ...f, check: 'header' as const, at: name })));
+      if (hasValidator(key)) failures.push(...schemaFailures(key, values.join(', '), `header ${name}`, context.redacted).map((f) => ({ ...f, check: 'header' as const, at: name })));
     }
   }
   return failures;
+}
+
+/**
+ * The operation a path is, also behind a gateway that serves the APIs under a path prefix (an advertised
+ * `https://gw.example/prefix/oauth-jwt/fr/v1/token`): the path as it is, then without its leading segments.
+ */
+function matchUnderPrefix(method: string, pathname: string): OperationMatch {
+  const first = matchOperation(method, pathname);
+  const segments = pathname.split('/').filter(Boolean);
+  for (let i = 1; first.kind !== 'operation' && i < segments.length; i++) {
+    const match = matchOperation(method, `/${segments.slice(i).join('/')}`);
+    if (match.kind === 'operation') return match;
+  }
+  return first;
 }
 
 /** Facts one response states about the others: a granted scope, the metadata issuer. */
@@ -194,7 +212,7 @@ function crossResponseFailures(body: unknown, context: CheckContext): Failure[] 
     try {
       path = new URL(body.token_endpoint).pathname;
     } catch { /* the schema says it is no URI */ }
-    const tokenEndpoint = path === undefined ? undefined : matchOperation('POST', path);
+    const tokenEndpoint = path === undefined ? undefined : matchUnderPrefix('POST', path);
     if (tokenEndpoint && tokenEndpoint.kind !== 'operation') {
       failures.push(failure('cross-response', 'token_endpoint: a token endpoint the contract documents', body.token_endpoint, 'token_endpoint'));
     }

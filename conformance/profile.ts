@@ -1,6 +1,10 @@
 /**
  * Conformance profiles: a JSON file, validated against profile.schema.json, with environment overrides for
- * secrets. Every secret the profile holds is collected, so that reports can redact it.
+ * secrets (`PROFILE_ENVIRONMENT` lists them: a profile may hold none, each coming from the environment). Every
+ * secret the profile holds is collected, so that reports can redact it.
+ *
+ * Entry points: `loadProfile(file, env)` → `{ profile, secrets }`, `resolveProfilePath(nameOrPath)`,
+ * `shippedProfiles()`, `profileTemplates()`, `PROFILE_ENVIRONMENT`, `ProfileError`, `Profile`.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +17,8 @@ import { schemaErrors, validator } from '../src/contract/validators.js';
 const PROFILES_DIR = path.join(PACKAGE_ROOT, 'conformance/profiles');
 
 export interface Session { cookie: string }
+/** What an end-user types on the login page (`--login`): a test MSISDN or account, and its password. */
+export interface EndUserCredentials { username: string; password?: string }
 export interface ClientRef { clientId: string; privateJwk?: JWK }
 export interface Profile {
   name: string;
@@ -20,7 +26,11 @@ export interface Profile {
   kind: 'mock' | 'live';
   /** The target is the reference sandbox: its admin API registers the run's key and arms faults (conformance/sandbox-admin.ts). */
   sandboxAdmin?: boolean;
-  authentication?: { clientId: string; clientSecret?: string; redirectUri: string; issuer?: string; session?: Session; refusingSession?: Session };
+  authentication?: {
+    clientId: string; clientSecret?: string; redirectUri: string; issuer?: string; session?: Session; refusingSession?: Session;
+    /** The end-user a `--login` module signs in as. */
+    login?: EndUserCredentials;
+  };
   accessTokens?: Partial<Record<'form_filling' | 'check_id' | 'id_match' | 'revoked_consent', string>>;
   userInfoSubject?: { claims: Record<string, unknown> };
   idMatchSubject?: { claims: Record<string, unknown> };
@@ -56,9 +66,16 @@ export interface LoadedProfile {
   secrets: string[];
 }
 
-/** The names of the shipped profiles (`mock`, `sandbox`). */
+/** Templates beside the shipped profiles (`orange.example.json`): copied and filled in, never run as they are. */
+const TEMPLATE = /\.example\.json$/;
+
+/** The names of the shipped profiles (`mock`, `sandbox`); the templates are not among them. */
 export const shippedProfiles = (): string[] =>
-  readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+  readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.json') && !TEMPLATE.test(f)).map((f) => f.slice(0, -'.json'.length)).sort();
+
+/** The paths of the shipped templates, as the package holds them (`conformance/profiles/orange.example.json`). */
+export const profileTemplates = (): string[] =>
+  readdirSync(PROFILES_DIR).filter((f) => TEMPLATE.test(f)).sort().map((f) => `conformance/profiles/${f}`);
 
 /** Resolves `--profile`: a shipped profile name or a path to a profile file. */
 export function resolveProfilePath(nameOrPath: string): string {
@@ -66,7 +83,7 @@ export function resolveProfilePath(nameOrPath: string): string {
   if (isName && shippedProfiles().includes(nameOrPath)) return path.join(PROFILES_DIR, `${nameOrPath}.json`);
   const file = path.resolve(nameOrPath);
   if (!existsSync(file)) {
-    throw new ProfileError(`no profile '${nameOrPath}': the shipped profiles are ${shippedProfiles().join(', ')}; otherwise give the path of a profile file (schema: conformance/profile.schema.json)`);
+    throw new ProfileError(`no profile '${nameOrPath}': the shipped profiles are ${shippedProfiles().join(', ')}; otherwise give the path of a profile file (a template to copy: ${profileTemplates().join(', ')}; schema: conformance/profile.schema.json)`);
   }
   return file;
 }
@@ -80,6 +97,21 @@ function readJwk(value: unknown, baseDir: string, where: string): JWK | undefine
     throw new ProfileError((error as Error).message);
   }
 }
+
+/** The environment variables a profile's values may come from, and what each holds (the docs list them). */
+export const PROFILE_ENVIRONMENT = {
+  ORANGE_CLIENT_SECRET: 'authentication.clientSecret: the Authentication France client secret',
+  ORANGE_SESSION_COOKIE: 'authentication.session.cookie: a Cookie header of an end-user session that has consented',
+  ORANGE_REFUSING_SESSION_COOKIE: 'authentication.refusingSession.cookie: a Cookie header of an end-user session that refuses consent',
+  ORANGE_LOGIN_USERNAME: 'authentication.login.username: the end-user a --login module signs in as (a test MSISDN)',
+  ORANGE_LOGIN_PASSWORD: "authentication.login.password: that end-user's password",
+  ORANGE_ACCESS_TOKEN_FORM_FILLING: 'accessTokens.form_filling: an access token of scope form_filling for userInfoSubject',
+  ORANGE_ACCESS_TOKEN_CHECK_ID: 'accessTokens.check_id: an access token of scope check_id for userInfoSubject',
+  ORANGE_ACCESS_TOKEN_ID_MATCH: 'accessTokens.id_match: an access token of scope id_match for idMatchSubject',
+  ORANGE_ACCESS_TOKEN_REVOKED_CONSENT: 'accessTokens.revoked_consent: an access token whose end-user has revoked consent',
+  ORANGE_ACCESS_TOKEN_WITHOUT_USER: 'directMatch.withoutUserToken: a matchid-scope access token tied to no end-user',
+  ORANGE_PRIVATE_JWK: 'directMatch.privateJwk: the Direct Match private key, a JWK or the path of a JWK file',
+} as const;
 
 /** Loads and validates a profile; environment variables override its secrets. */
 export function loadProfile(file: string, env: NodeJS.ProcessEnv = process.env): LoadedProfile {
@@ -97,6 +129,9 @@ export function loadProfile(file: string, env: NodeJS.ProcessEnv = process.env):
     if (env.ORANGE_CLIENT_SECRET) p.authentication.clientSecret = env.ORANGE_CLIENT_SECRET;
     if (env.ORANGE_SESSION_COOKIE) p.authentication.session = { cookie: env.ORANGE_SESSION_COOKIE };
     if (env.ORANGE_REFUSING_SESSION_COOKIE) p.authentication.refusingSession = { cookie: env.ORANGE_REFUSING_SESSION_COOKIE };
+    const username = env.ORANGE_LOGIN_USERNAME ?? p.authentication.login?.username;
+    if (username) p.authentication.login = { ...p.authentication.login, username };
+    if (env.ORANGE_LOGIN_PASSWORD && p.authentication.login) p.authentication.login.password = env.ORANGE_LOGIN_PASSWORD;
   }
   for (const name of ['form_filling', 'check_id', 'id_match', 'revoked_consent'] as const) {
     const value = env[`ORANGE_ACCESS_TOKEN_${name.toUpperCase()}`];
@@ -111,7 +146,7 @@ export function loadProfile(file: string, env: NodeJS.ProcessEnv = process.env):
   }
   const jwkSecrets = (jwk?: JWK) => (jwk ? [jwk.d, jwk.p, jwk.q, jwk.dp, jwk.dq, jwk.qi] : []);
   const secrets = [
-    p.authentication?.clientSecret, p.authentication?.session?.cookie, p.authentication?.refusingSession?.cookie,
+    p.authentication?.clientSecret, p.authentication?.session?.cookie, p.authentication?.refusingSession?.cookie, p.authentication?.login?.password,
     ...Object.values(p.accessTokens ?? {}), p.directMatch?.withoutUserToken,
     ...jwkSecrets(p.directMatch?.privateJwk), ...Object.values(p.directMatch?.clients ?? {}).flatMap((c) => jwkSecrets(c?.privateJwk)),
   ].filter((s): s is string => typeof s === 'string' && s.length > 0);

@@ -8,7 +8,8 @@
  * Entry point: `htmlReport(report, { maxField })`. The line diff (`lineDiff`) is a small hand-written LCS.
  */
 import { redactReport, tallyBySuite, totals, type RedactedEntry, type RedactedFailure, type Report, type Tally } from './model.js';
-import { truncate, type RedactedExchange } from './redact.js';
+import type { ReportExchange } from './model.js';
+import { truncate } from './redact.js';
 import { redactionSummary } from './rules.js';
 import { visible } from './terminal.js';
 
@@ -48,11 +49,11 @@ function failureRow(f: RedactedFailure, max: number): string {
     + `<td><pre>${esc(truncate(f.expected, max))}</pre></td><td><pre>${esc(truncate(f.got, max))}</pre></td></tr>${diff}`;
 }
 
-function exchangeBlock(e: RedactedExchange, max: number): string {
+function exchangeBlock(e: ReportExchange, max: number): string {
   const headers = (list: [string, string][]) => list.map(([k, v]) => `<span class="h">${esc(k)}:</span> ${esc(v)}`).join('\n');
   const request = `<span class="m">${esc(e.request.method)}</span> ${esc(e.request.url)}\n${headers(e.request.headers)}${e.request.body ? `\n\n${esc(truncate(e.request.body, max))}` : ''}`;
   const response = e.response
-    ? `<span class="st st${String(e.response.status)[0]}">HTTP ${e.response.status}</span>\n${headers(e.response.headers)}${e.response.body ? `\n\n${esc(truncate(e.response.body, max))}` : ''}`
+    ? `<span class="st st${String(e.response.status)[0]}">HTTP ${e.response.status}</span>${e.response.contentCoding ? ` <span class="ms">(body decoded from ${esc(e.response.contentCoding)})</span>` : ''}\n${headers(e.response.headers)}${e.response.body ? `\n\n${esc(truncate(e.response.body, max))}` : ''}`
     : `no response: ${esc(e.error ?? 'unknown')}`;
   return `<div class="exchange"><h4>${esc(e.label ?? 'the case\'s request')}${e.ms !== undefined ? ` <span class="ms">${e.ms} ms</span>` : ''}</h4>`
     + `<div class="pair"><div><h5>request</h5><pre>${request}</pre></div><div><h5>response</h5><pre>${response}</pre></div></div>`
@@ -64,6 +65,7 @@ function entryBlock(e: RedactedEntry, max: number): string {
   const noted = [...new Set(e.notes.map((f) => f.check))];
   const body = [
     e.reason ? `<p class="reason">${esc(e.reason)}</p>` : '',
+    e.retries?.length ? `<p class="reason">waited out and retried, not counted: ${e.retries.map((w) => esc(`${w.request} ${w.status}${w.retryAfter !== undefined ? ` (Retry-After ${w.retryAfter})` : ''} ${(w.waitedMs / 1000).toFixed(1)} s`)).join('; ')}</p>` : '',
     e.failures.length ? `<table class="failures"><thead><tr><th>check</th><th>where</th><th>expected</th><th>got</th></tr></thead><tbody>${e.failures.map((f) => failureRow(f, max)).join('')}</tbody></table>` : '',
     e.notes.length ? `<table class="failures notes"><caption>noted, not counted</caption><thead><tr><th>check</th><th>where</th><th>expected</th><th>got</th></tr></thead><tbody>${e.notes.map((f) => failureRow(f, max)).join('')}</tbody></table>` : '',
     e.exchanges.length ? `<details class="exchanges"${e.outcome === 'failed' ? ' open' : ''}><summary>${e.exchanges.length} exchange${e.exchanges.length > 1 ? 's' : ''}</summary>${e.exchanges.map((x) => exchangeBlock(x, max * 4)).join('')}</details>` : '',

@@ -7,8 +7,7 @@
  *
  * Entry point: `junitReport(report, { maxField })`.
  */
-import { redactReport, tallyBySuite, totals, type RedactedEntry, type Report } from './model.js';
-import type { RedactedExchange } from './redact.js';
+import { redactReport, tallyBySuite, totals, type RedactedEntry, type Report, type ReportExchange } from './model.js';
 import { truncate } from './redact.js';
 import { visible } from './terminal.js';
 
@@ -17,12 +16,12 @@ const xml = (s: string) => visible(s, '\n\t').replace(/[<>&"']/g, (c) => ({ '<':
   .replace(/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '');
 
 /** An exchange as plain HTTP-like text. */
-export function exchangeText(e: RedactedExchange, max: number): string {
+export function exchangeText(e: ReportExchange, max: number): string {
   const out = [`${e.label ? `${e.label}: ` : ''}${e.request.method} ${e.request.url}`, ...e.request.headers.map(([k, v]) => `${k}: ${v}`)];
   out.unshift(`reproduce: ${truncate(e.curl, max)}`);
   if (e.request.body) out.push('', truncate(e.request.body, max));
   if (e.response) {
-    out.push('', `HTTP ${e.response.status}`, ...e.response.headers.map(([k, v]) => `${k}: ${v}`));
+    out.push('', `HTTP ${e.response.status}${e.response.contentCoding ? ` (body decoded from ${e.response.contentCoding})` : ''}`, ...e.response.headers.map(([k, v]) => `${k}: ${v}`));
     if (e.response.body) out.push('', truncate(e.response.body, max));
   } else if (e.error) out.push('', `no response: ${e.error}`);
   return out.join('\n');
@@ -36,7 +35,10 @@ function testcase(e: RedactedEntry, max: number): string[] {
     const message = `${f.check}${where ? ` (${where})` : ''}: expected ${truncate(f.expected, max)}`;
     out.push(`      <failure type="${xml(f.check)}" message="${xml(message)}">${xml(`expected ${truncate(f.expected, max)}\ngot ${truncate(f.got, max)}`)}</failure>`);
   }
-  const notes = e.notes.map((f) => `not counted: ${f.check}${f.at ? ` (${f.at})` : ''}: expected ${truncate(f.expected, max)}; got ${truncate(f.got, max)}`);
+  const notes = [
+    ...e.notes.map((f) => `not counted: ${f.check}${f.at ? ` (${f.at})` : ''}: expected ${truncate(f.expected, max)}; got ${truncate(f.got, max)}`),
+    ...(e.retries ?? []).map((w) => `waited out and retried, not counted: ${w.request} ${w.status}${w.retryAfter !== undefined ? ` (Retry-After ${w.retryAfter})` : ''} ${(w.waitedMs / 1000).toFixed(1)} s`),
+  ];
   const exchanges = e.outcome === 'failed' || notes.length ? e.exchanges.map((x) => exchangeText(x, max * 4)) : [];
   if (notes.length || exchanges.length) out.push(`      <system-out>${xml([...notes, ...exchanges].join('\n\n'))}</system-out>`);
   out.push('    </testcase>');

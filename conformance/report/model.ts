@@ -5,10 +5,14 @@
  * so that every value is redacted before it is formatted, truncated or escaped.
  *
  * Entry points: `Report`, `ReportEntry`, `Outcome`, `tallyBySuite(entries)`, `totals(entries)`,
- * `redactReport(report)` → `RedactedReport`, `show(value)`.
+ * `redactReport(report)` → `RedactedReport`, `show(value)`. A redacted response names the content coding its body
+ * was decoded from (`contentCoding`); an entry lists the waits before retries (`retries`), never counted.
  */
 import { CHECKS, type CheckName, type Failure } from '../failures.js';
+import type { RetryWait } from '../pacing.js';
 import type { RecordedExchange, RedactedExchange, Redactor } from './redact.js';
+
+export type { RetryWait } from '../pacing.js';
 
 export type Outcome = 'passed' | 'failed' | 'skipped';
 
@@ -22,6 +26,8 @@ export interface ReportEntry {
   outcome: Outcome;
   /** Why the entry was skipped. */
   reason?: string;
+  /** The id of the failed precondition this entry was skipped for (its reason says `blocked by <id>`). */
+  blockedBy?: string;
   failures: Failure[];
   /** Findings that do not count toward the outcome, shown apart (the validating proxy's request findings when
    *  only responses are judged). */
@@ -29,6 +35,8 @@ export interface ReportEntry {
   ms: number;
   /** What was sent and received, steps first, the entry's own request last. */
   exchanges: RecordedExchange[];
+  /** Answers that said "later" (429, 503) and were waited out before a retry: noted, never a verdict. */
+  retries?: RetryWait[];
 }
 
 export interface Report<E extends ReportEntry = ReportEntry> {
@@ -81,10 +89,13 @@ export interface RedactedFailure {
   step?: string;
 }
 
+/** A redacted exchange, its response naming the content coding its body was decoded from (`gzip`, `br`). */
+export type ReportExchange = Omit<RedactedExchange, 'response'> & { response?: NonNullable<RedactedExchange['response']> & { contentCoding?: string } };
+
 export interface RedactedEntry extends Omit<ReportEntry, 'failures' | 'notes' | 'exchanges'> {
   failures: RedactedFailure[];
   notes: RedactedFailure[];
-  exchanges: RedactedExchange[];
+  exchanges: ReportExchange[];
 }
 
 export interface RedactedReport extends Omit<Report, 'entries' | 'redactor'> {
@@ -92,6 +103,10 @@ export interface RedactedReport extends Omit<Report, 'entries' | 'redactor'> {
 }
 
 const structured = (v: unknown) => v !== null && typeof v === 'object';
+
+/** The redacted exchange, its response saying which content coding the body shown was decoded from. */
+const withCoding = (redacted: RedactedExchange, e: RecordedExchange): ReportExchange =>
+  (redacted.response && e.response?.contentCoding ? { ...redacted, response: { ...redacted.response, contentCoding: e.response.contentCoding } } : redacted);
 
 /** The last redaction of each report, reused while neither its entries nor its redactor's secrets change: the
  *  writers of one run (text, JUnit, HTML, JSON) redact it once. */
@@ -129,7 +144,8 @@ function redactNow(report: Report): RedactedReport {
       ...texts(entry),
       failures: failures.map(redactFailure),
       notes: (notes ?? []).map(redactFailure),
-      exchanges: exchanges.map((e) => r.exchange(e)),
+      exchanges: exchanges.map((e) => withCoding(r.exchange(e), e)),
+      ...(entry.retries ? { retries: entry.retries.map((w) => ({ ...w, request: r.text(w.request) })) } : {}),
     })),
   };
 }

@@ -11,8 +11,8 @@
  * Entry point: `textReport(report, { maxField, reproducers })`; with `reproducers`, each failure is followed by
  * the exchange it was seen on (its `step`) as a curl command and the response it got.
  */
-import { redactReport, tallyBySuite, totals, type Report, type Tally } from './model.js';
-import { truncate, type RedactedExchange } from './redact.js';
+import { redactReport, tallyBySuite, totals, type Report, type ReportExchange, type Tally } from './model.js';
+import { truncate } from './redact.js';
 import { visible } from './terminal.js';
 
 const row = (label: string, t: Tally, width: number, totalWidth: number) =>
@@ -22,8 +22,10 @@ const row = (label: string, t: Tally, width: number, totalWidth: number) =>
  *  terminal would obey as an escape. */
 const line = (text: string, max: number) => visible(truncate(text.replace(/\r?\n\s*/g, '⏎ '), max));
 
-const response = (e: RedactedExchange, max: number) =>
-  (e.response ? `response ${e.response.status}: ${line(e.response.body || '(no body)', max)}` : `no response: ${line(e.error ?? 'unknown', max)}`);
+const response = (e: ReportExchange, max: number) =>
+  (e.response
+    ? `response ${e.response.status}${e.response.contentCoding ? ` (decoded from ${e.response.contentCoding})` : ''}: ${line(e.response.body || '(no body)', max)}`
+    : `no response: ${line(e.error ?? 'unknown', max)}`);
 
 export function textReport(report: Report, options: { maxField?: number; reproducers?: boolean } = {}): string {
   const max = options.maxField ?? 300;
@@ -60,6 +62,14 @@ export function textReport(report: Report, options: { maxField?: number; reprodu
     for (const e of noted) {
       lines.push(`  · ${one(e.name)}`);
       for (const f of e.notes) lines.push(`      ${f.check}${f.at ? ` (${line(f.at, max)})` : ''}: expected ${line(f.expected, max)}; got ${line(f.got, max)}`);
+    }
+  }
+  const waited = redacted.entries.filter((e) => e.retries?.length);
+  if (waited.length) {
+    lines.push('', 'waited out and retried (answers that said "later"; never a verdict):');
+    for (const e of waited) {
+      const waits = e.retries!.map((w) => `${w.request} ${w.status}${w.retryAfter !== undefined ? ` (Retry-After ${w.retryAfter})` : ''} ${(w.waitedMs / 1000).toFixed(1)} s`);
+      lines.push(`  ~ ${e.name}: ${line(waits.join('; '), max)}`);
     }
   }
   const skipped = redacted.entries.filter((e) => e.outcome === 'skipped');

@@ -2,11 +2,21 @@
  * Triggers of Authentication France: what provokes each documented response of the code flow, of the authorize
  * endpoint by GET (parameters in the query) and by POST (the same parameters in a form), of the userinfo endpoint
  * by GET and POST, and of the discovery document.
+ *
+ * Two preconditions come first: the client credentials (`#client-credentials`: a code the target never issued,
+ * sent with them, gets invalid_grant, not invalid_client) and the end-user (`#end-user-session`: a code from the
+ * profile's session or the run's login, exchanged). When one breaks, the cases that need it are blocked by it.
  */
 import { decodeJwt } from 'jose';
 import { pathOf, type OperationId } from '../../src/contract/operations.js';
-import { need, type TriggerContext } from '../context.js';
+import { need, needEndUser, type TriggerContext } from '../context.js';
 import type { HttpRequest, Trigger, TriggerTable } from '../types.js';
+
+/** The preconditions (trigger keys of this table). */
+const CLIENT_CREDENTIALS = 'exchangeAuthorizationCode/400/InvalidGrant#client-credentials';
+const END_USER = 'exchangeAuthorizationCode/200/Tokens#end-user-session';
+const WITH_CLIENT = [CLIENT_CREDENTIALS] as const;
+const WITH_END_USER = [END_USER] as const;
 
 const TOKEN = pathOf('exchangeAuthorizationCode');
 const REFRESH = pathOf('refreshAccessToken');
@@ -33,6 +43,7 @@ function tokenErrors(operationId: string, path: string, validForm: (ctx: Trigger
   return {
     [`${operationId}/400/InvalidRequest`]: {
       requires: need('authentication.clientSecret'),
+      after: WITH_CLIENT,
       request: async (ctx) => {
         const { grant_type } = validForm(ctx);
         return tokenPost(path, { grant_type: grant_type! }, ctx.basic());
@@ -40,6 +51,7 @@ function tokenErrors(operationId: string, path: string, validForm: (ctx: Trigger
     },
     [`${operationId}/400/UnsupportedGrantType`]: {
       requires: need('authentication.clientSecret'),
+      after: WITH_CLIENT,
       request: async (ctx) => tokenPost(path, { ...validForm(ctx), grant_type: 'password' }, ctx.basic()),
     },
     [`${operationId}/401/InvalidClient`]: {
@@ -57,9 +69,32 @@ const refreshForm = (ctx: TriggerContext, refreshToken = 'OFR-conformance-never-
 /** A redirect URI on the registered one's origin that is not registered (only the registered value is accepted). */
 const unregisteredRedirect = (ctx: TriggerContext) => new URL('conformance-not-registered', ctx.auth.redirectUri).toString();
 
+/** What the cases that send the session cookie themselves need: a login gives codes, not a cookie. */
+const SESSION_COOKIE: Trigger['requires'] = (profile) => (profile.authentication?.session
+  ? undefined
+  : 'the profile has no authentication.session: this case sends an end-user session cookie itself (ORANGE_SESSION_COOKIE); a --login gives codes, not a cookie');
+
+/** What every case of the code flow needs: an end-user who consents, and the client secret to exchange the code. */
+const CODE_FLOW = needEndUser('authentication.clientSecret');
+
 const exchangeFreshCode: Trigger = {
-  requires: need('authentication.session', 'authentication.clientSecret'),
+  requires: CODE_FLOW,
+  after: WITH_END_USER,
   request: async (ctx) => tokenPost(TOKEN, codeForm(ctx, await ctx.authorizationCode()), ctx.basic()),
+};
+
+const preconditions: TriggerTable = {
+  [CLIENT_CREDENTIALS]: {
+    requires: need('authentication.clientSecret'),
+    precondition: "the token endpoint accepts the profile's client credentials (authentication.clientId, and authentication.clientSecret or ORANGE_CLIENT_SECRET): a code it never issued gets invalid_grant, not invalid_client",
+    request: async (ctx) => tokenPost(TOKEN, codeForm(ctx), ctx.basic()),
+  },
+  [END_USER]: {
+    requires: CODE_FLOW,
+    after: WITH_CLIENT,
+    precondition: "an authorization code for the profile's end-user (authentication.session or ORANGE_SESSION_COOKIE, or the run's --login), exchanged for tokens",
+    request: exchangeFreshCode.request,
+  },
 };
 
 /** The `sub` of the id_token issued with each userinfo request's access token, for the expected body. */
@@ -71,7 +106,8 @@ const userInfoTriggers = (operationId: 'getOpenIdUserInfo' | 'postOpenIdUserInfo
   const call = (token: string, at = path): HttpRequest => ({ method, path: at, headers: { Authorization: `Bearer ${token}` } });
   return {
     [`${operationId}/200/Subject`]: {
-      requires: need('authentication.session', 'authentication.clientSecret'),
+      requires: CODE_FLOW,
+      after: WITH_END_USER,
       // A token of the code flow: userinfo gives the end-user of its id_token, `sub` only.
       request: async (ctx) => {
         const { access_token, id_token } = await ctx.codeTokens();
@@ -89,7 +125,8 @@ const userInfoTriggers = (operationId: 'getOpenIdUserInfo' | 'postOpenIdUserInfo
       request: async (ctx) => call(ctx.profile.accessTokens!.revoked_consent!),
     },
     [`${operationId}/404/ResourceNotFound`]: {
-      requires: need('authentication.session', 'authentication.clientSecret'),
+      requires: CODE_FLOW,
+      after: WITH_END_USER,
       request: async (ctx) => call((await ctx.codeTokens()).access_token, unknownBeside(path)),
     },
   };
@@ -102,7 +139,8 @@ const authorizeTriggers = (operationId: OperationId, authorize: Authorize): Trig
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery()),
   },
   [`${operationId}/302/AuthorizationCode`]: {
-    requires: need('authentication.session'),
+    requires: SESSION_COOKIE,
+    after: WITH_END_USER,
     request: async (ctx) => authorize(ctx, ctx.authorizeQuery(), ctx.auth.session!.cookie),
     ...redirectWith((sent) => ({ code: true, state: sentState(sent) })),
   },
@@ -132,13 +170,15 @@ const authorizeTriggers = (operationId: OperationId, authorize: Authorize): Trig
 });
 
 export const triggers: TriggerTable = {
+  ...preconditions,
   ...authorizeTriggers('authorize', byQuery),
   ...authorizeTriggers('authorizeWithForm', byForm),
 
   'exchangeAuthorizationCode/200/Tokens': exchangeFreshCode,
   'exchangeAuthorizationCode/200/TokensWithRefreshToken': exchangeFreshCode,
   'exchangeAuthorizationCode/400/InvalidGrant': {
-    requires: need('authentication.session', 'authentication.clientSecret'),
+    requires: CODE_FLOW,
+    after: WITH_END_USER,
     // A reused code: exchanged once, then again.
     request: async (ctx) => {
       const request = tokenPost(TOKEN, codeForm(ctx, await ctx.authorizationCode()), ctx.basic());
@@ -148,13 +188,15 @@ export const triggers: TriggerTable = {
   },
   // A fresh code, exchanged with another redirect_uri than the authorization request's (RFC 6749 section 4.1.3).
   'exchangeAuthorizationCode/400/InvalidGrant#other-redirect-uri': {
-    requires: need('authentication.session', 'authentication.clientSecret'),
+    requires: CODE_FLOW,
+    after: WITH_END_USER,
     request: async (ctx) => tokenPost(TOKEN, { ...codeForm(ctx, await ctx.authorizationCode()), redirect_uri: unregisteredRedirect(ctx) }, ctx.basic()),
   },
   ...tokenErrors('exchangeAuthorizationCode', TOKEN, (ctx) => codeForm(ctx)),
 
   'refreshAccessToken/200/RefreshedAccessToken': {
-    requires: need('authentication.session', 'authentication.clientSecret'),
+    requires: CODE_FLOW,
+    after: WITH_END_USER,
     request: async (ctx) => {
       const { refresh_token } = await ctx.codeTokens();
       if (!refresh_token) throw new Error('the code exchange returned no refresh_token');
@@ -162,7 +204,8 @@ export const triggers: TriggerTable = {
     },
   },
   'refreshAccessToken/400/InvalidScope': {
-    requires: need('authentication.session', 'authentication.clientSecret'),
+    requires: CODE_FLOW,
+    after: WITH_END_USER,
     // A scope wider than the one the refresh token was granted.
     request: async (ctx) => {
       const { refresh_token } = await ctx.codeTokens();
@@ -172,6 +215,7 @@ export const triggers: TriggerTable = {
   },
   'refreshAccessToken/400/InvalidGrant': {
     requires: need('authentication.clientSecret'),
+    after: WITH_CLIENT,
     request: async (ctx) => tokenPost(REFRESH, refreshForm(ctx), ctx.basic()),
   },
   ...tokenErrors('refreshAccessToken', REFRESH, (ctx) => refreshForm(ctx)),

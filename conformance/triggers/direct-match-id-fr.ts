@@ -3,6 +3,11 @@
  * documented condition (the conditions the page leaves implicit are written in docs/sandbox.md); and value cases
  * of the scores: near misses of the known subject's KYC data, whose expected scores come from the suite's own
  * Jaro-Winkler (conformance/jaro-winkler.ts).
+ *
+ * The precondition `requestJwtBearerToken/200/AccessToken#profile-key` (a token for the known subject, signed with
+ * the profile's key: registered first through the sandbox's admin API when the run made its own) comes first.
+ * Every case that can only be reached once the target has verified the key's signature (the claim errors, the
+ * token, every matchid call with a token) runs after it, and is blocked by it when the key is unknown.
  */
 import { pathOf } from '../../src/contract/operations.js';
 import { Approx } from '../checks.js';
@@ -15,11 +20,20 @@ import { isValidRequest, membersOf, requestSchema } from './requests.js';
 const hour = 3600;
 const now = () => Math.floor(Date.now() / 1000);
 
-/** A token request whose assertion is built from `spec` (the valid assertion, changed as the row needs). */
+/** The precondition (a trigger key of this table): the target knows the profile's key. */
+const PROFILE_KEY = 'requestJwtBearerToken/200/AccessToken#profile-key';
+const WITH_KEY = [PROFILE_KEY] as const;
+
+/** A token request whose assertion is built from `spec` (the valid assertion, changed as the row needs), refused
+ *  before any signature is verified (the row does not need the key known). */
 const assertionRow = (spec: (ctx: TriggerContext) => AssertionSpec, ...required: string[]): Trigger => ({
   requires: need('directMatch.privateJwk', ...required),
   request: async (ctx) => ctx.tokenRequest(await ctx.assertion(spec(ctx))),
 });
+
+/** The same, for a row that is reached only once the signature made with the profile's key verifies (RFC 7523
+ *  section 3: the claims of an assertion are judged after its signature). */
+const signedRow = (spec: (ctx: TriggerContext) => AssertionSpec, ...required: string[]): Trigger => ({ ...assertionRow(spec, ...required), after: WITH_KEY });
 
 /** A registered client of the profile, signing with its own key, or with the main key when it has none. */
 const client = (ctx: TriggerContext, name: 'pendingJwksUri' | 'keyWithoutKid' | 'withoutJwks' | 'denied'): ClientRef => {
@@ -33,6 +47,7 @@ const subject = (ctx: TriggerContext, name: 'other' | 'unknown' | 'ineligible' |
 /** A matchid call with a token of the subject `name`, for the same MSISDN. */
 const matchidFor = (name: 'ineligible' | 'withoutKyc'): Trigger => ({
   requires: need('directMatch.privateJwk', `directMatch.subjects.${name}`),
+  after: WITH_KEY,
   request: async (ctx) => ctx.matchid({ msisdn: subject(ctx, name) }, await ctx.directMatchToken(subject(ctx, name))),
 });
 
@@ -105,12 +120,18 @@ function nearMissCase(chosen: (path: string, held: string[]) => 'typo' | 'exact'
   return {
     requires: (profile) => need('directMatch.privateJwk', 'directMatch.subjects.known')(profile)
       ?? (Object.keys(build(profile).scores).length ? undefined : 'the known subject has no KYC attribute this case sends'),
+    after: WITH_KEY,
     request: async (ctx) => ctx.matchid(build(ctx.profile).body),
     expect: (ctx) => ({ body: build(ctx.profile).scores, check: 'score' }),
   };
 }
 
 export const triggers: TriggerTable = {
+  [PROFILE_KEY]: {
+    requires: need('directMatch.privateJwk', 'directMatch.subjects.known'),
+    precondition: "the token endpoint accepts the profile's Direct Match key (directMatch.privateJwk or ORANGE_PRIVATE_JWK) for its client: a token for the known subject",
+    request: async (ctx) => ctx.tokenRequest(await ctx.assertion()),
+  },
   'getAuthorizationServerMetadata/200/Metadata': {
     request: async () => ({ method: 'GET', path: pathOf('getAuthorizationServerMetadata') }),
   },
@@ -119,7 +140,7 @@ export const triggers: TriggerTable = {
     request: async () => ({ method: 'GET', path: pathOf('getAuthorizationServerMetadata').replace(/[^/]+$/, 'conformance-no-such-resource') }),
   },
 
-  'requestJwtBearerToken/200/AccessToken': assertionRow(() => ({})),
+  'requestJwtBearerToken/200/AccessToken': signedRow(() => ({})),
   'requestJwtBearerToken/400/JwksUriNotYetAuthorized': assertionRow((ctx) => ({ client: client(ctx, 'pendingJwksUri') }), 'directMatch.clients.pendingJwksUri'),
   'requestJwtBearerToken/400/RepeatedParameter': {
     requires: need('directMatch.privateJwk'),
@@ -132,7 +153,7 @@ export const triggers: TriggerTable = {
     },
   },
   'requestJwtBearerToken/400/InvalidPayload': assertionRow(() => ({ rawPayload: 'not a JSON claims set' })),
-  'requestJwtBearerToken/400/InvalidSignature': assertionRow(() => ({ sign: 'other-key' })),
+  'requestJwtBearerToken/400/InvalidSignature': signedRow(() => ({ sign: 'other-key' })),
   'requestJwtBearerToken/400/JwtValidationFailed': {
     request: async (ctx) => ctx.tokenRequest('not-a-jwt'),
   },
@@ -149,24 +170,25 @@ export const triggers: TriggerTable = {
     'directMatch.clients.keyWithoutKid',
   ),
   'requestJwtBearerToken/400/MissingJwks': assertionRow((ctx) => ({ client: client(ctx, 'withoutJwks') }), 'directMatch.clients.withoutJwks'),
-  'requestJwtBearerToken/400/JwtHasExpired': assertionRow(() => ({ claims: (c) => ({ ...c, iat: now() - 2 * hour, exp: now() - hour }) })),
-  'requestJwtBearerToken/400/JwtLifetimeOver24h': assertionRow(() => ({ claims: (c) => ({ ...c, iat: now(), exp: now() + 25 * hour }) })),
-  'requestJwtBearerToken/400/AudienceMismatch': assertionRow(() => ({ claims: (c) => ({ ...c, aud: 'https://openid.orange.fr/' }) })),
-  'requestJwtBearerToken/400/SubTypeNotAllowed': assertionRow(() => ({ claims: (c) => ({ ...c, sub_type: 'EMAIL' }) })),
-  'requestJwtBearerToken/400/ClientNotAllowedForScopes': assertionRow((ctx) => ({ scope: ctx.directMatch.unsubscribedScope! }), 'directMatch.unsubscribedScope'),
-  'requestJwtBearerToken/400/NoScopeEligibleForUser': assertionRow((ctx) => ({ msisdn: subject(ctx, 'ineligibleForScopes') }), 'directMatch.subjects.ineligibleForScopes'),
+  'requestJwtBearerToken/400/JwtHasExpired': signedRow(() => ({ claims: (c) => ({ ...c, iat: now() - 2 * hour, exp: now() - hour }) })),
+  'requestJwtBearerToken/400/JwtLifetimeOver24h': signedRow(() => ({ claims: (c) => ({ ...c, iat: now(), exp: now() + 25 * hour }) })),
+  'requestJwtBearerToken/400/AudienceMismatch': signedRow(() => ({ claims: (c) => ({ ...c, aud: 'https://openid.orange.fr/' }) })),
+  'requestJwtBearerToken/400/SubTypeNotAllowed': signedRow(() => ({ claims: (c) => ({ ...c, sub_type: 'EMAIL' }) })),
+  'requestJwtBearerToken/400/ClientNotAllowedForScopes': signedRow((ctx) => ({ scope: ctx.directMatch.unsubscribedScope! }), 'directMatch.unsubscribedScope'),
+  'requestJwtBearerToken/400/NoScopeEligibleForUser': signedRow((ctx) => ({ msisdn: subject(ctx, 'ineligibleForScopes') }), 'directMatch.subjects.ineligibleForScopes'),
   'requestJwtBearerToken/400/UnsupportedGrantType': {
     request: async (ctx) => ctx.tokenRequest('not-a-jwt', 'client_credentials'),
   },
   'requestJwtBearerToken/400/ClientIdUndefined': assertionRow(() => ({ claims: (c) => ({ ...c, client_id: undefined }) })),
-  'requestJwtBearerToken/400/SubAuthenticateFalse': assertionRow((ctx) => ({ msisdn: subject(ctx, 'notMassMarket') }), 'directMatch.subjects.notMassMarket'),
+  'requestJwtBearerToken/400/SubAuthenticateFalse': signedRow((ctx) => ({ msisdn: subject(ctx, 'notMassMarket') }), 'directMatch.subjects.notMassMarket'),
   'requestJwtBearerToken/400/ClientNotFound': assertionRow(() => ({ claims: (c) => ({ ...c, iss: 'conformance-unknown-client', client_id: 'conformance-unknown-client' }) })),
-  'requestJwtBearerToken/400/UnknownUser': assertionRow((ctx) => ({ msisdn: subject(ctx, 'unknown') }), 'directMatch.subjects.unknown'),
+  'requestJwtBearerToken/400/UnknownUser': signedRow((ctx) => ({ msisdn: subject(ctx, 'unknown') }), 'directMatch.subjects.unknown'),
   'requestJwtBearerToken/400/AccessDenied': assertionRow((ctx) => ({ client: client(ctx, 'denied') }), 'directMatch.clients.denied'),
   'requestJwtBearerToken/500/InternalError': { mockOnly: 'a server failure cannot be provoked on demand' },
 
   'matchIdentity/200/Scores': {
     requires: need('directMatch.privateJwk', 'directMatch.subjects.known'),
+    after: WITH_KEY,
     request: async (ctx) => ctx.matchid({ msisdn: ctx.known.msisdn, ...ctx.known.kyc }),
     // The subject's own KYC data, sent as is, scores 100 on every attribute sent, and only on those.
     expect: (_ctx, sent) => {
@@ -182,6 +204,7 @@ export const triggers: TriggerTable = {
   'matchIdentity/200/Scores#partial': nearMissCase((path, held) => (path === held[0] ? 'exact' : path === held.find((p) => p.startsWith(`${ADDRESS_MEMBER}.`)) ? 'typo' : 'omit')),
   'matchIdentity/400/ProxificationInformationMissing': {
     requires: need('directMatch.privateJwk'),
+    after: WITH_KEY,
     // A body that is not JSON: the JSON body the gateway needs is missing.
     request: async (ctx) => ({
       method: 'POST', path: pathOf('matchIdentity'), rawBody: `msisdn=${ctx.known.msisdn}`,
@@ -194,20 +217,24 @@ export const triggers: TriggerTable = {
   },
   'matchIdentity/400/MsisdnMissing': {
     requires: need('directMatch.privateJwk'),
+    after: WITH_KEY,
     request: async (ctx) => ctx.matchid({ given_name: 'Christine' }),
   },
   'matchIdentity/400/MsisdnInvalid': {
     requires: need('directMatch.privateJwk'),
+    after: WITH_KEY,
     request: async (ctx) => ctx.matchid({ msisdn: `+${ctx.known.msisdn}` }),
   },
   'matchIdentity/400/InvalidScope': {
     requires: need('directMatch.privateJwk', 'directMatch.otherScope'),
+    after: WITH_KEY,
     request: async (ctx) => ctx.matchid({ msisdn: ctx.known.msisdn }, await ctx.directMatchToken(ctx.known.msisdn, ctx.directMatch.otherScope)),
   },
   'matchIdentity/400/UserIneligible': matchidFor('ineligible'),
   'matchIdentity/400/UserUnknown': matchidFor('withoutKyc'),
   'matchIdentity/400/MsisdnMismatch': {
     requires: need('directMatch.privateJwk', 'directMatch.subjects.other'),
+    after: WITH_KEY,
     request: async (ctx) => ctx.matchid({ msisdn: subject(ctx, 'other') }),
   },
   'matchIdentity/401/MissingCredentials': {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalogueProblems, loadCatalogue } from '../../conformance/catalogue.js';
+import { casePattern, catalogueProblems, loadCatalogue, runOrder, selectCases } from '../../conformance/catalogue.js';
 import { isMockOnly } from '../../conformance/types.js';
 import { TRIGGERS } from '../../conformance/triggers/index.js';
 import { collectExamples } from '../../src/contract/examples.js';
@@ -29,5 +29,48 @@ describe('the case catalogue', () => {
     expect(mockOnly.map((c) => c.status).every((s) => s.startsWith('5'))).toBe(true);
     expect(catalogue.cases.filter((c) => c.status.startsWith('5')).map((c) => c.id)).toEqual(mockOnly.map((c) => c.id));
     expect(mockOnly.every((c) => c.trigger && isMockOnly(c.trigger) && c.trigger.mockOnly.length > 10)).toBe(true);
+  });
+});
+
+describe('dependencies between cases', () => {
+  const byId = new Map(catalogue.cases.map((c) => [c.id, c]));
+  const PRECONDITIONS = [
+    'authentication-fr/exchangeAuthorizationCode/400/InvalidGrant#client-credentials',
+    'authentication-fr/exchangeAuthorizationCode/200/Tokens#end-user-session',
+    'direct-match-id-fr/requestJwtBearerToken/200/AccessToken#profile-key',
+  ];
+
+  it('name the preconditions, each saying what it establishes, and only cases of the catalogue', () => {
+    const named = [...new Set(catalogue.cases.flatMap((c) => c.dependsOn))].sort();
+    expect(named).toEqual([...PRECONDITIONS].sort());
+    for (const id of PRECONDITIONS) {
+      const trigger = byId.get(id)!.trigger;
+      expect(trigger && !isMockOnly(trigger) && trigger.precondition, id).toMatch(/.{40,}/);
+    }
+    // The end-user's code flow needs the client credentials first.
+    expect(byId.get(PRECONDITIONS[1]!)!.dependsOn).toEqual([PRECONDITIONS[0]]);
+  });
+
+  it('order a run so that every case starts after the cases it needs, the preconditions first', () => {
+    const order = runOrder(catalogue.cases);
+    expect(order).toHaveLength(catalogue.cases.length);
+    const at = new Map(order.map((c, i) => [c.id, i]));
+    for (const c of order) for (const dep of c.dependsOn) expect(at.get(dep)!, `${c.id} after ${dep}`).toBeLessThan(at.get(c.id)!);
+    expect(order.slice(0, 3).map((c) => c.id).sort()).toEqual([...PRECONDITIONS].sort());
+  });
+
+  it('are defects when they name no case or go round in a circle', () => {
+    const [a, b] = catalogue.cases;
+    const broken = { cases: [{ ...a!, dependsOn: [b!.id] }, { ...b!, dependsOn: [a!.id, `${a!.slug}/noSuchOperation/200/Nothing`] }], orphanTriggers: [] };
+    expect(catalogueProblems(broken)).toEqual([
+      `case ${b!.id} runs after ${a!.slug}/noSuchOperation/200/Nothing, which is no case`,
+      `the cases ${a!.id} -> ${b!.id} -> ${a!.id} depend on each other`,
+    ]);
+  });
+
+  it('select cases by a regular expression on their ids, and refuse a pattern that is none', () => {
+    const picked = selectCases(catalogue.cases, casePattern('getFormFillingUserInfo/(200|401)'));
+    expect(picked.map((c) => c.id)).toEqual(['form-id-fr/getFormFillingUserInfo/200/FormFillingClaims', 'form-id-fr/getFormFillingUserInfo/401/InvalidToken']);
+    expect(() => casePattern('(')).toThrow(/--grep takes a regular expression/);
   });
 });

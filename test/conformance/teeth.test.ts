@@ -68,7 +68,7 @@ describe('the conformance suite against a deliberately wrong target', () => {
   it('exits 1 from the command line, names the failures with expected and got, and writes them to JUnit', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'teeth-'));
     const junit = path.join(dir, 'junit.xml');
-    const result = await run(process.execPath, ['bin/orange-identity.js', 'conformance', '--target', wrong.url, '--report', junit], { cwd: REPO_ROOT })
+    const result = await run(process.execPath, ['bin/orange-identity.js', 'conformance', '--target', wrong.url, '--profile', 'mock', '--report', junit], { cwd: REPO_ROOT })
       .then(() => ({ code: 0, stdout: '' }), (e: { code: number; stdout: string }) => e);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('✗ direct-match-id-fr/matchIdentity/400/MsisdnMissing');
@@ -105,8 +105,12 @@ const A = 'authentication-fr';
 const DM = 'direct-match-id-fr';
 const ES = 'id-match-es';
 
+/** The preconditions of the live runs: the end-user's code flow, the Direct Match key. */
+const END_USER = `${A}/exchangeAuthorizationCode/200/Tokens#end-user-session`;
+const PROFILE_KEY = `${DM}/requestJwtBearerToken/200/AccessToken#profile-key`;
 /** Every case that sees a successful code exchange: its own request, or a step before it. */
 const CODE_EXCHANGES = [
+  END_USER,
   `${A}/exchangeAuthorizationCode/200/Tokens`,
   `${A}/exchangeAuthorizationCode/200/TokensWithRefreshToken`,
   `${A}/exchangeAuthorizationCode/400/InvalidGrant`, // the code is exchanged once, then again
@@ -138,6 +142,8 @@ interface LiveBreak {
   breaks: Break;
   /** The cases that must fail, and the check each must name (the `step` flag: on a step before its request). */
   fails: Record<string, { check: string; step?: boolean }>;
+  /** The cases that must be skipped as blocked by a broken precondition, and that precondition. */
+  blocked?: { by: string; cases: string[] };
 }
 const each = (list: string[], check: string, step?: boolean) => Object.fromEntries(list.map((id) => [id, { check, ...(step ? { step } : {}) }]));
 
@@ -165,7 +171,9 @@ const LIVE_BREAKS: LiveBreak[] = [
     breaks: (r, ctx) => { if (ctx.operationId === 'verifyPremiumInfo' && r.status === 200) setJson(r, exactVerdict(JSON.parse(ctx.request.body), sandboxProfile.profile.idMatchSubject!.claims)); } },
   { name: 'the code exchange gives no refresh token', apis: [A], fails: { [`${A}/exchangeAuthorizationCode/200/TokensWithRefreshToken`]: { check: 'example' }, ...each([`${A}/refreshAccessToken/200/RefreshedAccessToken`, `${A}/refreshAccessToken/400/InvalidScope`], 'trigger') },
     breaks: whenOk('exchangeAuthorizationCode', (body) => { delete body.refresh_token; }) },
-  { name: 'authorize redirects without a Location', apis: [A], fails: { ...each([`${A}/authorize/302/AuthorizationCode`, `${A}/authorize/302/AccessDenied`, `${A}/authorize/302/InvalidScope`], 'header'), ...each(CODES, 'header', true) },
+  // The end-user precondition gets no code: it fails, naming the missing Location at its step; what needs a code is blocked.
+  { name: 'authorize redirects without a Location', apis: [A], fails: { ...each([`${A}/authorize/302/AccessDenied`, `${A}/authorize/302/InvalidScope`], 'header'), [END_USER]: { check: 'precondition' } },
+    blocked: { by: END_USER, cases: [`${A}/authorize/302/AuthorizationCode`, `${A}/authorizeWithForm/302/AuthorizationCode`, ...CODES.filter((id) => id !== END_USER)] },
     breaks: (r, ctx) => { if (ctx.operationId === 'authorize' && r.status === 302) r.headers = r.headers.filter(([k]) => k.toLowerCase() !== 'location'); } },
   { name: 'token responses lose Cache-Control', apis: [A], fails: each(CODE_EXCHANGES, 'header'),
     breaks: (r, ctx) => { if (ctx.operationId?.match(/^(exchangeAuthorizationCode|refreshAccessToken)$/) && r.status === 200) r.headers = r.headers.filter(([k]) => k.toLowerCase() !== 'cache-control'); } },
@@ -176,7 +184,7 @@ const LIVE_BREAKS: LiveBreak[] = [
   // Every case that gets a Direct Match token checks the token response, as a step: all but the three matchid
   // cases that send no token or the profile's token without a user.
   { name: 'the JWT bearer token response loses Cache-Control', apis: [DM], breaks: (r, ctx) => { if (ctx.operationId === 'requestJwtBearerToken' && r.status === 200) r.headers = r.headers.filter(([k]) => k.toLowerCase() !== 'cache-control'); },
-    fails: { ...each([`${DM}/requestJwtBearerToken/200/AccessToken`], 'header'), // Every matchid case that gets its token from the token endpoint first (the faults' cases send a fixed one).
+    fails: { ...each([`${DM}/requestJwtBearerToken/200/AccessToken`, PROFILE_KEY], 'header'), // Every matchid case that gets its token from the token endpoint first (the faults' cases send a fixed one).
     ...each(ids((c) => c.operation.operationId === 'matchIdentity' && !(c.trigger && isMockOnly(c.trigger)) && !['NoUserIdInAccessToken', 'MissingCredentials', 'InvalidCredentials'].includes(c.example.name)), 'header', true) } },
   { name: 'authorize redirects to a redirect URI that is not registered', apis: [A], fails: each([`${A}/authorize/400/InvalidRequestPage#unregistered-redirect-uri`], 'status'),
     breaks: (r, ctx) => { if (ctx.operationId === 'authorize' && r.status === 400 && r.body.includes('redirect_uri')) { r.status = 302; r.headers.push(['Location', `${new URL(ctx.request.url).searchParams.get('redirect_uri')}?code=leaked`]); r.body = ''; } } },
@@ -200,6 +208,9 @@ describe('the conformance suite against deliberately wrong live targets (the san
         expect(found.length, `${id} names ${check}: ${JSON.stringify(failed.find((e) => e.id === id)!.failures)}`).toBeGreaterThan(0);
         if (step) expect(found.every((f) => f.step?.startsWith('step 1:')), id).toBe(true);
       }
+      const blocked = entries.filter((e) => e.reason?.startsWith('blocked by '));
+      expect(blocked.map((e) => e.id).sort()).toEqual([...(b.blocked?.cases ?? [])].sort());
+      expect(blocked.every((e) => e.outcome === 'skipped' && e.reason === `blocked by ${b.blocked!.by}`)).toBe(true);
     } finally {
       await proxy.close();
     }

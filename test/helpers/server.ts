@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest { method: string; url: string; headers: IncomingMessage['headers']; body: string }
@@ -6,6 +6,8 @@ export interface RecordedRequest { method: string; url: string; headers: Incomin
 export interface TestServer {
   url: string;
   requests: RecordedRequest[];
+  /** The node:http server, to watch its connections. */
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startServer(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    server,
     close: () => new Promise<void>((resolve, reject) => { server.closeAllConnections(); server.close((e) => (e ? reject(e) : resolve())); }),
   };
 }
