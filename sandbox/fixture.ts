@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
 import { validator, type SchemaError } from '../src/contract/validators.js';
 import fixtureSchema from './fixture.schema.json' with { type: 'json' };
-import { STORE_CAPS } from './state.js';
+import { STORE_CAPS } from './limits.js';
 
 /** The default fixture, at the package root (from source and from dist/ alike). Its schema,
  *  sandbox/fixture.schema.json, is precompiled at generate time. */
