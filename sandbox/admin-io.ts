@@ -27,16 +27,25 @@ export interface AdminParts {
   reset(): void;
   /** Host names the admin API answers besides the loopback ones. */
   extraHosts?: readonly string[];
+  /** The origin the sandbox advertises (a page of it may call the admin API, as may a page of the request's own origin). */
+  origin?: () => string;
+  /** Removes every expired entry now; how many went. */
+  purge?: () => number;
 }
 
 /** One admin operation's handler: its path parameters and the request's query string. */
 export type AdminHandler = (parts: AdminParts, req: IncomingMessage, res: ServerResponse, params: Params, query: URLSearchParams) => unknown;
 
-/** A documented example of the admin document, read once when first needed. */
+/** The admin document's bundle, read once when first needed. */
 let bundle: Record<string, any> | undefined;
+const adminBundle = () => (bundle ??= JSON.parse(readFileSync(path.join(GENERATED_DIR, 'sandbox-admin/openapi.json'), 'utf8')) as Record<string, any>);
+
+/** A documented example of the admin document. */
 export const documentedExample = (response: string, example: string): unknown =>
-  ((bundle ??= JSON.parse(readFileSync(path.join(GENERATED_DIR, 'sandbox-admin/openapi.json'), 'utf8'))).components.responses[response]
-    .content['application/json'].examples[example].value);
+  adminBundle().components.responses[response].content['application/json'].examples[example].value;
+
+/** True when the route's operation takes a request body. */
+export const takesBody = (route: AdminRoute): boolean => adminBundle().paths[route.path][route.method.toLowerCase()].requestBody !== undefined;
 
 type ErrorCode = 'invalid_request' | 'access_denied' | 'not_found' | 'conflict';
 const STATUS: Record<ErrorCode, number> = { invalid_request: 400, access_denied: 403, not_found: 404, conflict: 409 };

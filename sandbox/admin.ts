@@ -10,13 +10,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SANDBOX_ADMIN_ROUTES } from '../generated/sandbox-admin.js';
 import { CLIENT_HANDLERS } from './admin-clients.js';
 import {
-  body, documentedExample, fail, noContent, scopesOf, subscriber,
+  body, documentedExample, fail, noContent, scopesOf, subscriber, takesBody,
   type AdminHandler, type AdminOperationId, type AdminParts, type AdminRoute, type Params,
 } from './admin-io.js';
-import type { Clock } from './clock.js';
+import { ClockRangeError, type Clock } from './clock.js';
 import { SESSION_COOKIE } from './cookies.js';
 import { FaultError, type FaultSpec } from './faults.js';
-import { sendJson } from './http.js';
+import { mediaType, sendJson } from './http.js';
 
 export type { AdminOperationId, AdminParts } from './admin-io.js';
 
@@ -53,6 +53,30 @@ export function matchAdminRoute(method: string, pathname: string): { route: Admi
       return undefined; // a malformed percent-encoding names nothing
     }
   }
+  return undefined;
+}
+
+/** The header that a bodiless POST may carry instead of `Content-Type: application/json` (docs/sandbox.md). */
+export const ADMIN_HEADER = 'x-sandbox-admin';
+
+/**
+ * Why a request may come from a web page of another origin, if it may: an `Origin` that is neither the request's
+ * own (`http://` and its `Host`) nor the one the sandbox advertises (`null` included); a `Sec-Fetch-Site` other
+ * than `same-origin` or `none` (a page of another port of the same host is `same-site`); a bodiless POST without
+ * `Content-Type: application/json` or the admin header, which a page can send as a simple request.
+ *
+ * @see https://fetch.spec.whatwg.org/#cors-safelisted-request-header simple requests need no preflight
+ * @see https://www.w3.org/TR/fetch-metadata/#sec-fetch-site-header Sec-Fetch-Site
+ */
+function crossSite(req: IncomingMessage, route: AdminRoute, parts: AdminParts): 'CrossSiteRequest' | 'AdminHeaderMissing' | undefined {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'CrossSiteRequest';
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    const own = [`http://${req.headers.host ?? ''}`, parts.origin?.() ?? ''].map((o) => o.toLowerCase());
+    if (!own.includes(origin.toLowerCase())) return 'CrossSiteRequest';
+  }
+  if (route.method === 'POST' && !takesBody(route) && mediaType(req) !== 'application/json' && req.headers[ADMIN_HEADER] === undefined) return 'AdminHeaderMissing';
   return undefined;
 }
 
@@ -96,8 +120,13 @@ const HANDLERS: { [K in AdminOperationId]: AdminHandler } = {
   async moveClock({ clock }, req, res) {
     const input = await body<{ advance: number } | { set: number }>(req, res, 'moveClock');
     if (!input) return;
-    if ('advance' in input) clock.advance(input.advance);
-    else clock.set(input.set);
+    try {
+      if ('advance' in input) clock.advance(input.advance);
+      else clock.set(input.set);
+    } catch (error) {
+      if (!(error instanceof ClockRangeError)) throw error;
+      return fail(res, 'invalid_request', error.message);
+    }
     sendJson(res, 200, clockView(clock));
   },
 
@@ -105,6 +134,8 @@ const HANDLERS: { [K in AdminOperationId]: AdminHandler } = {
     parts.reset();
     noContent(res);
   },
+
+  purgeExpired: (parts, _req, res) => sendJson(res, 200, { purged: parts.purge?.() ?? parts.state.purge() }),
 
   listFaults: ({ faults }, _req, res) => sendJson(res, 200, { faults: faults.list() }),
 
@@ -135,8 +166,11 @@ export function admin(parts: AdminParts) {
     const { route, params } = matched;
     return (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => {
       if (route.loopbackOnly && !isAllowedAdminHost(req.headers.host, parts.extraHosts)) {
-        return sendJson(res, 403, documentedExample('HostNotLoopback', 'HostNotLoopback'));
+        return sendJson(res, 403, documentedExample('Forbidden', 'HostNotLoopback'));
       }
+      const refused = route.loopbackOnly ? crossSite(req, route, parts) : undefined;
+      if (refused === 'CrossSiteRequest') return sendJson(res, 403, documentedExample('Forbidden', refused));
+      if (refused) return sendJson(res, 400, documentedExample('BadRequest', refused));
       return HANDLERS[route.operationId](parts, req, res, params, query);
     };
   };

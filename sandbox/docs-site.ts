@@ -5,11 +5,17 @@ import path from 'node:path';
 import sirv from 'sirv';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
 import type { DocumentedResponses } from './contract.js';
+import { NO_FRAMING } from './http.js';
 
 /** The documentation site's file server, built on the first request for it and shared per process. */
 const sites = new Map<string, ReturnType<typeof sirv> | undefined>();
 function siteOf(dir: string) {
-  if (!sites.has(dir)) sites.set(dir, existsSync(dir) ? sirv(dir, { extensions: ['html'], dev: false }) : undefined);
+  if (!sites.has(dir)) {
+    const setHeaders = (res: ServerResponse, pathname: string) => {
+      if (pathname.endsWith('.html') || pathname.endsWith('/')) for (const [name, value] of Object.entries(NO_FRAMING)) res.setHeader(name, value);
+    };
+    sites.set(dir, existsSync(dir) ? sirv(dir, { extensions: ['html'], dev: false, setHeaders }) : undefined);
+  }
   return sites.get(dir);
 }
 

@@ -11,6 +11,7 @@ import { ASSERTION_ALG, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE
 import { validator } from '../src/contract/validators.js';
 import type { Client } from './fixture.js';
 import { parseObject, type Form } from './http.js';
+import { keyProblems } from './registration.js';
 import { REMOTE_JWKS_LIFETIME, type SandboxParts } from './state.js';
 
 /** Algorithms the server knows; a client registers RS256. Symmetric ones and `none` are refused outright. */
@@ -86,7 +87,8 @@ export function jwtBearerGrant(parts: SandboxParts & { audience: string }) {
     const jwks = await registeredKeys(client);
     if (!jwks || jwks.length === 0) return 'MissingJwks';
     if (jwks.some((k) => !k.kid)) return 'KidIsMissing';
-    const jwk = jwks.find((k) => k.kid === header.kid);
+    // A key unfit to verify RS256 (a weak one, one for encryption: a JWKS URI may serve anything) is no key.
+    const jwk = jwks.find((k) => k.kid === header.kid && keyProblems(k, '').length === 0);
     if (!jwk) return 'NoKeyFound';
     const cacheKey = `${client.clientId} ${jwk.kid} ${jwk.n}`;
     let key = state.importedKeys.get(cacheKey);

@@ -7,6 +7,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3 Access token request (4.1.2: code replay)
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6 Refreshing an access token
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.6 PKCE: the server verifies code_verifier
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1 PKCE downgrade: a code_verifier without a challenge is refused
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -57,9 +58,12 @@ function tokenEndpoint({ state, docs }: SandboxParts, prefix: typeof TOKEN | typ
   };
 }
 
-/** True when the code's PKCE binding holds (RFC 7636 section 4.6). */
+/** True when the code's PKCE binding holds (RFC 7636 section 4.6): the verifier of the code's challenge; and no
+ *  verifier for a code issued without a challenge, which is a PKCE downgrade (RFC 9700 section 2.1.1: "if there
+ *  was no code_challenge in the authorization request, a request to the token endpoint containing a
+ *  code_verifier is rejected"). */
 const verifierHolds = (code: AuthorizationCode, verifier: string | undefined) =>
-  !code.codeChallenge || (verifier !== undefined && createHash('sha256').update(verifier).digest('base64url') === code.codeChallenge);
+  (code.codeChallenge ? verifier !== undefined && createHash('sha256').update(verifier).digest('base64url') === code.codeChallenge : verifier === undefined);
 
 export function tokenHandlers(parts: SandboxParts & { issuer: string }) {
   const { state, docs, issuer } = parts;

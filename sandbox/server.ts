@@ -26,7 +26,7 @@ import { authentication } from './authentication.js';
 import { DocumentedResponses } from './contract.js';
 import { directMatch } from './direct-match.js';
 import { Faults } from './faults.js';
-import { createHttpServer, type Timeouts } from './connections.js';
+import { createHttpServer, hostProblem, refuseHost, type Timeouts } from './connections.js';
 import { createDelays } from './delays.js';
 import { docsSite } from './docs-site.js';
 import { resolveFixture, type Fixture } from './fixture.js';
@@ -51,6 +51,8 @@ export interface SandboxOptions {
   /** Connection limits, in milliseconds: a connection that has not sent complete headers within `headersMs`
    *  (10 s), or a complete request within `requestMs` (30 s), is destroyed. */
   timeouts?: Timeouts;
+  /** How often every expired entry is removed while the sandbox listens, in milliseconds (60 000; 0: never). */
+  purgeIntervalMs?: number;
 }
 
 export interface Sandbox {
@@ -71,7 +73,8 @@ export interface Sandbox {
   /** Back to the fixture: every token, refresh token, code, session, revoked consent, registered client or key
    *  and armed fault goes, and the clock goes back to real time. */
   reset(): void;
-  /** Removes every expired token, code, session... now (they also go a few per write); returns how many went. */
+  /** Removes every expired token, code, session... now (they also go a few per write, and every minute while it
+   *  listens: `purgeIntervalMs`); returns how many went. */
   purge(): number;
 }
 
@@ -121,6 +124,7 @@ interface Routes {
 function router({ parts, handlers, sandboxRoutes, adminRoute, serveDocs, faults, delays, log }: Routes) {
   const { docs } = parts;
   return async (req: IncomingMessage, res: ServerResponse) => {
+    if (hostProblem(req)) return refuseHost(res);
     guardBody(req, res);
     const target = req.url ?? '/';
     const query = target.indexOf('?');
@@ -152,6 +156,23 @@ function router({ parts, handlers, sandboxRoutes, adminRoute, serveDocs, faults,
   };
 }
 
+/** How often a listening sandbox removes every expired entry (a clock moved far ahead leaves many at once). */
+const PURGE_INTERVAL_MS = 60_000;
+
+/** `work` every `ms` while started (an unref'd timer: it never keeps the process alive); never for 0. */
+function periodically(work: () => unknown, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start() {
+      if (ms > 0 && !timer) (timer = setInterval(work, ms)).unref();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
+
 function listenOn(server: Server, port: number, host: string): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -172,6 +193,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const delays = createDelays(docs);
   let listening: string | undefined;
   const parts: SandboxParts = { state, docs, now: state.now, origin: () => options.origin ?? listening ?? 'http://127.0.0.1' };
+  const purge = () => state.purge();
+  const purging = periodically(purge, options.purgeIntervalMs ?? PURGE_INTERVAL_MS);
   const reset = () => {
     state.reset();
     faults.clear();
@@ -181,7 +204,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const { handlers, sandboxRoutes } = operationHandlers(parts, fixture.issuer ?? ORANGE_OIDC_ISSUER, fixture.assertionAudience ?? ASSERTION_AUDIENCE, fixture.matchIdScope ?? apiScope('matchIdentity'));
   const server = createHttpServer(options.timeouts ?? {}, router({
     parts, handlers, sandboxRoutes, faults, delays, log: options.log ?? ((m: string) => console.error(m)),
-    adminRoute: admin({ state, clock, faults, reset, extraHosts: options.adminHosts ?? [] }),
+    adminRoute: admin({ state, clock, faults, reset, purge, extraHosts: options.adminHosts ?? [], origin: parts.origin }),
     serveDocs: docsSite(options.docsDir ?? path.join(PACKAGE_ROOT, 'dist/docs'), docs),
   }));
 
@@ -194,9 +217,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       return listening;
     },
     async listen(port = 0, host = '127.0.0.1') {
-      return (listening = await listenOn(server, port, host));
+      listening = await listenOn(server, port, host);
+      purging.start();
+      return listening;
     },
     close() {
+      purging.stop();
       delays.stop();
       return new Promise((resolve, reject) => {
         server.closeAllConnections();
@@ -204,6 +230,6 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       });
     },
     reset,
-    purge: () => state.purge(),
+    purge,
   };
 }

@@ -5,7 +5,7 @@
  *
  * Entry points: `createBuilder(session)` → `{ ctx, setup, build }`.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type fc from 'fast-check';
 import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from '../../src/auth/jwt-bearer.js';
 import { basicAuthorization } from '../../src/auth/basic.js';
@@ -13,7 +13,7 @@ import { pathOf, type Operation } from '../../src/contract/operations.js';
 import type { Exchange, HttpRequest } from '../http.js';
 import { authorizationScopes, PLANS, type AuthVariant, type PlanContext } from './plans.js';
 import { applyViolation, fillBound, privateKeyOf, requestShape, signJws, toHttpRequest, type RequestExtras, type RequestValue, type Signing } from './request.js';
-import { setAt, valid, type Violation } from './schema.js';
+import { BOUND, setAt, valid, type Violation } from './schema.js';
 import type { FuzzSession } from './session.js';
 import { StepError } from './types.js';
 
@@ -24,6 +24,19 @@ export interface Change {
   variant?: AuthVariant;
   members?: Record<string, unknown>;
   headers?: Record<string, string>;
+}
+
+/** The strings of a generated value: the fuzzer's own, no secret (the members bound from the profile or the
+ *  target are still BOUND here). */
+function generatedStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (value !== BOUND) out.push(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) generatedStrings(v, out);
+  } else if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) generatedStrings(v, out);
+  }
+  return out;
 }
 
 const json = (exchange: Exchange): Record<string, unknown> => {
@@ -43,12 +56,14 @@ function planContext(session: FuzzSession): PlanContext {
   const profileKey = profile.directMatch?.privateJwk ? privateKeyOf(profile.directMatch.privateJwk) : undefined;
   const basic = () => basicAuthorization(profile.authentication!.clientId, profile.authentication!.clientSecret!);
 
-  async function authorizationCode(scope: string): Promise<string> {
+  async function authorizationCode(scope: string, verifier?: string): Promise<string> {
     const auth = profile.authentication!;
     const n = session.nextStep();
+    // RFC 7636 section 4.2: the S256 challenge of the verifier the code exchange sends.
+    const pkce: Record<string, string> = verifier === undefined ? {} : { code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' };
     const exchange = await session.step('authorize', {
       method: 'GET', path: pathOf('authorize'), headers: { Cookie: auth.session!.cookie },
-      query: { response_type: 'code', client_id: auth.clientId, scope, redirect_uri: auth.redirectUri, state: `fuzz-state-${n}`, nonce: `fuzz-nonce-${n}` },
+      query: { response_type: 'code', client_id: auth.clientId, scope, redirect_uri: auth.redirectUri, state: `fuzz-state-${n}`, nonce: `fuzz-nonce-${n}`, ...pkce },
     });
     let code: string | null = null;
     try {
@@ -60,7 +75,7 @@ function planContext(session: FuzzSession): PlanContext {
 
   const ctx: PlanContext = {
     profile,
-    code: () => authorizationCode('openid'),
+    code: (verifier) => authorizationCode('openid', verifier),
     refreshToken: () => (refreshToken ??= (async () => {
       const code = await authorizationCode(['openid', ...authorizationScopes()].join(' '));
       const exchange = await session.step('exchangeAuthorizationCode', {
@@ -118,8 +133,10 @@ export function createBuilder(session: FuzzSession) {
     return setups.get(key) ?? setups.set(key, makeSetup(op, stateful)).get(key)!;
   };
 
-  /** A valid request's HTTP form: adjusted, broken (negative), bound, with credentials, signed. */
+  /** A valid request's HTTP form: adjusted, broken (negative), bound, with credentials, signed. What was generated
+   *  (the value, the violation) is no secret: the reproducers show it, even where a secret would stand. */
   async function build(s: ReturnType<typeof makeSetup>, value: RequestValue, change: Change = {}): Promise<HttpRequest> {
+    for (const generated of generatedStrings([value, change.violation?.value])) session.redactor.allow(generated);
     let v = s.plan.adjust ? s.plan.adjust(value, s.stateful) : value;
     for (const [path, member] of Object.entries(change.members ?? {})) v = setAt(v, path.split('/'), member) as RequestValue;
     for (const [path, member] of Object.entries(change.variant?.members ?? {})) v = setAt(v, path.split('/'), member(ctx)) as RequestValue;

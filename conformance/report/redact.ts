@@ -16,7 +16,7 @@
  * replaced, the decoded header and claims (redacted as values; `jws(placeholder)`): they are not secrets (the
  * signature is what makes a JWT a credential), and the checks of a recorded exchange need them.
  *
- * Entry points: `new Redactor(secrets, options)`, `learn(exchange)`, `text(s)`, `value(v)`, `url(s)`,
+ * Entry points: `new Redactor(secrets, options)`, `learn(exchange)`, `allow(value)`, `text(s)`, `value(v)`, `url(s)`,
  * `headers(list)`, `form(text)`, `body(text)`, `curl(request)`, `exchange(e)` → `RedactedExchange`, `placeholder(secret)`,
  * `jws(placeholder)`; `isPlaceholder(s)`; `truncate(text, max)`; `REDACTED`.
  */
@@ -106,6 +106,8 @@ export class Redactor {
   private readonly correlate: boolean;
   private readonly numbers = new Map<string, string>();
   private readonly decoded = new Map<string, RedactedJws>();
+  /** Values known to be no secret (`allow`). */
+  private readonly allowed = new Set<string>();
 
   constructor(secrets: Iterable<string> = [], options: RedactorOptions = {}) {
     this.correlate = options.correlate ?? false;
@@ -135,6 +137,20 @@ export class Redactor {
     return this.decoded.size > 0;
   }
 
+  /**
+   * A value known to be no secret (one the fuzzer generated): never redacted where it stands as a secret would
+   * (a `code_verifier` member, a form field, a query parameter), and not learned from the requests that carry it.
+   * The secrets given to the redactor and the tokens it learns from responses stay redacted even if allowed.
+   */
+  allow(value: string): void {
+    this.allowed.add(value);
+  }
+
+  /** True when a value standing where a secret would is shown as it is. */
+  private shown(value: string): boolean {
+    return this.allowed.has(value) && !this.known.has(value);
+  }
+
   /** Values to redact wherever they appear. */
   add(...values: unknown[]): void {
     for (const v of values) {
@@ -146,24 +162,27 @@ export class Redactor {
     }
   }
 
-  /** Collects the secrets an exchange carries (tokens issued in its response, credentials in its request). */
+  /** Collects the secrets an exchange carries (tokens issued in its response, credentials in its request; what a
+   *  request carries that is allowed is not learned). */
   learn(exchange: { request: WireRequest; response?: HttpResponse }): void {
+    let fromRequest = true;
+    const keep = (...values: unknown[]) => this.add(...(fromRequest ? values.filter((v) => !(typeof v === 'string' && this.allowed.has(v))) : values));
     const collect = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach(collect);
-      else if (isObject(node)) for (const [k, v] of Object.entries(node)) (SECRET_NAMES.has(k) ? this.add(v) : collect(v));
+      else if (isObject(node)) for (const [k, v] of Object.entries(node)) (SECRET_NAMES.has(k) ? keep(v) : collect(v));
     };
     const fromUrl = (value: string | null) => {
       if (!value) return;
       try {
         const url = new URL(value, 'http://x');
-        for (const [k, v] of [...url.searchParams, ...(formOf(url.hash.slice(1)) ?? [])]) if (SECRET_NAMES.has(k)) this.add(v);
+        for (const [k, v] of [...url.searchParams, ...(formOf(url.hash.slice(1)) ?? [])]) if (SECRET_NAMES.has(k)) keep(v);
       } catch { /* not a URL */ }
     };
     const fromBody = (text: string, contentType: string | null) => {
       try {
         collect(JSON.parse(text));
       } catch {
-        for (const [k, v] of formOf(text, isFormType(contentType)) ?? []) if (SECRET_NAMES.has(k)) this.add(v);
+        for (const [k, v] of formOf(text, isFormType(contentType)) ?? []) if (SECRET_NAMES.has(k)) keep(v);
       }
     };
     const { request, response } = exchange;
@@ -174,6 +193,7 @@ export class Redactor {
       if (name === 'cookie') this.add(...v.split(/;\s*/).map((pair) => pair.split('=').slice(1).join('=')));
       else if (SECRET_HEADERS.has(name)) this.add(v.replace(/^(Bearer|Basic)\s+/i, ''));
     }
+    fromRequest = false;
     if (response) {
       fromBody(response.text, response.headers.get('content-type'));
       for (const [k, v] of response.headers.entries) {
@@ -202,7 +222,7 @@ export class Redactor {
     if (typeof value === 'string') return this.text(value);
     if (Array.isArray(value)) return value.map((v) => this.value(v));
     if (isObject(value)) {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_NAMES.has(k) && typeof v === 'string' && v !== '' ? this.placeholder(v) : this.value(v)]));
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_NAMES.has(k) && typeof v === 'string' && v !== '' && !this.shown(v) ? this.placeholder(v) : this.value(v)]));
     }
     return value;
   }
@@ -218,7 +238,7 @@ export class Redactor {
     url.username = '';
     url.password = '';
     const params = (search: URLSearchParams) => [...search]
-      .map(([k, v]) => `${encodeURIComponent(k)}=${SECRET_NAMES.has(k) && v !== '' ? this.placeholder(v) : encodeURIComponent(v)}`).join('&');
+      .map(([k, v]) => `${encodeURIComponent(k)}=${SECRET_NAMES.has(k) && v !== '' && !this.shown(v) ? this.placeholder(v) : encodeURIComponent(v)}`).join('&');
     const base = url.href.slice(0, url.href.length - url.search.length - url.hash.length);
     const fragment = url.hash.slice(1);
     const hash = fragment && formOf(fragment) ? `#${params(new URLSearchParams(fragment))}` : url.hash;
@@ -244,7 +264,7 @@ export class Redactor {
   /** A form body's fields, redacted (secret fields replaced, the rest as text); undefined when it is not a form
    *  (`declared`: the body says it is one, by its content type). */
   form(text: string, declared = false): [string, string][] | undefined {
-    return formOf(text, declared)?.map(([k, v]) => [k, SECRET_NAMES.has(k) && v !== '' ? this.placeholder(v) : this.text(v)]);
+    return formOf(text, declared)?.map(([k, v]) => [k, SECRET_NAMES.has(k) && v !== '' && !this.shown(v) ? this.placeholder(v) : this.text(v)]);
   }
 
   /** A body: JSON and forms member by member, anything else as text. */
@@ -271,7 +291,7 @@ export class Redactor {
     for (const [k, v] of this.headers(request.headers)) if (!['content-length', 'host'].includes(k.toLowerCase())) parts.push('-H', q(`${k}: ${v}`));
     if (request.body !== '') {
       const form = isFormType(request.headers.get('content-type')) ? formOf(request.body, true) : undefined;
-      if (form) for (const [k, v] of form) parts.push('--data-urlencode', q(`${k}=${SECRET_NAMES.has(k) ? REDACTED : this.text(v)}`));
+      if (form) for (const [k, v] of form) parts.push('--data-urlencode', q(`${k}=${SECRET_NAMES.has(k) && !this.shown(v) ? REDACTED : this.text(v)}`));
       else {
         let body: string;
         try {

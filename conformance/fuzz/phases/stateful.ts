@@ -72,11 +72,12 @@ async function sequence(run: Chains, root: Operation, i: number, cookie?: string
   const s = run.setup(root, true);
   let value = sampleOf(run, root.operationId, i);
   let verifier: string | undefined;
-  const challenge = value.query?.code_challenge;
-  if (typeof challenge === 'string') {
+  const at = value.query ? 'query' : 'body';
+  const params = value[at] as Record<string, unknown> | undefined;
+  if (typeof params?.code_challenge === 'string') {
     // RFC 7636 section 4.2: the challenge of a verifier the exchange then sends.
-    verifier = createHash('sha256').update(`verifier:${challenge}`).digest('base64url');
-    value = { ...value, query: { ...value.query, code_challenge: createHash('sha256').update(verifier).digest('base64url') } };
+    verifier = createHash('sha256').update(`verifier:${params.code_challenge}`).digest('base64url');
+    value = { ...value, [at]: { ...params, code_challenge: createHash('sha256').update(verifier).digest('base64url') } };
   }
   let n = 0;
   const label = () => `${name}, request ${++n}`;
