@@ -139,7 +139,12 @@ export function createBuilder(session: FuzzSession) {
     for (const generated of generatedStrings([value, change.violation?.value])) session.redactor.allow(generated);
     let v = s.plan.adjust ? s.plan.adjust(value, s.stateful) : value;
     for (const [path, member] of Object.entries(change.members ?? {})) v = setAt(v, path.split('/'), member) as RequestValue;
-    for (const [path, member] of Object.entries(change.variant?.members ?? {})) v = setAt(v, path.split('/'), member(ctx)) as RequestValue;
+    for (const [path, member] of Object.entries(change.variant?.members ?? {})) {
+      // The fuzzer's own values (a downgrade's verifier), shown like the generated ones: a secret stays redacted.
+      const made = member(ctx);
+      if (typeof made === 'string') session.redactor.allow(made);
+      v = setAt(v, path.split('/'), made) as RequestValue;
+    }
     if (change.violation) v = applyViolation(v, change.violation) as RequestValue;
     v = await fillBound(v, s.providers);
     const headers: Record<string, string> = { ...(change.headers?.Authorization ? {} : await s.plan.credentials?.(ctx)), ...change.headers };

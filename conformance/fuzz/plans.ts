@@ -142,10 +142,13 @@ function authorizePlan(at: 'query' | 'body'): Plan {
 }
 
 const dm = (ctx: PlanContext) => ctx.profile.directMatch!;
-/** The PKCE verifier a code exchange sends, if any. */
+/** A verifier the auth phase sends with a code issued without any challenge: a PKCE downgrade (RFC 9700 section
+ *  2.1.1), which the target must refuse. */
+const DOWNGRADE_VERIFIER = 'fuzz-pkce-downgrade-verifier-0123456789abcdefgh';
+/** The PKCE verifier a code exchange sends, if any, which its code is bound to (never the downgrade's). */
 const verifierOf = (request: RequestValue): string | undefined => {
   const verifier = (request.body as Record<string, unknown> | undefined)?.code_verifier;
-  return typeof verifier === 'string' ? verifier : undefined;
+  return typeof verifier === 'string' && verifier !== DOWNGRADE_VERIFIER ? verifier : undefined;
 };
 
 export const PLANS: Record<OperationId, Plan> = {
@@ -159,7 +162,10 @@ export const PLANS: Record<OperationId, Plan> = {
       'body/redirect_uri': () => ctx.profile.authentication!.redirectUri,
     }),
     credentials: (ctx) => ({ Authorization: basicAuthorization(ctx.profile.authentication!.clientId, ctx.profile.authentication!.clientSecret!) }),
-    auth: basicVariants,
+    auth: (ctx) => [
+      ...basicVariants(ctx),
+      { name: 'a code_verifier for a code issued without code_challenge (a PKCE downgrade, RFC 9700 section 2.1.1)', members: { 'body/code_verifier': () => DOWNGRADE_VERIFIER } },
+    ],
   },
   refreshAccessToken: {
     requires: need('authentication.clientSecret', 'authentication.session'),
