@@ -33,14 +33,17 @@ async function admin(operationId: AdminOperation, body?: unknown, at = target.ur
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
+/** The documented ClockOutOfRange text, for any value. */
+const RANGE = /^the clock would be at -?[\d.e+]+ s since the epoch: it stays within 0 \(1970-01-01T00:00:00Z\) and 253370764799 \(9998-12-31T23:59:59Z\)$/;
+
 describe('the clock', () => {
   it.each([
-    ['advance 1e20', { advance: 1e20 }, /body\/advance must be <= 253402300799/],
-    ['advance -1e20', { advance: -1e20 }, /body\/advance must be >= -253402300799/],
+    ['advance 1e20', { advance: 1e20 }, RANGE],
+    ['advance -1e20', { advance: -1e20 }, RANGE],
     ['set -1', { set: -1 }, /body\/set must be >= 0/],
-    ['set past 9998-12-31', { set: CLOCK_RANGE.max + 1 }, /body\/set must be <= 253370764799/],
-    ['advance past 9998-12-31', { advance: CLOCK_RANGE.max }, /the clock would be at .* it stays within 0 \(1970-01-01T00:00:00Z\) and 253370764799/],
-    ['advance before 1970', { advance: -(Date.now() / 1000) - 10 }, /it stays within 0/],
+    ['set past 9998-12-31', { set: CLOCK_RANGE.max + 1 }, RANGE],
+    ['advance past 9998-12-31', { advance: CLOCK_RANGE.max }, RANGE],
+    ['advance before 1970', { advance: -(Date.now() / 1000) - 10 }, RANGE],
   ])('refuses %s with the documented 400, and does not move', async (_label, move, message) => {
     const before = (await admin('getClock')).body.offset;
     const refused = await admin('moveClock', move);
@@ -52,7 +55,7 @@ describe('the clock', () => {
 
   it('documents the refusal in the admin API document', () => {
     const example = adminDoc.components.responses.BadRequest.content['application/json'].examples.ClockOutOfRange.value;
-    expect(example.error_description).toMatch(/it stays within 0 \(1970-01-01T00:00:00Z\) and 253370764799 \(9998-12-31T23:59:59Z\)/);
+    expect(example.error_description).toMatch(RANGE);
   });
 
   it('throws ClockRangeError in process for a move out of range, a NaN or an infinity, and stays where it was', () => {
