@@ -1,10 +1,12 @@
 /**
  * `npm run bench:sandbox`: matchid throughput of the sandbox, against the Prism mock on the same request and
  * against a bare node:http server that answers fixed scores (the ceiling of this machine). Each target runs in
- * its own process; autocannon drives them one after the other with the same load. Figures and ratios come from
- * one run; nothing here is asserted.
+ * its own process; autocannon drives them one after the other with the same load. Then 500 slow-header
+ * connections at once (a header line every half second, never the end) against the shipped sandbox: when each is
+ * closed, against its documented 10 s limit. Figures and ratios come from one run; nothing here is asserted.
  */
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
@@ -42,6 +44,26 @@ async function startSandboxProcess() {
   return { url: (await waitForOutput(child, 'stdout', /listening on (http:\S+)/))[1]!, child };
 }
 
+/** `count` connections sending a header line every `everyMs`, never the blank line: when each was closed (ms after
+ *  its own start), and how many got a 408 first. */
+async function slowHeaders(url: string, count: number, everyMs: number) {
+  const { hostname, port } = new URL(url);
+  const closed = await Promise.all(Array.from({ length: count }, () => new Promise<{ ms: number; status408: boolean }>((resolve) => {
+    const started = performance.now();
+    const socket = connect(Number(port), hostname, () => socket.write('GET /_sandbox/health HTTP/1.1\r\nHost: localhost\r\n'));
+    const timer = setInterval(() => { if (socket.writable) socket.write('X-Slow: 1\r\n'); }, everyMs);
+    let text = '';
+    socket.on('data', (chunk) => { text += chunk.toString('latin1'); });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve({ ms: performance.now() - started, status408: text.startsWith('HTTP/1.1 408 ') });
+    });
+  })));
+  const ms = closed.map((c) => c.ms).sort((a, b) => a - b);
+  return { first: ms[0]!, median: ms[Math.floor(ms.length / 2)]!, last: ms.at(-1)!, with408: closed.filter((c) => c.status408).length };
+}
+
 const sandbox = await startSandboxProcess();
 const mock = await startMock();
 const bare = await startChildServer(`
@@ -69,6 +91,8 @@ try {
   console.log(`  ${'sandbox, near-miss values'.padEnd(30)} ${Math.round(miss.rps).toString().padStart(7)} req/s   p50 ${miss.p50} ms   p99 ${miss.p99} ms   non-2xx ${miss.non2xx}   errors ${miss.errors}`);
   const s = figures.sandbox!.rps;
   console.log(`  sandbox / Prism: ${(s / figures['Prism 5.14.2 mock']!.rps).toFixed(1)}x (near-miss: ${(miss.rps / figures['Prism 5.14.2 mock']!.rps).toFixed(1)}x)   sandbox / bare node:http: ${(s / figures['bare node:http (fixed scores)']!.rps).toFixed(2)}x`);
+  const slow = await slowHeaders(sandbox.url, 500, 500);
+  console.log(`500 slow-header connections at once (a header line every 0.5 s), documented limit 10 s: closed after ${(slow.first / 1000).toFixed(2)} s (first), ${(slow.median / 1000).toFixed(2)} s (median), ${(slow.last / 1000).toFixed(2)} s (last); ${slow.with408} of 500 got a 408 first`);
 } finally {
   sandbox.child.kill();
   bare.child.kill();

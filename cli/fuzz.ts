@@ -10,6 +10,8 @@ import { createSandbox, type Sandbox } from '../sandbox/server.js';
 import { API_SLUGS } from '../src/contract/load.js';
 import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
 import { REPORT_FILES, apisOption, prepareReportPaths, profileOption, reachTarget, reportOptions, writeReports } from './options.js';
+import { DEFAULT_URL as SANDBOX_URL } from './sandbox.js';
+import { listenForStop } from './signals.js';
 
 /** Bounds of the options, stated in the help and in the output. */
 const MAX_EXAMPLES = 1000;
@@ -43,6 +45,21 @@ function requestTable(run: FuzzRun): string {
   ].join('\n');
 }
 
+/** The summary, the failures with their reproducers, the requests, and how to replay the run. */
+function printRun(run: FuzzRun, given: string | undefined, seed: number, maxExamples: number): void {
+  console.log(textReport(run, { reproducers: true }));
+  console.log('');
+  console.log(requestTable(run));
+  const discarded = [...run.discarded.values()].reduce((a, b) => a + b, 0);
+  for (const note of run.notes) console.log(terminalText(`not checked: ${note}`, run.redactor));
+  if (discarded) console.log(`${discarded} generated examples were not sent: the request checks did not see them as the phase needs (valid, or broken)`);
+  if (run.stopped) console.log(`stopped (${run.stopped}) before the end of the run: what it had not reached is skipped, not passed`);
+  console.log(`seed ${seed}: the same command with --seed ${seed} sends the same requests`);
+  if (!given) {
+    console.log(`replay: start a sandbox with \`npm start\` (or \`npx orange-identity sandbox\`, ${SANDBOX_URL}), then run a reproducer above, or the whole run with \`npm run fuzz -- --target ${SANDBOX_URL} --seed ${seed} --max-examples ${maxExamples}\``);
+  }
+}
+
 export const fuzz: Command = {
   name: 'fuzz',
   summary: 'send requests generated from the contract (valid, invalid, without or with bad credentials, linked sequences) and report what a target gets wrong',
@@ -58,8 +75,9 @@ export const fuzz: Command = {
   details: [
     `Checks: ${FUZZ_CHECKS.join(', ')}.`,
     `Each distinct failure is shrunk (at most ${SHRINK_BUDGET} requests each) and printed with a curl reproducer, secrets redacted.`,
+    'Ctrl-C or SIGTERM stops the run at its next request and writes the summary and the reports (again: at once).',
     'Exit codes: 0 no check failed, 1 a check failed, 2 bad arguments or configuration (invalid profile, unreachable',
-    'target, a target that does not serve these APIs).',
+    'target, a target that does not serve these APIs), 130 (SIGINT) or 143 (SIGTERM) stopped before the end without a failure.',
   ].join('\n'),
   async run(values) {
     const apis = apisOption(values);
@@ -72,10 +90,19 @@ export const fuzz: Command = {
 
     let sandbox: Sandbox | undefined;
     const admin: { close(): void }[] = [];
+    // Ctrl-C or SIGTERM (once, or twice within a second as npm and the terminal deliver it): the run stops at its
+    // next request, then the summary and the reports are written. A later signal stops at once.
+    const stop = listenForStop();
+    const stopping = new AbortController();
+    void stop.requested.then((signal) => {
+      console.error(`${signal}: stopping the fuzz run, then writing the summary and the reports (${signal} again to stop at once)`);
+      stopping.abort(signal);
+    });
     try {
-      let target = values.target as string | undefined;
+      const given = values.target as string | undefined;
+      let target = given;
       if (!target) {
-        sandbox = await createSandbox();
+        sandbox = createSandbox();
         target = await sandbox.listen(0);
         console.error(`started an in-process sandbox on ${target}`);
       } else {
@@ -90,6 +117,11 @@ export const fuzz: Command = {
           baseUrl: target, profile, secrets, apis, seed, maxExamples, shrinkBudget: SHRINK_BUDGET,
           profileLabel: `${profile.name} (${path.relative(process.cwd(), profilePath)})`,
           ...(rate ? { rate } : {}),
+          // The reproducers name the target as it was given; an in-process sandbox is gone once the run ends, so
+          // they name the one `npm start` runs, and the output says how to replay.
+          reproduceAt: given ?? SANDBOX_URL,
+          ...(given ? {} : { targetLabel: `an in-process sandbox (gone with the run; the reproducers are for one started with npm start, ${SANDBOX_URL})` }),
+          signal: stopping.signal,
           control: sandboxAdmin((request) => adminSender.send(request), sandbox?.clock),
           onProgress: (p) => console.error(terminalText(`${p.operationId} ${p.phase}: ${p.requests} requests`)),
         });
@@ -97,16 +129,12 @@ export const fuzz: Command = {
         if (error instanceof ForeignTargetError || error instanceof ProfileError) throw new ConfigError(error.message);
         throw error;
       }
-      console.log(textReport(run, { reproducers: true }));
-      console.log('');
-      console.log(requestTable(run));
-      const discarded = [...run.discarded.values()].reduce((a, b) => a + b, 0);
-      for (const note of run.notes) console.log(terminalText(`not checked: ${note}`, run.redactor));
-      if (discarded) console.log(`${discarded} generated examples were not sent: the request checks did not see them as the phase needs (valid, or broken)`);
-      console.log(`seed ${seed}: the same command with --seed ${seed} sends the same requests`);
+      printRun(run, given, seed, maxExamples);
       await writeReports(values, run);
-      return run.entries.some((e) => e.outcome === 'failed') ? 1 : 0;
+      if (run.entries.some((e) => e.outcome === 'failed')) return 1;
+      return run.stopped ? 128 + (run.stopped === 'SIGTERM' ? 15 : 2) : 0;
     } finally {
+      stop.dispose();
       for (const a of admin) a.close();
       await sandbox?.close();
     }

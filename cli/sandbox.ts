@@ -4,18 +4,23 @@ import { createSandbox } from '../sandbox/server.js';
 import { ConfigError, UsageError, type Command } from './command.js';
 import { untilStopped } from './signals.js';
 
+/** The port `npm start` and `orange-identity sandbox` listen on unless told otherwise. */
+export const DEFAULT_PORT = 8080;
+/** The URL of a sandbox started with `npm start`, as its banner prints it. */
+export const DEFAULT_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
+
 export const sandbox: Command = {
   name: 'sandbox',
   summary: 'run the stateful reference sandbox of the five APIs (login and consent page, tokens, scores, admin API)',
   options: {
-    port: { type: 'string', value: '<port>', description: 'port to listen on (default: PORT, or 8080; 0 picks a free one)' },
+    port: { type: 'string', value: '<port>', description: `port to listen on (default: PORT, or ${DEFAULT_PORT}; 0 picks a free one)` },
     host: { type: 'string', value: '<host>', default: '127.0.0.1', description: 'address to listen on' },
     fixture: { type: 'string', value: '<file>', description: 'subscribers and clients, YAML or JSON (schema: sandbox/fixture.schema.json); the default fixture otherwise' },
     'admin-host': { type: 'string', value: '<name>', multiple: true, description: 'a Host name the admin API answers besides localhost, 127.0.0.1 and [::1] (a container\'s service name)' },
   },
   details: 'Prints its URL once listening; Ctrl-C (SIGINT) or SIGTERM stops it.',
   async run(values) {
-    const rawPort = (values.port as string | undefined) ?? process.env.PORT ?? '8080';
+    const rawPort = (values.port as string | undefined) ?? process.env.PORT ?? String(DEFAULT_PORT);
     const port = Number(rawPort);
     if (rawPort.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid port '${rawPort}'`);
     const fixturePath = (values.fixture as string | undefined) ?? DEFAULT_FIXTURE;

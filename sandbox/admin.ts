@@ -1,40 +1,24 @@
 /**
  * The sandbox's admin API (openapi/sandbox-admin.yaml, its own document, not one of the five APIs): tokens and
  * end-user sessions without a browser, consent revocation, the clock, reset, fault injection, and clients and
- * keys registered as on the portal's Settings tab. Routes and request schemas come from the document
- * (generated/sandbox-admin.ts and the precompiled validators), one handler per operationId. Operations marked
- * `x-loopback-only` answer only requests whose `Host` is a loopback name (DNS rebinding). Errors are
- * `{error, error_description}`, the description naming the field at fault.
+ * keys registered as on the portal's Settings tab (sandbox/admin-clients.ts). Routes and request schemas come
+ * from the document (generated/sandbox-admin.ts and the precompiled validators), one handler per operationId.
+ * Operations marked `x-loopback-only` answer only requests whose `Host` is a loopback name (DNS rebinding).
+ * Errors are `{error, error_description}`, the description naming the field at fault.
  */
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path';
-import type { JWK } from 'jose';
 import { SANDBOX_ADMIN_ROUTES } from '../generated/sandbox-admin.js';
-import { GENERATED_DIR } from '../src/contract/load.js';
-import { validator } from '../src/contract/validators.js';
-import { SESSION_COOKIE } from './authentication.js';
-import type { Clock } from './clock.js';
-import { FaultError, type Faults, type FaultSpec } from './faults.js';
-import { clientProblems, describeSchemaErrors, type Client } from './fixture.js';
-import { MAX_BODY_BYTES, parseJsonObject, readBodyWithinLimit, sendJson } from './http.js';
-import { STORE_CAPS, type SandboxState } from './state.js';
+import { CLIENT_HANDLERS } from './admin-clients.js';
+import {
+  body, documentedExample, fail, noContent, scopesOf, subscriber, takesBody,
+  type AdminHandler, type AdminOperationId, type AdminParts, type AdminRoute, type Params,
+} from './admin-io.js';
+import { ClockRangeError, type Clock } from './clock.js';
+import { SESSION_COOKIE } from './cookies.js';
+import { FaultError, type FaultSpec } from './faults.js';
+import { mediaType, sendJson } from './http.js';
 
-type Route = (typeof SANDBOX_ADMIN_ROUTES)[number];
-export type AdminOperationId = Route['operationId'];
-type Params = Record<string, string>;
-type AdminHandler = (req: IncomingMessage, res: ServerResponse, params: Params, query: URLSearchParams) => unknown;
-
-export interface AdminParts {
-  state: SandboxState;
-  clock: Clock;
-  faults: Faults;
-  /** Back to the fixture: state, faults and clock. */
-  reset(): void;
-  /** Host names the admin API answers besides the loopback ones. */
-  extraHosts?: readonly string[];
-}
+export type { AdminOperationId, AdminParts } from './admin-io.js';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -58,7 +42,7 @@ const matchers = SANDBOX_ADMIN_ROUTES.map((route) => {
 });
 
 /** The admin route of `METHOD pathname`, with its path parameters; undefined when none. */
-export function matchAdminRoute(method: string, pathname: string): { route: Route; params: Params } | undefined {
+export function matchAdminRoute(method: string, pathname: string): { route: AdminRoute; params: Params } | undefined {
   for (const { route, names, re } of matchers) {
     if (route.method !== method) continue;
     const m = re.exec(pathname);
@@ -72,183 +56,109 @@ export function matchAdminRoute(method: string, pathname: string): { route: Rout
   return undefined;
 }
 
-/** A documented example of the admin document, read once when first needed. */
-let bundle: Record<string, any> | undefined;
-const documentedExample = (response: string, example: string): unknown =>
-  ((bundle ??= JSON.parse(readFileSync(path.join(GENERATED_DIR, 'sandbox-admin/openapi.json'), 'utf8'))).components.responses[response]
-    .content['application/json'].examples[example].value);
+/** The header that a bodiless POST may carry instead of `Content-Type: application/json` (docs/sandbox.md). */
+export const ADMIN_HEADER = 'x-sandbox-admin';
 
-type ErrorCode = 'invalid_request' | 'access_denied' | 'not_found' | 'conflict';
-const STATUS: Record<ErrorCode, number> = { invalid_request: 400, access_denied: 403, not_found: 404, conflict: 409 };
-const fail = (res: ServerResponse, error: ErrorCode, description: string) => sendJson(res, STATUS[error], { error, error_description: description });
-
-const scopesOf = (value: string | string[]): string[] => (typeof value === 'string' ? value.split(' ').filter(Boolean) : value);
-
-export function admin(parts: AdminParts) {
-  const { state, clock, faults } = parts;
-
-  /** The request's JSON body, checked against the operation's schema; undefined once the error is answered. */
-  async function body<T>(req: IncomingMessage, res: ServerResponse, operationId: AdminOperationId): Promise<T | undefined> {
-    const text = await readBodyWithinLimit(req);
-    const input = text === undefined ? undefined : parseJsonObject(req, text);
-    if (!input) {
-      fail(res, 'invalid_request', `the body must be a JSON object (Content-Type: application/json) of at most ${MAX_BODY_BYTES} bytes`);
-      return undefined;
-    }
-    const validate = validator(`sandbox-admin/${operationId}/request/application/json`);
-    if (!validate(input)) {
-      fail(res, 'invalid_request', describeSchemaErrors(validate.errors ?? [], 'body').join('; '));
-      return undefined;
-    }
-    return input as T;
+/**
+ * Why a request may come from a web page of another origin, if it may: an `Origin` that is neither the request's
+ * own (`http://` and its `Host`) nor the one the sandbox advertises (`null` included); a `Sec-Fetch-Site` other
+ * than `same-origin` or `none` (a page of another port of the same host is `same-site`); a bodiless POST without
+ * `Content-Type: application/json` or the admin header, which a page can send as a simple request.
+ *
+ * @see https://fetch.spec.whatwg.org/#cors-safelisted-request-header simple requests need no preflight
+ * @see https://www.w3.org/TR/fetch-metadata/#sec-fetch-site-header Sec-Fetch-Site
+ */
+function crossSite(req: IncomingMessage, route: AdminRoute, parts: AdminParts): 'CrossSiteRequest' | 'AdminHeaderMissing' | undefined {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'CrossSiteRequest';
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    const own = [`http://${req.headers.host ?? ''}`, parts.origin?.() ?? ''].map((o) => o.toLowerCase());
+    if (!own.includes(origin.toLowerCase())) return 'CrossSiteRequest';
   }
+  if (route.method === 'POST' && !takesBody(route) && mediaType(req) !== 'application/json' && req.headers[ADMIN_HEADER] === undefined) return 'AdminHeaderMissing';
+  return undefined;
+}
 
-  const subscriber = (res: ServerResponse, msisdn: string | undefined) => {
-    if (msisdn === undefined || state.subscribers.has(msisdn)) return true;
-    fail(res, 'invalid_request', `body/msisdn ${msisdn} is not a subscriber of the fixture`);
-    return false;
-  };
+const clockView = (clock: Clock) => {
+  const now = clock.now();
+  return { now: now / 1000, offset: (now - Date.now()) / 1000 };
+};
 
-  const client = (res: ServerResponse, clientId: string) => {
-    const found = state.clients.get(clientId);
-    if (!found) fail(res, 'not_found', `no client ${clientId}`);
-    return found;
-  };
+const HANDLERS: { [K in AdminOperationId]: AdminHandler } = {
+  getHealth: (_parts, _req, res) => sendJson(res, 200, { status: 'ok' }),
 
-  /** Registers `next` in place of a client, when it is a valid one; answers the error otherwise. */
-  const store = (res: ServerResponse, next: Client, status: number) => {
-    const problems = clientProblems(next, 'body');
-    if (problems.length) return fail(res, 'invalid_request', problems.join('; '));
-    state.setClient(next);
-    sendJson(res, status, next);
-  };
+  async mintAccessToken({ state }, req, res) {
+    const input = await body<{ msisdn?: string; scope: string | string[]; clientId?: string }>(req, res, 'mintAccessToken');
+    if (!input || !subscriber(state, res, input.msisdn)) return;
+    const scopes = scopesOf(input.scope);
+    if (scopes.length === 0) return fail(res, 'invalid_request', 'body/scope names no scope');
+    const issuedTo = input.clientId !== undefined
+      ? state.clients.get(input.clientId)
+      : [...state.clients.values()].find((c) => scopes.every((s) => c.scopes?.includes(s)));
+    if (!issuedTo) return fail(res, 'invalid_request', input.clientId !== undefined ? `body/clientId ${input.clientId} is not a registered client` : 'no registered client is subscribed to every scope of body/scope');
+    sendJson(res, 201, { ...state.issueAccessToken(issuedTo.clientId, input.msisdn, scopes) });
+  },
 
-  const withoutKeys = ({ jwks: _jwks, jwksUri: _uri, jwksUriAuthorized: _authorized, ...rest }: Client): Client => rest;
+  async openSession({ state }, req, res) {
+    const input = await body<{ msisdn: string; consent: 'grant' | 'deny' }>(req, res, 'openSession');
+    if (!input || !subscriber(state, res, input.msisdn)) return;
+    const id = state.openSession({ msisdn: input.msisdn, consent: input.consent, authTime: state.seconds() });
+    sendJson(res, 201, { cookie: `${SESSION_COOKIE}=${id}` });
+  },
 
-  const handlers: { [K in AdminOperationId]: AdminHandler } = {
-    getHealth: (_req, res) => sendJson(res, 200, { status: 'ok' }),
+  async revokeConsent({ state }, req, res) {
+    const input = await body<{ msisdn: string; scope?: string | string[] }>(req, res, 'revokeConsent');
+    if (!input || !subscriber(state, res, input.msisdn)) return;
+    const scopes = input.scope === undefined ? [...new Set([...state.clients.values()].flatMap((c) => c.scopes ?? []))] : scopesOf(input.scope);
+    for (const scope of scopes) state.revokeConsent(input.msisdn, scope);
+    noContent(res);
+  },
 
-    async mintAccessToken(req, res) {
-      const input = await body<{ msisdn?: string; scope: string | string[]; clientId?: string }>(req, res, 'mintAccessToken');
-      if (!input || !subscriber(res, input.msisdn)) return;
-      const scopes = scopesOf(input.scope);
-      if (scopes.length === 0) return fail(res, 'invalid_request', 'body/scope names no scope');
-      const issuedTo = input.clientId !== undefined
-        ? state.clients.get(input.clientId)
-        : [...state.clients.values()].find((c) => scopes.every((s) => c.scopes?.includes(s)));
-      if (!issuedTo) return fail(res, 'invalid_request', input.clientId !== undefined ? `body/clientId ${input.clientId} is not a registered client` : 'no registered client is subscribed to every scope of body/scope');
-      sendJson(res, 201, { ...state.issueAccessToken(issuedTo.clientId, input.msisdn, scopes) });
-    },
+  getClock: ({ clock }, _req, res) => sendJson(res, 200, clockView(clock)),
 
-    async openSession(req, res) {
-      const input = await body<{ msisdn: string; consent: 'grant' | 'deny' }>(req, res, 'openSession');
-      if (!input || !subscriber(res, input.msisdn)) return;
-      const id = state.openSession({ msisdn: input.msisdn, consent: input.consent, authTime: state.seconds() });
-      sendJson(res, 201, { cookie: `${SESSION_COOKIE}=${id}` });
-    },
-
-    async revokeConsent(req, res) {
-      const input = await body<{ msisdn: string; scope?: string | string[] }>(req, res, 'revokeConsent');
-      if (!input || !subscriber(res, input.msisdn)) return;
-      const scopes = input.scope === undefined ? [...new Set([...state.clients.values()].flatMap((c) => c.scopes ?? []))] : scopesOf(input.scope);
-      for (const scope of scopes) state.revokeConsent(input.msisdn, scope);
-      res.writeHead(204).end();
-    },
-
-    getClock: (_req, res) => sendJson(res, 200, clockView(clock)),
-
-    async moveClock(req, res) {
-      const input = await body<{ advance: number } | { set: number }>(req, res, 'moveClock');
-      if (!input) return;
+  async moveClock({ clock }, req, res) {
+    const input = await body<{ advance: number } | { set: number }>(req, res, 'moveClock');
+    if (!input) return;
+    try {
       if ('advance' in input) clock.advance(input.advance);
       else clock.set(input.set);
-      sendJson(res, 200, clockView(clock));
-    },
+    } catch (error) {
+      if (!(error instanceof ClockRangeError)) throw error;
+      return fail(res, 'invalid_request', error.message);
+    }
+    sendJson(res, 200, clockView(clock));
+  },
 
-    resetSandbox(_req, res) {
-      parts.reset();
-      res.writeHead(204).end();
-    },
+  resetSandbox(parts, _req, res) {
+    parts.reset();
+    noContent(res);
+  },
 
-    listFaults: (_req, res) => sendJson(res, 200, { faults: faults.list() }),
+  purgeExpired: (parts, _req, res) => sendJson(res, 200, { purged: parts.purge?.() ?? parts.state.purge() }),
 
-    async injectFault(req, res) {
-      const input = await body<FaultSpec>(req, res, 'injectFault');
-      if (!input) return;
-      try {
-        sendJson(res, 201, faults.inject(input));
-      } catch (error) {
-        if (!(error instanceof FaultError)) throw error;
-        fail(res, 'invalid_request', error.message);
-      }
-    },
+  listFaults: ({ faults }, _req, res) => sendJson(res, 200, { faults: faults.list() }),
 
-    clearFaults(_req, res, _params, query) {
-      faults.clear(query.get('operationId') ?? undefined);
-      res.writeHead(204).end();
-    },
+  async injectFault({ faults }, req, res) {
+    const input = await body<FaultSpec>(req, res, 'injectFault');
+    if (!input) return;
+    try {
+      sendJson(res, 201, faults.inject(input));
+    } catch (error) {
+      if (!(error instanceof FaultError)) throw error;
+      fail(res, 'invalid_request', error.message);
+    }
+  },
 
-    async registerClient(req, res) {
-      const input = await body<Client>(req, res, 'registerClient');
-      if (!input) return;
-      if (state.clients.has(input.clientId)) return fail(res, 'conflict', `a client ${input.clientId} is registered already`);
-      if (state.clients.size >= STORE_CAPS.clients) return fail(res, 'invalid_request', `the sandbox holds ${STORE_CAPS.clients} clients already: remove some, or reset it`);
-      const secret = input.redirectUris && !input.clientSecret ? { clientSecret: randomBytes(24).toString('base64url') } : {};
-      const pending = input.jwksUri && input.jwksUriAuthorized === undefined ? { jwksUriAuthorized: false } : {};
-      store(res, { ...input, ...secret, ...pending }, 201);
-    },
+  clearFaults({ faults }, _req, res, _params, query) {
+    faults.clear(query.get('operationId') ?? undefined);
+    noContent(res);
+  },
 
-    getClient(_req, res, { clientId }) {
-      const found = client(res, clientId!);
-      if (found) sendJson(res, 200, found);
-    },
+  ...CLIENT_HANDLERS,
+};
 
-    removeClient(_req, res, { clientId }) {
-      if (!state.removeClient(clientId!)) return fail(res, 'not_found', `no client ${clientId}`);
-      res.writeHead(204).end();
-    },
-
-    async registerJwks(req, res, { clientId }) {
-      const input = await body<{ keys: JWK[] }>(req, res, 'registerJwks');
-      const found = input && client(res, clientId!);
-      if (found) store(res, { ...withoutKeys(found), jwks: { keys: input.keys } }, 200);
-    },
-
-    async registerJwksUri(req, res, { clientId }) {
-      const input = await body<{ jwksUri: string }>(req, res, 'registerJwksUri');
-      const found = input && client(res, clientId!);
-      if (found) store(res, { ...withoutKeys(found), jwksUri: input.jwksUri, jwksUriAuthorized: false }, 200);
-    },
-
-    authorizeJwksUri(_req, res, { clientId }) {
-      const found = client(res, clientId!);
-      if (!found) return;
-      if (!found.jwksUri) return fail(res, 'invalid_request', `client ${clientId} has registered no JWKS URI`);
-      store(res, { ...found, jwksUriAuthorized: true }, 200);
-    },
-
-    async addKey(req, res, { clientId }) {
-      const input = await body<{ key: JWK; replaces?: string }>(req, res, 'addKey');
-      const found = input && client(res, clientId!);
-      if (!found) return;
-      if (found.jwksUri) return fail(res, 'invalid_request', `client ${clientId} registered a JWKS URI: its keys are the ones served there`);
-      const keys = found.jwks?.keys ?? [];
-      if (input.replaces !== undefined && !keys.some((k) => k.kid === input.replaces)) return fail(res, 'not_found', `client ${clientId} has no key ${input.replaces}`);
-      const kept = keys.filter((k) => input.replaces === undefined || k.kid !== input.replaces);
-      if (input.key.kid !== undefined && kept.some((k) => k.kid === input.key.kid)) return fail(res, 'conflict', `client ${clientId} has a key ${input.key.kid} already`);
-      store(res, { ...found, jwks: { keys: [...kept, input.key] } }, 201);
-    },
-
-    removeKey(_req, res, { clientId, kid }) {
-      const found = client(res, clientId!);
-      if (!found) return;
-      const keys = found.jwks?.keys ?? [];
-      if (!keys.some((k) => k.kid === kid)) return fail(res, 'not_found', `client ${clientId} has no key ${kid}`);
-      state.setClient({ ...found, jwks: { keys: keys.filter((k) => k.kid !== kid) } });
-      res.writeHead(204).end();
-    },
-  };
-
+export function admin(parts: AdminParts) {
   /** The handler of `METHOD pathname` when an admin route has them; `query` is the request's query string. */
   return function adminRoute(method: string, pathname: string) {
     const matched = matchAdminRoute(method, pathname);
@@ -256,14 +166,12 @@ export function admin(parts: AdminParts) {
     const { route, params } = matched;
     return (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => {
       if (route.loopbackOnly && !isAllowedAdminHost(req.headers.host, parts.extraHosts)) {
-        return sendJson(res, 403, documentedExample('HostNotLoopback', 'HostNotLoopback'));
+        return sendJson(res, 403, documentedExample('Forbidden', 'HostNotLoopback'));
       }
-      return handlers[route.operationId](req, res, params, query);
+      const refused = route.loopbackOnly ? crossSite(req, route, parts) : undefined;
+      if (refused === 'CrossSiteRequest') return sendJson(res, 403, documentedExample('Forbidden', refused));
+      if (refused) return sendJson(res, 400, documentedExample('BadRequest', refused));
+      return HANDLERS[route.operationId](parts, req, res, params, query);
     };
   };
 }
-
-const clockView = (clock: Clock) => {
-  const now = clock.now();
-  return { now: now / 1000, offset: (now - Date.now()) / 1000 };
-};

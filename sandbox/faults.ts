@@ -9,7 +9,7 @@ import { OPERATIONS, type OperationId } from '../src/contract/operations.js';
 import { validator } from '../src/contract/validators.js';
 import type { DocumentedResponses } from './contract.js';
 import { describeSchemaErrors } from './fixture.js';
-import { STORE_CAPS } from './state.js';
+import { STORE_CAPS } from './limits.js';
 
 export interface FaultSpec {
   /** The operation, by its operationId in the contract (`matchIdentity`, `requestJwtBearerToken`...). */

@@ -11,7 +11,8 @@ import { parse } from 'yaml';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
 import { validator, type SchemaError } from '../src/contract/validators.js';
 import fixtureSchema from './fixture.schema.json' with { type: 'json' };
-import { STORE_CAPS } from './state.js';
+import { STORE_CAPS } from './limits.js';
+import { registrationProblems } from './registration.js';
 
 /** The default fixture, at the package root (from source and from dist/ alike). Its schema,
  *  sandbox/fixture.schema.json, is precompiled at generate time. */
@@ -84,10 +85,11 @@ export function resolveFixture(fixture: Fixture | string | undefined): Fixture {
   return fixture;
 }
 
-/** What is wrong with a client beyond its schema: two keys of one kid, too many keys. */
+/** What is wrong with a client beyond its schema: two keys of one kid, too many keys, and what the registration
+ *  rules refuse (sandbox/registration.ts: weak or wrong-purpose keys, bad redirect or JWKS URIs). */
 export function clientProblems(client: Client, where: string): string[] {
   const maxKeys = STORE_CAPS.keysPerClient;
-  const problems: string[] = [];
+  const problems: string[] = registrationProblems(client, where);
   const kids = (client.jwks?.keys ?? []).map((k) => k.kid).filter((k): k is string => k !== undefined);
   kids.forEach((kid, i) => { if (kids.indexOf(kid) !== i) problems.push(`${where}/jwks/keys kid ${kid} is not unique`); });
   if ((client.jwks?.keys.length ?? 0) > maxKeys) problems.push(`${where}/jwks/keys holds more than ${maxKeys} keys`);

@@ -136,8 +136,14 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   res.end(body);
 }
 
+/** What every HTML page of the sandbox says about framing: no page may put it in a frame (clickjacking of the
+ *  login and consent page). `frame-ancestors` for the browsers that read CSP level 2, `X-Frame-Options` for the others.
+ *  @see https://www.w3.org/TR/CSP3/#directive-frame-ancestors
+ *  @see https://www.rfc-editor.org/rfc/rfc7034 X-Frame-Options */
+export const NO_FRAMING = { 'Content-Security-Policy': "frame-ancestors 'none'", 'X-Frame-Options': 'DENY' } as const;
+
 export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html), 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(html), 'Cache-Control': 'no-store', ...NO_FRAMING, ...headers });
   res.end(html);
 }
 

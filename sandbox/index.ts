@@ -16,4 +16,4 @@ export { createClock, type Clock } from './clock.js';
 export { FaultError, type Fault, type FaultSpec, type Faults } from './faults.js';
 export { DEFAULT_FIXTURE, FixtureError, loadFixture, type Client, type Fixture, type Kyc, type Subscriber } from './fixture.js';
 export { MAX_BODY_BYTES } from './http.js';
-export { STORE_CAPS } from './state.js';
+export { STORE_CAPS } from './limits.js';

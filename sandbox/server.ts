@@ -10,11 +10,9 @@
  * documented responses, the validators, a fixture file once parsed) is shared per process, so that a sandbox
  * costs only its own state; it has a movable clock, fault injection and a reset; two sandboxes share nothing.
  */
-import { existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import sirv from 'sirv';
 import formIdSchema from '../generated/form-id-fr/schemas/FormFillingUserInfo.json' with { type: 'json' };
 import matchIdSchema from '../generated/match-id-fr/schemas/CheckIdUserInfo.json' with { type: 'json' };
 import openIdSchema from '../generated/authentication-fr/schemas/OpenIdUserInfo.json' with { type: 'json' };
@@ -28,10 +26,13 @@ import { authentication } from './authentication.js';
 import { DocumentedResponses } from './contract.js';
 import { directMatch } from './direct-match.js';
 import { Faults } from './faults.js';
+import { createHttpServer, hostProblem, refuseHost, type Timeouts } from './connections.js';
+import { createDelays } from './delays.js';
+import { docsSite } from './docs-site.js';
 import { resolveFixture, type Fixture } from './fixture.js';
 import { guardBody, RequestAborted } from './http.js';
 import { idMatchEs } from './id-match-es.js';
-import { SandboxState } from './state.js';
+import { SandboxState, type SandboxParts } from './state.js';
 import { userinfo } from './userinfo.js';
 
 export interface SandboxOptions {
@@ -49,7 +50,9 @@ export interface SandboxOptions {
   adminHosts?: string[];
   /** Connection limits, in milliseconds: a connection that has not sent complete headers within `headersMs`
    *  (10 s), or a complete request within `requestMs` (30 s), is destroyed. */
-  timeouts?: { headersMs?: number; requestMs?: number };
+  timeouts?: Timeouts;
+  /** How often every expired entry is removed while the sandbox listens, in milliseconds (60 000; 0: never). */
+  purgeIntervalMs?: number;
 }
 
 export interface Sandbox {
@@ -70,7 +73,8 @@ export interface Sandbox {
   /** Back to the fixture: every token, refresh token, code, session, revoked consent, registered client or key
    *  and armed fault goes, and the clock goes back to real time. */
   reset(): void;
-  /** Removes every expired token, code, session... now (they also go a few per write); returns how many went. */
+  /** Removes every expired token, code, session... now (they also go a few per write, and every minute while it
+   *  listens: `purgeIntervalMs`); returns how many went. */
   purge(): number;
 }
 
@@ -80,43 +84,10 @@ type Handler = (req: IncomingMessage, res: ServerResponse, url: () => URL) => un
 /** One handler per operation of the contract: an operation added to the contract without one fails `tsc`. */
 type OperationHandlers = { [K in OperationId]: Handler };
 
-const HEADERS_TIMEOUT_MS = 10_000;
-const REQUEST_TIMEOUT_MS = 30_000;
-
-/** Raw answers for what the HTTP parser refuses, before any handler. */
-const RAW = {
-  badRequest: 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
-  headersTooLarge: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
-  timeout: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
-};
-
-/** The documentation site's file server, built on the first request for it and shared per process. */
-const sites = new Map<string, ReturnType<typeof sirv> | undefined>();
-function siteOf(dir: string) {
-  if (!sites.has(dir)) sites.set(dir, existsSync(dir) ? sirv(dir, { extensions: ['html'], dev: false }) : undefined);
-  return sites.get(dir);
-}
-
-export function createSandbox(options: SandboxOptions = {}): Sandbox {
-  const fixture = resolveFixture(options.fixture);
-  const clock = options.clock ?? createClock();
-  const log = options.log ?? ((m: string) => console.error(m));
-  const state = new SandboxState(fixture, clock);
-  const docs = new DocumentedResponses();
-  const faults = new Faults(docs);
-  let listening: string | undefined;
-  const parts = { state, docs, now: state.now, origin: () => options.origin ?? listening ?? 'http://127.0.0.1' };
-  const auth = authentication({ ...parts, issuer: fixture.issuer ?? ORANGE_OIDC_ISSUER });
-  const dm = directMatch({
-    ...parts, audience: fixture.assertionAudience ?? ASSERTION_AUDIENCE, matchIdScope: fixture.matchIdScope ?? apiScope('matchIdentity'),
-  });
-  const reset = () => {
-    state.reset();
-    faults.clear();
-    clock.reset();
-  };
-  const adminRoute = admin({ state, clock, faults, reset, extraHosts: options.adminHosts ?? [] });
-
+/** The handlers of the contract's operations, and of the sandbox-only paths (the login form's target). */
+function operationHandlers(parts: SandboxParts, issuer: string, audience: string, matchIdScope: string): { handlers: OperationHandlers; sandboxRoutes: Map<string, Handler> } {
+  const auth = authentication({ ...parts, issuer });
+  const dm = directMatch({ ...parts, audience, matchIdScope });
   const handlers: OperationHandlers = {
     authorize: (req, res, url) => auth.authorize(req, res, url().searchParams),
     authorizeWithForm: (req, res) => auth.authorizeWithForm(req, res),
@@ -132,49 +103,28 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     requestJwtBearerToken: (req, res) => dm.token(req, res),
     matchIdentity: (req, res) => dm.matchid(req, res),
   };
-  /** The login form's target, outside the contract's paths and the admin API. */
-  const sandboxRoutes = new Map<string, Handler>([['POST /_sandbox/authorize', (req, res) => auth.submitLogin(req, res)]]);
-  const docsDir = options.docsDir ?? path.join(PACKAGE_ROOT, 'dist/docs');
-  const serveDocs = (req: IncomingMessage, res: ServerResponse, target: string) => {
-    const site = siteOf(docsDir);
-    if (target === '/docs') {
-      res.writeHead(301, { Location: '/docs/' }).end();
-      return;
-    }
-    if (!site) {
-      // Only a clone has the build script; an installed package ships the site, so a missing one means a broken install.
-      const clone = existsSync(path.join(PACKAGE_ROOT, 'scripts/docs.ts'));
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(clone
-        ? 'The documentation site is not built: run npm run docs, then restart the sandbox.\n'
-        : 'The documentation site is missing from this installation of orange-identity-contracts (it ships in dist/docs/): reinstall the package.\n');
-      return;
-    }
-    req.url = target.slice('/docs'.length);
-    site(req, res, () => docs.send(res, docs.notFound(target)));
-  };
+  // The login form's target, outside the contract's paths and the admin API.
+  return { handlers, sandboxRoutes: new Map<string, Handler>([['POST /_sandbox/authorize', (req, res) => auth.submitLogin(req, res)]]) };
+}
 
-  /** Delayed fault answers in flight, stopped by close(). */
-  const delayed = new Set<NodeJS.Timeout>();
-  const answerFault = (res: ServerResponse, fault: { response: string; delayMs: number }) => {
-    if (fault.delayMs === 0) return docs.send(res, fault.response);
-    const timer = setTimeout(() => {
-      delayed.delete(timer);
-      if (!res.destroyed) docs.send(res, fault.response);
-    }, fault.delayMs);
-    delayed.add(timer);
-    res.once('close', () => {
-      clearTimeout(timer);
-      delayed.delete(timer);
-    });
-  };
+interface Routes {
+  parts: SandboxParts;
+  handlers: OperationHandlers;
+  /** Sandbox-only paths: the login form's target. */
+  sandboxRoutes: Map<string, Handler>;
+  adminRoute: ReturnType<typeof admin>;
+  serveDocs: ReturnType<typeof docsSite>;
+  faults: Faults;
+  delays: ReturnType<typeof createDelays>;
+  log: (message: string) => void;
+}
 
-  const server = createServer({
-    headersTimeout: options.timeouts?.headersMs ?? HEADERS_TIMEOUT_MS,
-    requestTimeout: options.timeouts?.requestMs ?? REQUEST_TIMEOUT_MS,
-    // How often Node checks those limits (30 s by default): a tenth of the headers limit, at most a second.
-    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor((options.timeouts?.headersMs ?? HEADERS_TIMEOUT_MS) / 10))),
-    keepAliveTimeout: 65_000,
-  }, async (req, res) => {
+/** Every request: an operation of the contract (a fault first, when one is armed), a sandbox route, the admin
+ *  API, the docs, or the documented 404; an unexpected exception is logged and answered with a documented 500. */
+function router({ parts, handlers, sandboxRoutes, adminRoute, serveDocs, faults, delays, log }: Routes) {
+  const { docs } = parts;
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    if (hostProblem(req)) return refuseHost(res);
     guardBody(req, res);
     const target = req.url ?? '/';
     const query = target.indexOf('?');
@@ -185,7 +135,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       if (match.kind === 'operation') {
         const operationId = match.operation.operationId;
         const fault = faults.size ? faults.take(operationId, req.headers) : undefined;
-        if (fault) return answerFault(res, fault);
+        if (fault) return delays.answer(res, fault);
         return await handlers[operationId](req, res, () => new URL(target, parts.origin()));
       }
       const route = sandboxRoutes.get(`${method} ${pathname}`);
@@ -203,16 +153,60 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       else if (documented) docs.send(res, documented, { Connection: 'close' });
       else res.writeHead(500, { 'Content-Length': 0, Connection: 'close' }).end();
     }
+  };
+}
+
+/** How often a listening sandbox removes every expired entry (a clock moved far ahead leaves many at once). */
+const PURGE_INTERVAL_MS = 60_000;
+
+/** `work` every `ms` while started (an unref'd timer: it never keeps the process alive); never for 0. */
+function periodically(work: () => unknown, ms: number) {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    start() {
+      if (ms > 0 && !timer) (timer = setInterval(work, ms)).unref();
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      resolve(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
+    });
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // What the parser refuses (or a timeout) gets a bare status line when nothing has been answered on the
-    // connection yet; the connection is destroyed in every case, never left to the client to close.
-    const answering = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-    if (socket.writable && !answering?.headersSent && error.code !== 'ECONNRESET') {
-      socket.write(error.code === 'HPE_HEADER_OVERFLOW' ? RAW.headersTooLarge : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? RAW.timeout : RAW.badRequest);
-    }
-    socket.destroy();
-  });
+}
+
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const fixture = resolveFixture(options.fixture);
+  const clock = options.clock ?? createClock();
+  const state = new SandboxState(fixture, clock);
+  const docs = new DocumentedResponses();
+  const faults = new Faults(docs);
+  const delays = createDelays(docs);
+  let listening: string | undefined;
+  const parts: SandboxParts = { state, docs, now: state.now, origin: () => options.origin ?? listening ?? 'http://127.0.0.1' };
+  const purge = () => state.purge();
+  const purging = periodically(purge, options.purgeIntervalMs ?? PURGE_INTERVAL_MS);
+  const reset = () => {
+    state.reset();
+    faults.clear();
+    clock.reset();
+    delays.release();
+  };
+  const { handlers, sandboxRoutes } = operationHandlers(parts, fixture.issuer ?? ORANGE_OIDC_ISSUER, fixture.assertionAudience ?? ASSERTION_AUDIENCE, fixture.matchIdScope ?? apiScope('matchIdentity'));
+  const server = createHttpServer(options.timeouts ?? {}, router({
+    parts, handlers, sandboxRoutes, faults, delays, log: options.log ?? ((m: string) => console.error(m)),
+    adminRoute: admin({ state, clock, faults, reset, purge, extraHosts: options.adminHosts ?? [], origin: parts.origin }),
+    serveDocs: docsSite(options.docsDir ?? path.join(PACKAGE_ROOT, 'dist/docs'), docs),
+  }));
 
   return {
     server,
@@ -222,26 +216,20 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     get url() {
       return listening;
     },
-    listen(port = 0, host = '127.0.0.1') {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const address = server.address() as AddressInfo;
-          listening = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-          resolve(listening);
-        });
-      });
+    async listen(port = 0, host = '127.0.0.1') {
+      listening = await listenOn(server, port, host);
+      purging.start();
+      return listening;
     },
     close() {
-      for (const timer of delayed) clearTimeout(timer);
-      delayed.clear();
+      purging.stop();
+      delays.stop();
       return new Promise((resolve, reject) => {
         server.closeAllConnections();
         server.close((e) => (e && (e as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(e) : resolve()));
       });
     },
     reset,
-    purge: () => state.purge(),
+    purge,
   };
 }

@@ -11,7 +11,10 @@ import type { JWK, KeyObject, CryptoKey } from 'jose';
 import type { Clock } from './clock.js';
 import type { DocumentedResponses } from './contract.js';
 import type { Client, Fixture, Subscriber } from './fixture.js';
+import { STORE_CAPS } from './limits.js';
 import { BoundedMap, ExpiringStore } from './store.js';
+
+export { STORE_CAPS } from './limits.js';
 
 export interface AccessToken {
   clientId: string;
@@ -53,13 +56,6 @@ export interface SandboxParts {
 const TOKEN_TYPE = tokenResponse.properties.token_type.const;
 export const newToken = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
 
-/** The most entries each store holds: docs/sandbox.md gives them. Expiring stores drop their oldest entries
- *  beyond; `clients` and `faults` refuse more; `keysPerClient` bounds a registered JWKS. */
-export const STORE_CAPS = {
-  tokens: 200_000, refreshTokens: 100_000, codes: 100_000, sessions: 100_000, revokedConsents: 100_000,
-  redeemedCodes: 100_000, consents: 100_000, csrfTokens: 100_000,
-  clients: 10_000, keysPerClient: 100, remoteJwks: 10_000, importedKeys: 10_000, faults: 1_000,
-} as const;
 /** Lifetimes the fixture does not set, in seconds. */
 const REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600;
 const SESSION_LIFETIME = 24 * 3600;

@@ -18,8 +18,10 @@ import type { RequestValue, Signing } from './request.js';
 /** What plans ask of the run: the profile, steps that obtain state from the target, the keys. */
 export interface PlanContext {
   profile: Profile;
-  /** A fresh authorization code from the profile's consenting session (one authorize request). */
-  code(): Promise<string>;
+  /** A fresh authorization code from the profile's consenting session (one authorize request); with a PKCE
+   *  `verifier`, the code is bound to its S256 challenge (RFC 7636 section 4.2), as the code exchange that sends
+   *  it needs (RFC 9700 section 2.1.1: a verifier for a code without challenge is refused). */
+  code(verifier?: string): Promise<string>;
   /** A refresh token, obtained once per run through the code flow. */
   refreshToken(): Promise<string>;
   /** An access token of the JWT bearer grant for the profile's known subject, obtained once per run. */
@@ -43,8 +45,9 @@ export interface AuthVariant {
 export interface Plan {
   /** What the profile lacks for a valid request of this operation, if anything (the phases are then skipped). */
   requires?: (profile: Profile) => string | undefined;
-  /** Members filled from the profile or the target (path from the request root → value). */
-  bound?: (ctx: PlanContext) => Record<string, () => unknown>;
+  /** Members filled from the profile or the target (path from the request root → value, which may depend on the
+   *  request's other members: a code bound to the request's PKCE verifier). */
+  bound?: (ctx: PlanContext) => Record<string, (request: RequestValue) => unknown>;
   /** Arbitraries for members the profile constrains (a subset of the scopes it may ask; all of them in stateful
    *  sequences, so that every link of a response can be followed). */
   override?: (profile: Profile, stateful: boolean) => Record<string, fc.Arbitrary<unknown>>;
@@ -128,14 +131,10 @@ function authorizePlan(at: 'query' | 'body'): Plan {
     bound: (ctx) => ({ [`${at}/client_id`]: () => ctx.profile.authentication!.clientId, [`${at}/redirect_uri`]: () => ctx.profile.authentication!.redirectUri }),
     override: (_, stateful) => ({ [`${at}/scope`]: askedScopes(stateful) }),
     // RFC 7636 section 4.3: without a method the challenge is `plain`, which the contract does not offer. A
-    // sequence has no challenge: the ExchangeCode link cannot give its verifier, which the client alone knows.
-    adjust: (v, stateful) => {
+    // sequence replaces the challenge by that of a verifier it keeps, which the code exchange then sends.
+    adjust: (v) => {
       const params = v[at] as Record<string, unknown> | undefined;
       if (params?.code_challenge === undefined) return v;
-      if (stateful) {
-        const { code_challenge: _challenge, code_challenge_method: _method, ...rest } = params;
-        return { ...v, [at]: rest };
-      }
       return { ...v, [at]: { ...params, code_challenge_method: 'S256' } };
     },
     credentials: (ctx) => ({ Cookie: ctx.profile.authentication!.session!.cookie }),
@@ -143,15 +142,30 @@ function authorizePlan(at: 'query' | 'body'): Plan {
 }
 
 const dm = (ctx: PlanContext) => ctx.profile.directMatch!;
+/** A verifier the auth phase sends with a code issued without any challenge: a PKCE downgrade (RFC 9700 section
+ *  2.1.1), which the target must refuse. */
+const DOWNGRADE_VERIFIER = 'fuzz-pkce-downgrade-verifier-0123456789abcdefgh';
+/** The PKCE verifier a code exchange sends, if any, which its code is bound to (never the downgrade's). */
+const verifierOf = (request: RequestValue): string | undefined => {
+  const verifier = (request.body as Record<string, unknown> | undefined)?.code_verifier;
+  return typeof verifier === 'string' && verifier !== DOWNGRADE_VERIFIER ? verifier : undefined;
+};
 
 export const PLANS: Record<OperationId, Plan> = {
   authorize: authorizePlan('query'),
   authorizeWithForm: authorizePlan('body'),
   exchangeAuthorizationCode: {
     requires: need('authentication.clientSecret', 'authentication.session'),
-    bound: (ctx) => ({ 'body/code': () => ctx.code(), 'body/redirect_uri': () => ctx.profile.authentication!.redirectUri }),
+    // The code of a request that sends a code_verifier is issued for its challenge; the others without one.
+    bound: (ctx) => ({
+      'body/code': (request) => ctx.code(verifierOf(request)),
+      'body/redirect_uri': () => ctx.profile.authentication!.redirectUri,
+    }),
     credentials: (ctx) => ({ Authorization: basicAuthorization(ctx.profile.authentication!.clientId, ctx.profile.authentication!.clientSecret!) }),
-    auth: basicVariants,
+    auth: (ctx) => [
+      ...basicVariants(ctx),
+      { name: 'a code_verifier for a code issued without code_challenge (a PKCE downgrade, RFC 9700 section 2.1.1)', members: { 'body/code_verifier': () => DOWNGRADE_VERIFIER } },
+    ],
   },
   refreshAccessToken: {
     requires: need('authentication.clientSecret', 'authentication.session'),

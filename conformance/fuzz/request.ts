@@ -98,12 +98,13 @@ export function signJws(decoded: unknown, signing: Signing): string {
 
 export const privateKeyOf = (jwk: object): KeyObject => createPrivateKey({ key: jwk as never, format: 'jwk' });
 
-/** Fills every member still `BOUND` (in a `providers` path) with its provider's value. */
-export async function fillBound(value: RequestValue, providers: ReadonlyMap<string, () => unknown>): Promise<RequestValue> {
+/** Fills every member still `BOUND` (in a `providers` path) with its provider's value; a provider sees the
+ *  request as it stands (its generated members, those filled before). */
+export async function fillBound(value: RequestValue, providers: ReadonlyMap<string, (request: RequestValue) => unknown>): Promise<RequestValue> {
   let out: unknown = value;
   for (const [key, provide] of providers) {
     const path = key.split('/');
-    if (getAt(out, path) === BOUND) out = setAt(out, path, await provide());
+    if (getAt(out, path) === BOUND) out = setAt(out, path, await provide(out as RequestValue));
   }
   return out as RequestValue;
 }

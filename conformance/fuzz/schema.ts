@@ -310,13 +310,15 @@ export function violations(schema: Schema, options: GenerateOptions = {}, path: 
   if (types.includes('string')) {
     const pattern = patternOf(schema);
     const lengthOk = (s: string) => (schema.minLength === undefined || [...s].length >= schema.minLength) && (schema.maxLength === undefined || [...s].length <= schema.maxLength);
+    // An empty query or form value is an omitted one (RFC 6749 section 3.1): it breaks no pattern or format.
+    const candidates = text ? BAD_STRINGS.filter((s) => s !== '') : BAD_STRINGS;
     if (pattern) {
-      const bad = BAD_STRINGS.filter((s) => !pattern.test(s) && lengthOk(s));
+      const bad = candidates.filter((s) => !pattern.test(s) && lengthOk(s));
       if (bad.length) out.push(fc.constantFrom(...bad).map((value) => ({ path, keyword: 'pattern', value })));
     }
     const format = formatCheck(schema.format);
     if (format && !pattern) {
-      const bad = BAD_STRINGS.filter((s) => !format(s) && lengthOk(s));
+      const bad = candidates.filter((s) => !format(s) && lengthOk(s));
       if (bad.length) out.push(fc.constantFrom(...bad).map((value) => ({ path, keyword: 'format', value })));
     }
     // An empty query or form value is an omitted one (RFC 6749 section 3.1): `required` covers it, not `minLength`.

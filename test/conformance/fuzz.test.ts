@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -95,6 +96,22 @@ describe('orange-identity fuzz against the reference sandbox', () => {
     // operation a link of the contract gives a single-use or an expiring value, and the refresh (revoked consent).
     expect(passed('use_after_free').sort()).toEqual([...new Set([...LINKS.filter((l) => l.singleUse.length || l.expiresIn).map((l) => l.to), 'refreshAccessToken'])].sort());
   }, 60_000);
+
+  // Seeds of their own, beside the fixed one: 42, where an earlier sandbox accepted a refresh with an empty
+  // redirect_uri taken for a broken one, and fresh random ones, printed so that a failure can be replayed
+  // (FUZZ_SEEDS=1,2,3 runs those instead).
+  const fresh = process.env.FUZZ_SEEDS?.split(',').map(Number) ?? Array.from({ length: 3 }, () => randomInt(2 ** 31 - 1));
+  it.each([[42, 25], ...fresh.map((seed) => [seed, 10])])('finds nothing on seed %i (%i examples; replay: npm run fuzz -- --seed <seed> --max-examples <examples>)', async (seed, maxExamples) => {
+    const replay = `npm run fuzz -- --seed ${seed} --max-examples ${maxExamples}`;
+    console.log(`fuzz seed ${seed}, ${maxExamples} examples (replay: ${replay})`);
+    const own = await startSandbox({ log: () => undefined });
+    try {
+      const run = await fuzzAt(own.url, { seed, maxExamples, sandbox: own });
+      expect(failed(run), `seed ${seed} (replay: ${replay}):\n${report(run)}`).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
 
   it('sends the same requests for the same seed, and others for another seed', async () => {
     const log = async (seed: number) => {

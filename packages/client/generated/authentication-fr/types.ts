@@ -171,7 +171,7 @@ export interface components {
             code_challenge?: components["schemas"]["CodeChallenge"];
             code_challenge_method?: components["schemas"]["CodeChallengeMethod"];
         };
-        /** @description Access token request of the authorization code grant (RFC 6749 section 4.1.3), form-encoded. Unrecognised parameters are ignored (RFC 6749 section 3.2). */
+        /** @description Access token request of the authorization code grant (RFC 6749 section 4.1.3), form-encoded. Unrecognised parameters are ignored (RFC 6749 section 3.2); a parameter sent without a value is treated as omitted (RFC 6749 section 3.1). */
         AuthorizationCodeTokenRequest: {
             /** @constant */
             grant_type: "authorization_code";
@@ -182,7 +182,7 @@ export interface components {
              * @description The redirect URI of the authorization request, identical to the registered one.
              */
             redirect_uri: string;
-            /** @description PKCE code verifier (RFC 7636 section 4.5), when the authorization request carried a `code_challenge`. Not mentioned on the page. */
+            /** @description PKCE code verifier (RFC 7636 section 4.5), when and only when the authorization request carried a `code_challenge`: a verifier for a code issued without one is refused with `invalid_grant` (RFC 9700 section 2.1.1). Not mentioned on the page. */
             code_verifier?: string;
         };
         /** @description The members of a successful token response (RFC 6749 section 5.1), as the Authentication France page lists them. Open on its own: `AccessTokenResponse` and `OidcTokenResponse` close it (`unevaluatedProperties: false`). */
@@ -272,7 +272,7 @@ export interface components {
             /** @description Human-readable ASCII text providing additional information, used to assist the developer in understanding the error that occurred. */
             error_description?: string;
         };
-        /** @description Refresh request (RFC 6749 section 6), form-encoded, sent to `POST /oauth/v2/token`. Unrecognised parameters are ignored (RFC 6749 section 3.2). */
+        /** @description Refresh request (RFC 6749 section 6), form-encoded, sent to `POST /oauth/v2/token`. Unrecognised parameters are ignored (RFC 6749 section 3.2); a parameter sent without a value is treated as omitted (RFC 6749 section 3.1). */
         RefreshTokenRequest: {
             /** @constant */
             grant_type: "refresh_token";

@@ -318,11 +318,13 @@ export interface components {
              * @constant
              */
             alg?: "RS256";
+            /** @description Operations the key is for (RFC 7517 section 4.3), when given: they include `verify`. A key for other operations (`encrypt`, `wrapKey`) does not verify assertions. */
+            key_ops?: string[];
             /** @description Key identifier, matched against the `kid` of the assertion header; by convention the RFC 7638 SHA-256 thumbprint of the key. A registered key without `kid` fails with `[JWS] isExistsKey - kid is missing`. */
             kid: string;
-            /** @description Modulus, Base64urlUInt-encoded (2048 bits or more). */
+            /** @description Modulus, Base64urlUInt-encoded in the fewest octets (RFC 7518 section 2): an odd number of 2048 bits or more (RFC 7518 section 3.3) and at most 16384. */
             n: string;
-            /** @description Public exponent, Base64urlUInt-encoded (usually `AQAB`). */
+            /** @description Public exponent, Base64urlUInt-encoded in the fewest octets (usually `AQAB`, 65537): odd, at least 3 (RFC 8017 section 3.1; with 1 any signature verifies) and of at most 256 bits (FIPS 186-5 section A.1.1). */
             e: string;
             d?: never;
             p?: never;
