@@ -287,14 +287,14 @@ export class Redactor {
     if (this.collecting) {
       // A lowercase word (`openid`, `deleted`) is redacted where it stands, not learned: it would hide that word
       // everywhere. Tokens, codes and secrets are not words.
-      if (!this.isAllowed(value) && !LOWERCASE_WORD.test(value)) {
-        this.add(value);
-        if (/%[0-9a-f]{2}|\+/i.test(value)) {
-          try {
-            this.add(decodeURIComponent(value.replace(/\+/g, ' ')), decodeURIComponent(value));
-          } catch { /* not percent-encoded */ }
-        }
+      const forms = [value];
+      if (/%[0-9a-f]{2}|\+/i.test(value)) {
+        try {
+          forms.push(decodeURIComponent(value.replace(/\+/g, ' ')), decodeURIComponent(value));
+        } catch { /* not percent-encoded */ }
       }
+      // An allowed value is not learned in any of its forms (a generated value, form-encoded in a request body).
+      if (!forms.some((form) => this.isAllowed(form)) && !LOWERCASE_WORD.test(value)) this.add(...forms);
       return value;
     }
     if (this.isAllowed(value)) return value;

@@ -70,11 +70,11 @@ describe('a hostile target, behind the validating proxy, checked by the suite', 
       .catch(async (error: unknown) => { await proxy.stop(); throw error; });
     const proxied = await proxy.stop();
     expect(target.requests.length).toBeGreaterThan(20);
-    // The suite's traffic carried every planted secret (the UTF-16 one with NULs between its characters) but the
-    // admin API's, which the proxy saw (the run's key, registered before the cases).
+    // The suite's traffic carried every planted secret (the UTF-16 one with NULs between its characters), the admin
+    // API's too: registering the run's key is the first step of the Direct Match key's precondition case.
     const traffic = suite.entries.flatMap((e) => e.exchanges).map((e) => `${e.response?.headers.entries.join('\n')}\n${e.response?.bytes.toString('latin1')}`).join('\n');
-    expect(P.filter((p, i) => !traffic.includes(i === 8 ? Buffer.from(p, 'utf16le').toString('latin1') : p))).toEqual([P[9], P[10]]);
-    expect(proxied.verdicts[0]!.name).toMatch(/^#1 PUT \/_sandbox\/admin\//);
+    expect(P.filter((p, i) => !traffic.includes(i === 8 ? Buffer.from(p, 'utf16le').toString('latin1') : p))).toEqual([]);
+    expect(proxied.verdicts.map((v) => v.name)).toContainEqual(expect.stringMatching(/^#\d+ PUT \/_sandbox\/admin\//));
     const real = [...new Set([...secretsIn(suite.entries.flatMap((e) => e.exchanges)), ...profile.secrets])];
     expect(real.length).toBeGreaterThan(5);
     const harText = readFileSync(har, 'utf8');
