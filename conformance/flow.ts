@@ -10,6 +10,7 @@
 import codeRequest from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
 import refreshRequest from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
 import { JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
+import { isFormMediaType, parseForm } from '../src/contract/form.js';
 import type { Exchange, WireRequest } from './http.js';
 import { decodeJws } from './jwt.js';
 
@@ -29,13 +30,9 @@ export interface FlowFacts {
 
 const words = (value: unknown): string[] | undefined => (typeof value === 'string' ? value.split(' ').filter(Boolean) : undefined);
 
-/** A form body as an object (first value of a repeated field); undefined when the body is not a form. */
-function formOf(request: WireRequest): Record<string, string> | undefined {
-  if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '')) return undefined;
-  const form: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(request.body)) if (!(k in form)) form[k] = v;
-  return form;
-}
+/** A form body's parameters (src/contract/form.ts); undefined when the body is not a form. */
+const formOf = (request: WireRequest): Record<string, string> | undefined =>
+  (isFormMediaType(request.headers.get('content-type')) ? parseForm(request.body).params : undefined);
 
 export class FlowMemory {
   private readonly codes = new Map<string, FlowFacts>();

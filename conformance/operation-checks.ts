@@ -22,9 +22,10 @@
  * so replaced counts as present.
  */
 import { parseBasicAuthorization } from 'orange-identity-client/auth/basic';
+import { FORM_MEDIA_TYPE, parseForm } from '../src/contract/form.js';
 import { collectExamples, type Json, type JsonObject, type NamedExample } from '../src/contract/examples.js';
 import { dereferencedBundle } from '../src/contract/load.js';
-import { matchOperation, operation as operationEntry, type Operation, type OperationId, type OperationMatch } from '../src/contract/operations.js';
+import { matchOperation, operation as operationEntry, operationObject, type Operation, type OperationId, type OperationMatch } from '../src/contract/operations.js';
 import { hasValidator, jwtMembers, validator, type SchemaError } from '../src/contract/validators.js';
 import { failure, type Failure } from './failures.js';
 import { isJsonMediaType, parseMediaType, pathnameOf, type Exchange, type HttpResponse, type WireRequest } from './http.js';
@@ -61,20 +62,9 @@ export interface ResponseCheck {
 type Doc = { response?: JsonObject; statusKey?: string };
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-const operationDocs = new Map<string, JsonObject>();
-/** The dereferenced operation object of the contract. */
-function operationDoc(op: Operation): JsonObject {
-  let doc = operationDocs.get(op.operationId);
-  if (!doc) {
-    const paths = dereferencedBundle(op.slug).paths as Record<string, JsonObject>;
-    operationDocs.set(op.operationId, (doc = paths[op.path]![op.method.toLowerCase()] as JsonObject));
-  }
-  return doc;
-}
-
 /** The documented response for a status: exact, then `4XX`-style ranges, then `default`. */
 function documentedResponse(op: Operation, status: number): Doc {
-  const responses = (operationDoc(op).responses ?? {}) as Record<string, JsonObject>;
+  const responses = (operationObject(op.operationId).responses ?? {}) as Record<string, JsonObject>;
   for (const key of [String(status), `${String(status)[0]}XX`, 'default']) {
     if (responses[key]) return { response: responses[key], statusKey: key };
   }
@@ -307,7 +297,7 @@ export function checkRequest(request: WireRequest, context: RequestContext = {})
     return { failures: [failure('operation', 'a documented operation', `${request.method} ${url.pathname}: ${whyNoOperation(match, request.method)}`)] };
   }
   const op = match.operation;
-  const doc = operationDoc(op);
+  const doc = operationObject(op.operationId);
   const failures: Failure[] = [];
   for (const p of (doc.parameters ?? []) as JsonObject[]) {
     const where = String(p.in);
@@ -338,10 +328,8 @@ export function checkRequest(request: WireRequest, context: RequestContext = {})
           parsed = false;
           failures.push(failure('body', 'a JSON body', request.body));
         }
-      } else if (media.essence === 'application/x-www-form-urlencoded') {
-        const form: Record<string, string> = {};
-        for (const [k, v] of new URLSearchParams(request.body)) if (!(k in form)) form[k] = v;
-        body = form;
+      } else if (media.essence === FORM_MEDIA_TYPE) {
+        body = parseForm(request.body).params;
       } else body = request.body;
       const key = `${op.slug}/${op.operationId}/request/${media.essence}`;
       if (parsed && hasValidator(key)) failures.push(...schemaFailures(key, body, 'body', context.redacted));

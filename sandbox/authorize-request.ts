@@ -5,20 +5,17 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 Error response
  */
-import type { JsonObject } from '../src/contract/examples.js';
-import { dereferencedBundle } from '../src/contract/load.js';
-import { pathOf } from '../src/contract/operations.js';
+import { operationObject } from '../src/contract/operations.js';
 import { hasValidator, validator } from '../src/contract/validators.js';
 import type { Client } from './fixture.js';
-import type { Form } from './http.js';
+import type { Form } from '../src/contract/form.js';
 import type { SandboxState } from './state.js';
 import { sameUri } from './uri.js';
 
 /** The validator keys of authorize's query parameters (the form of POST authorize has the same), less the name. */
 const PARAMETER = 'authentication-fr/authorize/parameter/query/';
 /** The parameters the contract documents for authorize (the same in the form of POST authorize). */
-export const AUTHORIZE_PARAMS = (((dereferencedBundle('authentication-fr').paths as JsonObject)[pathOf('authorize')] as JsonObject).get as { parameters: { name: string }[] })
-  .parameters.map((p) => p.name);
+export const AUTHORIZE_PARAMS = (operationObject('authorize').parameters as { name: string }[]).map((p) => p.name);
 
 /** A checked authorization request: its client, its scopes, and its parameters as sent. */
 export interface AuthorizeRequest { client: Client; scopes: string[]; query: Record<string, string> }

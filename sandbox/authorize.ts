@@ -9,7 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkAuthorize, type AuthorizeRequest } from './authorize-request.js';
 import { SESSION_COOKIE, cookie } from './cookies.js';
-import { CLOSE, formParams, mediaType, readBodyWithinLimit, type Form } from './http.js';
+import { parseForm, type Form } from '../src/contract/form.js';
+import { CLOSE, formBody, readBodyWithinLimit } from './http.js';
 import { csrfValid, errorPage, sameSecret, showForm } from './login-page.js';
 import type { SandboxParts, SandboxState, Session } from './state.js';
 import { normaliseUri } from './uri.js';
@@ -53,7 +54,7 @@ function authorize(state: SandboxState, req: IncomingMessage, res: ServerRespons
 /** The form body of a POST, as parameters (none when it is not a form); `CLOSE` when it was over the limit. */
 async function postedForm(req: IncomingMessage): Promise<{ form: Form; headers: Record<string, string> }> {
   const text = await readBodyWithinLimit(req);
-  const form = text !== undefined && mediaType(req) === 'application/x-www-form-urlencoded' ? formParams(new URLSearchParams(text)) : { params: {}, repeated: [] };
+  const form = formBody(req, text) ?? { params: {}, repeated: [] };
   return { form, headers: text === undefined ? CLOSE : {} };
 }
 
@@ -84,7 +85,7 @@ async function submitLogin(state: SandboxState, req: IncomingMessage, res: Serve
 /** The handlers of authorize (GET), authorize (POST, OpenID Connect Core 1.0 section 3.1.2.1) and the login form. */
 export function authorizeHandlers({ state }: SandboxParts) {
   return {
-    authorize: (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => authorize(state, req, res, formParams(query)),
+    authorize: (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => authorize(state, req, res, parseForm(query)),
     async authorizeWithForm(req: IncomingMessage, res: ServerResponse) {
       const { form, headers } = await postedForm(req);
       authorize(state, req, res, form, headers);

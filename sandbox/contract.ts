@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import { collectExamples, type Json, type JsonObject } from '../src/contract/examples.js';
 import { API_SLUGS, dereferencedBundle, type ApiSlug } from '../src/contract/load.js';
-import { OPERATIONS, apiOfPath, operation, type OperationId } from '../src/contract/operations.js';
+import { OPERATIONS, apiOfPath, operation, operationObject, type OperationId } from '../src/contract/operations.js';
 
 export interface Documented {
   status: number;
@@ -50,8 +50,7 @@ function load(): Loaded {
   for (const slug of API_SLUGS) {
     const doc = dereferencedBundle(slug);
     for (const o of OPERATIONS.filter((op) => op.slug === slug)) {
-      const item = ((doc.paths as JsonObject)[o.path] as JsonObject)[o.method.toLowerCase()] as JsonObject;
-      for (const [status, response] of Object.entries((item.responses ?? {}) as Record<string, JsonObject>)) {
+      for (const [status, response] of Object.entries((operationObject(o.operationId).responses ?? {}) as Record<string, JsonObject>)) {
         headers.set(`${slug}/${o.operationId}/${status}`, documentedHeaders(response));
       }
     }

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathOf } from '../src/contract/operations.js';
-import { CLOSE, parseForm, readBodyWithinLimit, sendJson } from './http.js';
+import { CLOSE, formBody, readBodyWithinLimit, sendJson } from './http.js';
 import { jwtBearerGrant } from './jwt-bearer-grant.js';
 import { matchid } from './matchid.js';
 import type { SandboxParts } from './state.js';
@@ -41,7 +41,7 @@ export function directMatch(options: DirectMatchOptions) {
     async token(req: IncomingMessage, res: ServerResponse) {
       const text = await readBodyWithinLimit(req);
       if (text === undefined) return docs.send(res, `${TOKEN}JwtValidationFailed`, CLOSE);
-      const result = await grant(parseForm(req, text));
+      const result = await grant(formBody(req, text));
       if (typeof result === 'string') return docs.send(res, `${TOKEN}${result}`);
       sendJson(res, 200, { ...state.issueAccessToken(result.clientId, result.msisdn, result.scopes) }, docs.headers('requestJwtBearerToken', 200));
     },

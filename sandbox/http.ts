@@ -1,5 +1,6 @@
 /** HTTP plumbing of the sandbox: bounded body reading (and closing what goes over), JSON and form bodies, replies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FORM_MEDIA_TYPE, parseForm, type Form } from '../src/contract/form.js';
 import type { Socket } from 'node:net';
 
 /** Bodies above this size are refused with the API's documented 400, and the connection is closed. */
@@ -106,29 +107,9 @@ export function parseObject(text: string | undefined): Record<string, unknown> |
 /** A JSON object body, or undefined when the body is not one (or not declared as JSON). */
 export const parseJsonObject = (req: IncomingMessage, body: string) => (mediaType(req) === 'application/json' ? parseObject(body) : undefined);
 
-export interface Form {
-  /** The parameters, each with its first value. */
-  params: Record<string, string>;
-  /** The names of the parameters sent more than once, which RFC 6749 section 3.1 forbids. */
-  repeated: string[];
-}
-
-/** The parameters of a query or form body: a parameter sent without a value is treated as omitted (RFC 6749
- *  section 3.1), and the names sent more than once are listed. */
-export function formParams(search: URLSearchParams): Form {
-  const params: Record<string, string> = {};
-  const repeated = new Set<string>();
-  for (const [k, v] of search) {
-    if (v === '') continue;
-    if (Object.hasOwn(params, k)) repeated.add(k);
-    else params[k] = v;
-  }
-  return { params, repeated: [...repeated] };
-}
-
-/** A form body, or undefined when the body is not declared as a form. */
-export const parseForm = (req: IncomingMessage, body: string): Form | undefined =>
-  (mediaType(req) === 'application/x-www-form-urlencoded' ? formParams(new URLSearchParams(body)) : undefined);
+/** A form body (src/contract/form.ts), or undefined when the body is absent or not declared as a form. */
+export const formBody = (req: IncomingMessage, body: string | undefined): Form | undefined =>
+  (body !== undefined && mediaType(req) === FORM_MEDIA_TYPE ? parseForm(body) : undefined);
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   const body = JSON.stringify(value);

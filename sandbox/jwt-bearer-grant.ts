@@ -10,7 +10,8 @@ import { compactVerify, importJWK, type CryptoKey, type JWK, type KeyObject } fr
 import { ASSERTION_ALG, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE, MAX_ASSERTION_LIFETIME_SECONDS } from 'orange-identity-client/auth/jwt-bearer';
 import { validator } from '../src/contract/validators.js';
 import type { Client } from './fixture.js';
-import { parseObject, type Form } from './http.js';
+import type { Form } from '../src/contract/form.js';
+import { parseObject } from './http.js';
 import { keyProblems } from './registration.js';
 import { REMOTE_JWKS_LIFETIME, type SandboxParts } from './state.js';
 

@@ -19,7 +19,7 @@ import { parseBasicAuthorization } from 'orange-identity-client/auth/basic';
 import { ID_TOKEN_ALG } from 'orange-identity-client/auth/oidc';
 import { validator } from '../src/contract/validators.js';
 import type { Client } from './fixture.js';
-import { CLOSE, formParams, mediaType, readBodyWithinLimit, sendJson } from './http.js';
+import { CLOSE, formBody, readBodyWithinLimit, sendJson } from './http.js';
 import { sameSecret } from './login-page.js';
 import type { AuthorizationCode, SandboxParts, SandboxState } from './state.js';
 import { normaliseUri } from './uri.js';
@@ -43,7 +43,7 @@ function tokenEndpoint({ state, docs }: SandboxParts, prefix: typeof TOKEN | typ
   const grantType = schema.properties.grant_type.const;
   return async (req: IncomingMessage, res: ServerResponse): Promise<Checked | undefined> => {
     const text = await readBodyWithinLimit(req);
-    const body = text === undefined || mediaType(req) !== 'application/x-www-form-urlencoded' ? undefined : formParams(new URLSearchParams(text));
+    const body = formBody(req, text);
     const form = body?.params;
     const client = tokenClient(state, req);
     // RFC 6749 section 2.3: one authentication method per request; section 3.2.1: a client_id sent is the client's.

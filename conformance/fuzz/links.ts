@@ -12,8 +12,9 @@
  * Entry points: `LINKS`, `linksFrom(operationId, status)`, `evaluate(expression, exchange)`, `linkedValues(link, exchange)`.
  */
 import type { JsonObject } from '../../src/contract/examples.js';
-import { API_SLUGS, dereferencedBundle, resolvePointer } from '../../src/contract/load.js';
-import { OPERATIONS, type OperationId } from '../../src/contract/operations.js';
+import { isFormMediaType, parseForm } from '../../src/contract/form.js';
+import { API_SLUGS, resolvePointer } from '../../src/contract/load.js';
+import { OPERATIONS, operationObject, type OperationId } from '../../src/contract/operations.js';
 import type { Exchange } from '../http.js';
 
 export interface Link {
@@ -34,9 +35,8 @@ export interface Link {
 function collect(): Link[] {
   const out: Link[] = [];
   for (const slug of API_SLUGS) {
-    const paths = dereferencedBundle(slug).paths as Record<string, Record<string, JsonObject>>;
     for (const op of OPERATIONS.filter((o) => o.slug === slug)) {
-      const responses = (paths[op.path]![op.method.toLowerCase()]!.responses ?? {}) as Record<string, JsonObject>;
+      const responses = (operationObject(op.operationId).responses ?? {}) as Record<string, JsonObject>;
       for (const [status, response] of Object.entries(responses)) {
         for (const [name, link] of Object.entries((response.links ?? {}) as Record<string, JsonObject>)) {
           const to = OPERATIONS.find((o) => o.operationId === link.operationId);
@@ -67,7 +67,7 @@ function bodyOf(text: string, contentType: string | null): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return /^application\/x-www-form-urlencoded/i.test(contentType ?? '') ? Object.fromEntries(new URLSearchParams(text)) : undefined;
+    return isFormMediaType(contentType) ? parseForm(text).params : undefined;
   }
 }
 

@@ -9,8 +9,7 @@
  */
 import { createHmac, createPrivateKey, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import type { JsonObject } from '../../src/contract/examples.js';
-import { dereferencedBundle } from '../../src/contract/load.js';
-import { operation, type Operation, type OperationId } from '../../src/contract/operations.js';
+import { operation, operationObject, type Operation, type OperationId } from '../../src/contract/operations.js';
 import type { HttpRequest } from '../http.js';
 import { BOUND, getAt, setAt, type Path, type Schema, type Violation } from './schema.js';
 
@@ -41,8 +40,7 @@ function jwtPaths(schema: Schema, path: Path): Path[] {
 export function requestShape(operationId: OperationId): RequestShape {
   const cached = shapes.get(operationId);
   if (cached) return cached;
-  const op = operation(operationId);
-  const doc = ((dereferencedBundle(op.slug).paths as Record<string, JsonObject>)[op.path]![op.method.toLowerCase()]) as JsonObject;
+  const doc = operationObject(operationId);
   const properties: Record<string, Schema> = {};
   const required: string[] = [];
   for (const where of ['query', 'header'] as const) {
@@ -62,7 +60,7 @@ export function requestShape(operationId: OperationId): RequestShape {
     if (requestBody!.required) required.push('body');
   }
   const schema: Schema = { type: 'object', properties, required };
-  const shape: RequestShape = { operation: op, schema, ...(mediaType ? { mediaType } : {}), jwtMembers: properties.body ? jwtPaths(properties.body, ['body']) : [] };
+  const shape: RequestShape = { operation: operation(operationId), schema, ...(mediaType ? { mediaType } : {}), jwtMembers: properties.body ? jwtPaths(properties.body, ['body']) : [] };
   shapes.set(operationId, shape);
   return shape;
 }

@@ -1,13 +1,10 @@
 /** What value-case triggers read from the contract about a request body: its schema and its validator. */
 import type { JsonObject } from '../../src/contract/examples.js';
-import { dereferencedBundle } from '../../src/contract/load.js';
-import { operation, type OperationId } from '../../src/contract/operations.js';
+import { operation, operationObject, type OperationId } from '../../src/contract/operations.js';
 import { validator } from '../../src/contract/validators.js';
 
 function requestMedia(operationId: OperationId): [string, JsonObject] {
-  const op = operation(operationId);
-  const doc = (dereferencedBundle(op.slug).paths as Record<string, JsonObject>)[op.path]![op.method.toLowerCase()] as JsonObject;
-  const [media, content] = Object.entries(((doc.requestBody as JsonObject).content ?? {}) as Record<string, JsonObject>)[0]!;
+  const [media, content] = Object.entries(((operationObject(operationId).requestBody as JsonObject).content ?? {}) as Record<string, JsonObject>)[0]!;
   return [media, content.schema as JsonObject];
 }
 

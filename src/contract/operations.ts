@@ -4,7 +4,8 @@
  * router, the conformance triggers, the fuzzer and the validating proxy all ask this one module.
  */
 import { OPERATION_TABLE } from '../../generated/operations.js';
-import type { ApiSlug } from './load.js';
+import type { JsonObject } from './examples.js';
+import { dereferencedBundle, type ApiSlug } from './load.js';
 
 type Row = (typeof OPERATION_TABLE)[number];
 /** An operation a client can call (webhooks, requests Orange sends to the client, are apart). */
@@ -23,6 +24,13 @@ export function operation<K extends OperationId>(operationId: K): Extract<Operat
   const found = byId.get(operationId);
   if (!found) throw new Error(`the contract has no operation ${operationId}`);
   return found as Extract<Operation, { operationId: K }>;
+}
+
+/** The operation object of the contract (parameters, request body, responses, links), dereferenced; shared, do not
+ *  mutate. */
+export function operationObject(operationId: OperationId): JsonObject {
+  const op = operation(operationId);
+  return ((dereferencedBundle(op.slug).paths as Record<string, JsonObject>)[op.path] as JsonObject)[op.method.toLowerCase()] as JsonObject;
 }
 
 /** The path of an operation, as the contract writes it. */
