@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompactSign, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
+import { AUTHORIZATION_CODE_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
 import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf } from '../src/contract/operations.js';
 import { RequestError, type Exchange, type HttpRequest, type HttpResponse } from './http.js';
@@ -183,7 +184,7 @@ export class TriggerContext {
     const code = await this.authorizationCode(scope);
     const response = await this.http({
       method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { Authorization: this.basic() },
-      form: { grant_type: 'authorization_code', code, redirect_uri: this.auth.redirectUri },
+      form: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code, redirect_uri: this.auth.redirectUri },
     });
     if (response.status !== 200) throw new Error(`the code exchange gave HTTP ${response.status}`);
     return JSON.parse(response.text);

@@ -1,5 +1,5 @@
 /**
- * The sandbox's login and consent page, and its error page: a form posting to `/_sandbox/authorize` with a
+ * The sandbox's login and consent page, and its error page: a form posting to `/_sandbox/authorize` (LOGIN_FORM_PATH) with a
  * single-use CSRF token bound to the browser (cookie `sandbox_csrf`, SameSite=Strict) and to the authorization
  * request it carries.
  *
@@ -7,6 +7,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { fingerprint, type AuthorizeRequest } from './authorize-request.js';
 import { CSRF_COOKIE, cookie } from './cookies.js';
 import { escapeHtml, sendHtml } from './http.js';
@@ -32,6 +33,16 @@ export const errorPage = (res: ServerResponse, reason: string, headers: Record<s
  * The login and consent page (`signIn`), or the consent page of a signed-in end-user, with a fresh CSRF token
  * bound to this browser (cookie `sandbox_csrf`, SameSite=Strict) and to the request.
  */
+/** Where the login form posts: the sandbox's own route, outside the contract's paths and the admin API. */
+export const LOGIN_FORM_PATH = '/_sandbox/authorize';
+
+/** The form's action, relative to the page that shows it, so that behind a gateway the browser stays under its
+ *  path prefix (`/prefix/openidconnect/fr/v1/authorize` posts to `/prefix/_sandbox/authorize`). */
+function formAction(req: IncomingMessage): string {
+  const shown = new URL(req.url ?? '/', 'http://sandbox').pathname;
+  return path.posix.relative(path.posix.dirname(shown), LOGIN_FORM_PATH);
+}
+
 export function showForm(state: SandboxState, req: IncomingMessage, res: ServerResponse, request: AuthorizeRequest, signIn: boolean, message = '', status = 200) {
   const known = cookie(req, CSRF_COOKIE);
   const browser = known && BROWSER_ID.test(known) ? known : randomBytes(24).toString('base64url');
@@ -45,7 +56,7 @@ export function showForm(state: SandboxState, req: IncomingMessage, res: ServerR
 <body><main><h1>Orange sandbox</h1><p><strong>${escapeHtml(request.client.clientId)}</strong> asks for: ${request.scopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ')}</p>
 <p class="hint">A local emulator, not Orange: ${signIn ? 'sign in as a subscriber of the sandbox fixture' : 'you are signed in; accept or refuse this request'}.</p>
 ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
-<form method="post" action="/_sandbox/authorize">${hidden}
+<form method="post" action="${escapeHtml(formAction(req))}">${hidden}
 ${signIn ? `<label>Mobile number (MSISDN) <input name="msisdn" autocomplete="username" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 ` : ''}<button type="submit" name="decision" value="grant">${verb ? `${verb}accept` : 'Accept'}</button>

@@ -32,6 +32,7 @@ import { docsSite } from './docs-site.js';
 import { resolveFixture, type Fixture } from './fixture.js';
 import { guardBody, RequestAborted } from './http.js';
 import { idMatchEs } from './id-match-es.js';
+import { LOGIN_FORM_PATH } from './login-page.js';
 import { SandboxState, type SandboxParts } from './state.js';
 import { userinfo } from './userinfo.js';
 
@@ -104,7 +105,7 @@ function operationHandlers(parts: SandboxParts, issuer: string, audience: string
     matchIdentity: (req, res) => dm.matchid(req, res),
   };
   // The login form's target, outside the contract's paths and the admin API.
-  return { handlers, sandboxRoutes: new Map<string, Handler>([['POST /_sandbox/authorize', (req, res) => auth.submitLogin(req, res)]]) };
+  return { handlers, sandboxRoutes: new Map<string, Handler>([[`POST ${LOGIN_FORM_PATH}`, (req, res) => auth.submitLogin(req, res)]]) };
 }
 
 interface Routes {

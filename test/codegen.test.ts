@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './helpers/pack.js';
 import { startSandbox, type RunningSandbox } from './helpers/sandbox.js';
 import { REPO_ROOT } from '../scripts/lib/contract.js';
+import { AUTHORIZATION_CODE_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
 
 const GUIDE = 'docs/guides/codegen.md';
 const CLIENT = { id: 'sandbox-oidc-client', secret: 'sandbox-client-secret', redirectUri: 'http://www.myserver.com' };
@@ -85,7 +86,7 @@ describe(`${GUIDE}: openapi-typescript and openapi-fetch from the bundle`, () =>
       // The guide's form body is what makes the exchange work: the same call as JSON is refused.
       const asJson = await fetch(`${sandbox.url}/openidconnect/fr/v1/token`, {
         method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`${CLIENT.id}:${CLIENT.secret}`).toString('base64')}` },
-        body: JSON.stringify({ grant_type: 'authorization_code', code: await code(), redirect_uri: CLIENT.redirectUri }),
+        body: JSON.stringify({ grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code: await code(), redirect_uri: CLIENT.redirectUri }),
       });
       expect([asJson.status, ((await asJson.json()) as { error: string }).error]).toEqual([400, 'invalid_request']);
     } finally {

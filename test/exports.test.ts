@@ -48,7 +48,7 @@ const PACKAGES = {
       ],
       './auth/token-provider': ['createTokenProvider'],
       './auth/oidc': [
-        'ID_TOKEN_ALG', 'ORANGE_OIDC_ISSUER', 'buildAuthorizationRequest', 'exchangeAuthorizationCode', 'parseAuthorizationCallback', 'refreshAccessToken', 'verifyIdToken',
+        'AUTHORIZATION_CODE_GRANT_TYPE', 'ID_TOKEN_ALG', 'ORANGE_OIDC_ISSUER', 'REFRESH_TOKEN_GRANT_TYPE', 'buildAuthorizationRequest', 'exchangeAuthorizationCode', 'parseAuthorizationCallback', 'refreshAccessToken', 'verifyIdToken',
       ],
       ...CLIENTS,
     } as Record<string, string[]>,

@@ -8,6 +8,7 @@
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type fc from 'fast-check';
 import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
+import { AUTHORIZATION_CODE_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
 import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf, type Operation } from '../../src/contract/operations.js';
 import type { Exchange, HttpRequest } from '../http.js';
@@ -80,7 +81,7 @@ function planContext(session: FuzzSession): PlanContext {
       const code = await authorizationCode(['openid', ...authorizationScopes()].join(' '));
       const exchange = await session.step('exchangeAuthorizationCode', {
         method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { Authorization: basic() },
-        form: { grant_type: 'authorization_code', code, redirect_uri: profile.authentication!.redirectUri },
+        form: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code, redirect_uri: profile.authentication!.redirectUri },
       });
       const token = json(exchange).refresh_token;
       if (typeof token !== 'string') throw new StepError('the code exchange issued no refresh token');

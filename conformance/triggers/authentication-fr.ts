@@ -8,6 +8,7 @@
  * profile's session or the run's login, exchanged). When one breaks, the cases that need it are blocked by it.
  */
 import { decodeJwt } from 'jose';
+import { AUTHORIZATION_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
 import { pathOf, type OperationId } from '../../src/contract/operations.js';
 import { need, needEndUser, type TriggerContext } from '../context.js';
 import type { HttpRequest, Trigger, TriggerTable } from '../types.js';
@@ -62,9 +63,9 @@ function tokenErrors(operationId: string, path: string, validForm: (ctx: Trigger
 }
 
 const codeForm = (ctx: TriggerContext, code = 'OFR-conformance-never-issued') =>
-  ({ grant_type: 'authorization_code', code, redirect_uri: ctx.auth.redirectUri });
+  ({ grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code, redirect_uri: ctx.auth.redirectUri });
 const refreshForm = (ctx: TriggerContext, refreshToken = 'OFR-conformance-never-issued') =>
-  ({ grant_type: 'refresh_token', refresh_token: refreshToken, redirect_uri: ctx.auth.redirectUri });
+  ({ grant_type: REFRESH_TOKEN_GRANT_TYPE, refresh_token: refreshToken, redirect_uri: ctx.auth.redirectUri });
 
 /** A redirect URI on the registered one's origin that is not registered (only the registered value is accepted). */
 const unregisteredRedirect = (ctx: TriggerContext) => new URL('conformance-not-registered', ctx.auth.redirectUri).toString();

@@ -3,7 +3,7 @@ import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OrangeAuthError } from 'orange-identity-client/auth/errors';
 import { generateSigningKey, type SigningKey } from 'orange-identity-client/auth/keys';
-import { createJwtBearerAssertion, requestJwtBearerToken, type AssertionOptions } from 'orange-identity-client/auth/jwt-bearer';
+import { type AssertionOptions, createJwtBearerAssertion, JWT_BEARER_GRANT_TYPE, requestJwtBearerToken } from 'orange-identity-client/auth/jwt-bearer';
 import { responseExample, validateAgainst } from '../helpers/contract.js';
 import { unsupportedKeys } from '../helpers/keys.js';
 import { closedPortUrl, sendJson, startServer, truncatedBody, type TestServer } from '../helpers/server.js';
@@ -70,7 +70,7 @@ describe('requestJwtBearerToken', () => {
     const [request] = server.requests;
     expect(request).toMatchObject({ method: 'POST', url: '/oauth-jwt/fr/v1/token' });
     expect(request!.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(Object.fromEntries(new URLSearchParams(request!.body))).toEqual({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
+    expect(Object.fromEntries(new URLSearchParams(request!.body))).toEqual({ grant_type: JWT_BEARER_GRANT_TYPE, assertion });
   });
 
   it('surfaces a documented error row as ERR_TOKEN_REQUEST with the OAuth error body', async () => {

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken,
-} from 'orange-identity-client/auth/oidc';
+import { AUTHORIZATION_CODE_GRANT_TYPE, buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, REFRESH_TOKEN_GRANT_TYPE, refreshAccessToken, verifyIdToken } from 'orange-identity-client/auth/oidc';
 import { dereferencedBundle } from '../../src/contract/load.js';
 import { responseExample } from '../helpers/contract.js';
 import { OrangeAuthError } from 'orange-identity-client/auth/errors';
@@ -90,7 +88,7 @@ describe('exchangeAuthorizationCode and refreshAccessToken', () => {
     expect(request!.url).toBe('/openidconnect/fr/v1/token');
     // RFC 6749 §2.3.1: id and secret are form-urlencoded before base64, so the secret's colons travel as %3A.
     expect(Buffer.from(request!.headers.authorization!.replace(/^Basic /, ''), 'base64').toString()).toBe(`${config.clientId}:s3cret%3Awith%3Acolons`);
-    expect(Object.fromEntries(new URLSearchParams(request!.body))).toEqual({ grant_type: 'authorization_code', code: 'OFR-251f7716a727f', redirect_uri: config.redirectUri, code_verifier: 'v'.repeat(43) });
+    expect(Object.fromEntries(new URLSearchParams(request!.body))).toEqual({ grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code: 'OFR-251f7716a727f', redirect_uri: config.redirectUri, code_verifier: 'v'.repeat(43) });
   });
 
   it('surface a reused code (invalid_grant) as ERR_TOKEN_REQUEST, and a token response without id_token as ERR_TOKEN_RESPONSE', async () => {
@@ -105,7 +103,7 @@ describe('exchangeAuthorizationCode and refreshAccessToken', () => {
     server = await startServer((_req, res) => sendJson(res, 200, refreshed));
     expect(await refreshAccessToken({ ...config, baseUrl: server.url }, 'OFR-ce289')).toEqual(refreshed);
     expect(server.requests[0]!.url).toBe('/oauth/v2/token');
-    expect(Object.fromEntries(new URLSearchParams(server.requests[0]!.body))).toMatchObject({ grant_type: 'refresh_token', refresh_token: 'OFR-ce289' });
+    expect(Object.fromEntries(new URLSearchParams(server.requests[0]!.body))).toMatchObject({ grant_type: REFRESH_TOKEN_GRANT_TYPE, refresh_token: 'OFR-ce289' });
   });
 });
 

@@ -22,6 +22,7 @@ import { REPO_ROOT } from '../../scripts/lib/contract.js';
 import { startBreakingProxy, type Break } from '../helpers/breaking-proxy.js';
 import { startChild, stopAll } from '../helpers/child.js';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { AUTHORIZATION_CODE_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
 
 const exec = promisify(execFile);
 const { profile, secrets } = loadProfile(resolveProfilePath('sandbox'));
@@ -99,7 +100,7 @@ describe('Redactor.allow (a value the fuzzer generated)', () => {
     const redactor = new Redactor(['sandbox-client-secret']);
     const issued = 'SBX_a-token-the-target-issued';
     redactor.learn({
-      request: form({ grant_type: 'authorization_code' }),
+      request: form({ grant_type: AUTHORIZATION_CODE_GRANT_TYPE }),
       response: { status: 200, headers: new HeaderList([['Content-Type', 'application/json']]), text: JSON.stringify({ access_token: issued }), bytes: Buffer.alloc(0) } as never,
     });
     redactor.allow('sandbox-client-secret');

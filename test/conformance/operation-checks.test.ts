@@ -1,8 +1,8 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { ASSERTION_AUDIENCE } from 'orange-identity-client/auth/jwt-bearer';
+import { ASSERTION_AUDIENCE, JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
 import { basicAuthorization } from 'orange-identity-client/auth/basic';
-import { ORANGE_OIDC_ISSUER } from 'orange-identity-client/auth/oidc';
+import { AUTHORIZATION_CODE_GRANT_TYPE, ORANGE_OIDC_ISSUER, REFRESH_TOKEN_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
 import type { JsonObject } from '../../src/contract/examples.js';
 import { pathOf, type OperationId } from '../../src/contract/operations.js';
 import { loadCatalogue, type Case } from '../../conformance/catalogue.js';
@@ -121,13 +121,13 @@ describe('request checks', () => {
     .sign(await importFixtureKey('direct-match'));
 
   it('accept a documented request with its parameters, body and credentials', async () => {
-    const code = wireRequest('http://h', { method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { Authorization: basic }, form: { grant_type: 'authorization_code', code: 'c', redirect_uri: 'http://www.myserver.com' } });
+    const code = wireRequest('http://h', { method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { Authorization: basic }, form: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code: 'c', redirect_uri: 'http://www.myserver.com' } });
     expect(checkRequest(code).failures).toEqual([]);
     expect(checkRequest(code).operation?.operationId).toBe('exchangeAuthorizationCode');
     const authorize = wireRequest('http://h', { method: 'GET', path: pathOf('authorize'), query: { response_type: 'code', client_id: 'c', scope: 'openid', redirect_uri: 'http://www.myserver.com', state: 's' } });
     expect(checkRequest(authorize).failures).toEqual([]);
     const token = wireRequest('http://h', { method: 'POST', path: pathOf('requestJwtBearerToken'), form: {
-      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      grant_type: JWT_BEARER_GRANT_TYPE,
       assertion: await assertion({ iss: 'c', client_id: 'c', sub: '33600000000', sub_type: 'MSISDN', scope: ['atp_kyc_plain'], aud: ASSERTION_AUDIENCE, exp: now + 60, iat: now }),
     } });
     expect(checkRequest(token, { jwt: { audience: ASSERTION_AUDIENCE, now } }).failures).toEqual([]);
@@ -141,10 +141,10 @@ describe('request checks', () => {
     expect(names(wireRequest('http://h', { method: 'POST', path: pathOf('matchIdentity'), headers: { Authorization: 'Bearer t' }, json: { msisdn: '33600000000', nickname: 'Kiki' } }))).toEqual(['undocumented-member body/nickname']);
     expect(names(wireRequest('http://h', { method: 'POST', path: pathOf('matchIdentity'), headers: { Authorization: 'Bearer t' }, json: { msisdn: 33600000000 } }))).toEqual(['schema']);
     expect(names(wireRequest('http://h', { method: 'POST', path: pathOf('matchIdentity'), json: { msisdn: '33600000000' } }))).toEqual(['credentials Authorization']);
-    expect(names(wireRequest('http://h', { method: 'POST', path: pathOf('refreshAccessToken'), headers: { Authorization: 'Bearer t' }, form: { grant_type: 'refresh_token', refresh_token: 'r' } }))).toEqual(['credentials Authorization']);
+    expect(names(wireRequest('http://h', { method: 'POST', path: pathOf('refreshAccessToken'), headers: { Authorization: 'Bearer t' }, form: { grant_type: REFRESH_TOKEN_GRANT_TYPE, refresh_token: 'r' } }))).toEqual(['credentials Authorization']);
     expect(names(wireRequest('http://h', { method: 'POST', path: pathOf('matchIdentity'), headers: { Authorization: 'Bearer t', 'Content-Type': 'text/plain' }, rawBody: 'msisdn=1' }))).toEqual(['content-type Content-Type']);
     const wrongAud = wireRequest('http://h', { method: 'POST', path: pathOf('requestJwtBearerToken'), form: {
-      grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      grant_type: JWT_BEARER_GRANT_TYPE,
       assertion: await assertion({ iss: 'c', client_id: 'c', sub: '33600000000', sub_type: 'MSISDN', scope: ['atp_kyc_plain'], aud: `${ASSERTION_AUDIENCE}/`, exp: now + 60 }),
     } });
     expect(names(wrongAud, { jwt: { audience: ASSERTION_AUDIENCE } })).toEqual(['jwt assertion', 'jwt assertion.aud']);

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RecordedExchange } from '../../conformance/report/index.js';
 import { exchange, pieces, writerOutputs } from '../helpers/secrets.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
 
 /** A name that says secret, as words; written in a case style below. */
 const NAMES = [['access', 'token'], ['refresh', 'token'], ['id', 'token'], ['client', 'secret'], ['api', 'key'], ['session', 'id'], ['password'], ['code'],
@@ -152,7 +153,7 @@ const placements: fc.Arbitrary<{ where: string; build: (secret: string) => Recor
     build: (s) => {
       const bodies: Record<string, [string, unknown]> = {
         registerClient: ['/_sandbox/admin/clients', { clientId: 'my-app', clientSecret: s, redirectUris: ['http://127.0.0.1:3000/cb'], scopes: ['openid'] }],
-        openSession: ['/_sandbox/admin/sessions', { cookie: `sandbox_session=${s}` }],
+        openSession: [adminPath('openSession'), { cookie: `sandbox_session=${s}` }],
         pem: ['/_sandbox/admin/clients', { note: `-----BEGIN PRIVATE KEY-----\n${s}\n-----END PRIVATE KEY-----\n` }],
         jwk: ['/_sandbox/admin/clients/app/jwks', { keys: [{ kty: 'RSA', kid: 'k1', n: 'AQAB', e: 'AQAB', d: s, p: s }] }],
       };

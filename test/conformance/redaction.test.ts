@@ -11,6 +11,7 @@ import { ROOT } from '../helpers/structure.js';
 import { HeaderList } from '../../conformance/http.js';
 import { Redactor, htmlReport, junitReport, redactionSummary, terminalText, textReport, visible, type Report } from '../../conformance/report/index.js';
 import { exchange, pieces, writerOutputs } from '../helpers/secrets.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
 
 const S = (n: number) => `Zq${n}hostile-SECRET-${'xK9'.repeat(4)}${n}`;
 
@@ -53,7 +54,7 @@ describe('the known places of issue 23', () => {
   it("the admin API's clientSecret and its session cookie value, in the HAR too", () => {
     const client = { clientId: 'my-app', clientSecret: S(1), redirectUris: ['http://127.0.0.1:3000/cb'], scopes: ['openid'] };
     const register = exchange({ request: { path: '/_sandbox/admin/clients', headers: [['Content-Type', 'application/json']], body: JSON.stringify(client) }, response: { status: 201, body: JSON.stringify(client) } });
-    const session = exchange({ request: { path: '/_sandbox/admin/sessions', headers: [['Content-Type', 'application/json']], body: '{"msisdn":"33600000000"}' }, response: { status: 201, body: JSON.stringify({ cookie: `sandbox_session=${S(2)}` }) } });
+    const session = exchange({ request: { path: adminPath('openSession'), headers: [['Content-Type', 'application/json']], body: '{"msisdn":"33600000000"}' }, response: { status: 201, body: JSON.stringify({ cookie: `sandbox_session=${S(2)}` }) } });
     const authorize = exchange({ request: { method: 'GET', path: '/openidconnect/fr/v1/authorize', headers: [['Cookie', `sandbox_session=${S(2)}`]] }, response: { status: 302, headers: [['Location', 'http://127.0.0.1:3000/cb?code=x']], body: '' } });
     expect(leaking([register, session, authorize], [S(1), S(2)])).toEqual([]);
     const { har } = writerOutputs([register, session, authorize]);

@@ -6,6 +6,8 @@ import { FlowMemory } from '../../conformance/flow.js';
 import { checkResponse } from '../../conformance/operation-checks.js';
 import { HeaderList, wireRequest, type Exchange, type HttpResponse } from '../../conformance/http.js';
 import { JSON_REPORT_FORMAT, Redactor, htmlReport, redactionSummary, jsonReport, junitReport, lineDiff, textReport, type Report, type ReportEntry } from '../../conformance/report/index.js';
+import { AUTHORIZATION_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
+import { JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
 
 const BASE = 'http://127.0.0.1:9';
 const json = (status: number, body: unknown, headers: [string, string][] = []): HttpResponse => {
@@ -25,7 +27,7 @@ const SECRETS = [ACCESS, REFRESH, CODE, ID_TOKEN, PROFILE_SECRET];
 function reportWithTokens(): Report {
   const redactor = new Redactor([PROFILE_SECRET]);
   const issue: Exchange = {
-    request: wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { Authorization: basicAuthorization('client', PROFILE_SECRET) }, form: { grant_type: 'authorization_code', code: CODE, redirect_uri: 'http://rp/cb' } }),
+    request: wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { Authorization: basicAuthorization('client', PROFILE_SECRET) }, form: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code: CODE, redirect_uri: 'http://rp/cb' } }),
     response: json(200, { token_type: 'Bearer', access_token: ACCESS, refresh_token: REFRESH, id_token: ID_TOKEN, expires_in: 3600 }),
     ms: 3,
   };
@@ -122,7 +124,7 @@ describe('reports', () => {
     // Learned, so that the value is redacted wherever else it appears.
     expect(redactor.text(`the code ${secret} again`)).toBe('the code [REDACTED] again');
     // A URL is never learned as a secret: a code sent as `http://` would otherwise hide every address.
-    const url = wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: 'authorization_code', code: 'http://' } });
+    const url = wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code: 'http://' } });
     redactor.learn({ request: url });
     expect(redactor.text('see http://rp/cb')).toBe('see http://rp/cb');
   });
@@ -144,19 +146,19 @@ describe('the flow memory', () => {
     const memory = new FlowMemory();
     const authorize = wireRequest(BASE, { method: 'GET', path: pathOf('authorize'), query: { response_type: 'code', client_id: 'c', scope: 'openid form_filling', redirect_uri: 'http://rp/cb', state: 's', nonce: 'n-1' } });
     memory.learn(exchange(authorize, { status: 302, headers: new HeaderList([['Location', 'http://rp/cb?code=C1&state=s']]), bytes: Buffer.alloc(0), text: '' }));
-    const codeExchange = wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: 'authorization_code', code: 'C1', redirect_uri: 'http://rp/cb' } });
+    const codeExchange = wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code: 'C1', redirect_uri: 'http://rp/cb' } });
     expect(memory.contextFor(codeExchange)).toEqual({ clientId: 'c', nonce: 'n-1', scope: ['openid', 'form_filling'] });
     memory.learn(exchange(codeExchange, json(200, { access_token: 'a', refresh_token: 'R1', token_type: 'Bearer', expires_in: 1 })));
-    const refresh = (scope?: string) => wireRequest(BASE, { method: 'POST', path: pathOf('refreshAccessToken'), form: { grant_type: 'refresh_token', refresh_token: 'R1', ...(scope ? { scope } : {}) } });
+    const refresh = (scope?: string) => wireRequest(BASE, { method: 'POST', path: pathOf('refreshAccessToken'), form: { grant_type: REFRESH_TOKEN_GRANT_TYPE, refresh_token: 'R1', ...(scope ? { scope } : {}) } });
     expect(memory.contextFor(refresh())).toEqual({ scope: ['openid', 'form_filling'] });
     expect(memory.contextFor(refresh('openid check_id'))).toEqual({ scope: ['openid'] });
-    expect(memory.contextFor(wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: 'authorization_code', code: 'unknown' } }))).toEqual({});
+    expect(memory.contextFor(wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code: 'unknown' } }))).toEqual({});
   });
 
   it("remembers the end-user of a code flow's access token, whose userinfo sub must be the id_token's", () => {
     const memory = new FlowMemory();
     const idToken = `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: 'user-1' })).toString('base64url')}.sig`;
-    const codeExchange = wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: 'authorization_code', code: 'C1', redirect_uri: 'http://rp/cb' } });
+    const codeExchange = wireRequest(BASE, { method: 'POST', path: pathOf('exchangeAuthorizationCode'), form: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code: 'C1', redirect_uri: 'http://rp/cb' } });
     memory.learn(exchange(codeExchange, json(200, { access_token: 'AT-1', id_token: idToken, token_type: 'Bearer', expires_in: 1 })));
     const userinfo = wireRequest(BASE, { method: 'GET', path: pathOf('getFormFillingUserInfo'), headers: { Authorization: 'Bearer AT-1' } });
     expect(memory.contextFor(userinfo)).toEqual({ subject: 'user-1' });
@@ -167,7 +169,7 @@ describe('the flow memory', () => {
 
   it('reads the scope a JWT bearer assertion asks for', () => {
     const payload = Buffer.from(JSON.stringify({ scope: ['atp_kyc_plain'] })).toString('base64url');
-    const token = wireRequest(BASE, { method: 'POST', path: pathOf('requestJwtBearerToken'), form: { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `eyJhbGciOiJSUzI1NiJ9.${payload}.sig` } });
+    const token = wireRequest(BASE, { method: 'POST', path: pathOf('requestJwtBearerToken'), form: { grant_type: JWT_BEARER_GRANT_TYPE, assertion: `eyJhbGciOiJSUzI1NiJ9.${payload}.sig` } });
     expect(new FlowMemory().contextFor(token)).toEqual({ scope: ['atp_kyc_plain'] });
   });
 });

@@ -36,3 +36,17 @@ export async function post(url: string, body: Record<string, unknown> | string, 
   try { parsed = JSON.parse(text); } catch { /* not JSON */ }
   return { status: response.status, headers: response.headers, body: parsed };
 }
+
+/**
+ * Where the login page's form posts, resolved as a browser would against the page's URL, and against the same
+ * page behind a gateway's path prefix (the form stays under the prefix).
+ */
+export function loginFormTargets(html: string, pageUrl: string): { direct: string; prefixed: string } {
+  const action = /<form method="post" action="([^"]*)">/.exec(html)?.[1];
+  if (action === undefined) throw new Error('the page has no login form');
+  const page = new URL(pageUrl);
+  return {
+    direct: new URL(action, page).pathname,
+    prefixed: new URL(action, new URL(`/gateway/prefix${page.pathname}`, page)).pathname,
+  };
+}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_ADMIN_ROUTES } from '../../generated/sandbox-admin.js';
 import { basicAuthorization } from 'orange-identity-client/auth/basic';
-import { createJwtBearerAssertion } from 'orange-identity-client/auth/jwt-bearer';
+import { createJwtBearerAssertion, JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
 import { generateSigningKey, type SigningKey } from 'orange-identity-client/auth/keys';
 import { operation } from '../../src/contract/operations.js';
 import { validator } from '../../src/contract/validators.js';
@@ -17,6 +17,8 @@ import { REPO_ROOT } from '../../scripts/lib/contract.js';
 import { responseExample } from '../helpers/contract.js';
 import { rawRequest } from '../helpers/raw.js';
 import { post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
+import { AUTHORIZATION_CODE_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
 
 let target: RunningSandbox;
 let keys: SigningKey[];
@@ -47,19 +49,19 @@ async function call(operationId: (typeof SANDBOX_ADMIN_ROUTES)[number]['operatio
 }
 
 const dmToken = async (clientId: string, key: SigningKey) => post(`${target.url}/oauth-jwt/fr/v1/token`, {
-  grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  grant_type: JWT_BEARER_GRANT_TYPE,
   assertion: await createJwtBearerAssertion({ clientId, msisdn: '33600000000', scope: ['atp_kyc_plain'], privateKey: key.privateJwk }),
 });
 const tokenError = (name: string) => responseExample('direct-match-id-fr', operation('requestJwtBearerToken').path, 'post', '400', name);
 
 describe('the admin API and the Host header', () => {
   it.each(['localhost', 'localhost:8080', 'LOCALHOST:1', '127.0.0.1', '127.0.0.1:65535', '[::1]', '[::1]:80'])('answers Host %s', async (host) => {
-    expect((await rawRequest(target.url, `GET /_sandbox/admin/clock HTTP/1.1\r\nHost: ${host}\r\nConnection: close`)).status).toBe(200);
+    expect((await rawRequest(target.url, `GET ${adminPath('getClock')} HTTP/1.1\r\nHost: ${host}\r\nConnection: close`)).status).toBe(200);
   });
 
   // An empty Host is no Host name at all: a bare 400 (RFC 9112 section 3.2), test/sandbox/hostile.test.ts.
   it.each(['evil.example', 'evil.example:8080', 'localhost.evil.example', '127.0.0.1.nip.io', '10.0.0.1:8080', 'localhost:99999'])('refuses Host %j with the documented 403 (DNS rebinding)', async (host) => {
-    const reply = await rawRequest(target.url, `POST /_sandbox/admin/reset HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close`);
+    const reply = await rawRequest(target.url, `POST ${adminPath('resetSandbox')} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close`);
     expect(reply.status).toBe(403);
     const documented = adminDoc.components.responses.Forbidden.content['application/json'].examples.HostNotLoopback.value;
     expect(JSON.parse(reply.text.slice(reply.text.indexOf('\r\n\r\n') + 4))).toEqual(documented);
@@ -68,9 +70,9 @@ describe('the admin API and the Host header', () => {
   it('answers the Host names it is told to, and health whatever the Host', async () => {
     const inContainer = await startSandbox({ adminHosts: ['sandbox'] });
     try {
-      expect((await rawRequest(inContainer.url, 'GET /_sandbox/admin/clock HTTP/1.1\r\nHost: sandbox:8080\r\nConnection: close')).status).toBe(200);
-      expect((await rawRequest(inContainer.url, 'GET /_sandbox/admin/clock HTTP/1.1\r\nHost: other:8080\r\nConnection: close')).status).toBe(403);
-      expect((await rawRequest(inContainer.url, 'GET /_sandbox/health HTTP/1.1\r\nHost: anything.example\r\nConnection: close')).status).toBe(200);
+      expect((await rawRequest(inContainer.url, `GET ${adminPath('getClock')} HTTP/1.1\r\nHost: sandbox:8080\r\nConnection: close`)).status).toBe(200);
+      expect((await rawRequest(inContainer.url, `GET ${adminPath('getClock')} HTTP/1.1\r\nHost: other:8080\r\nConnection: close`)).status).toBe(403);
+      expect((await rawRequest(inContainer.url, `GET ${adminPath('getHealth')} HTTP/1.1\r\nHost: anything.example\r\nConnection: close`)).status).toBe(200);
     } finally {
       await inContainer.close();
     }
@@ -88,7 +90,7 @@ describe('registering clients as on the portal', () => {
     for (const [k, v] of Object.entries({ response_type: 'code', client_id: 'my-web-app', scope: 'openid form_filling', redirect_uri: redirectUri, state: 's1' })) authorize.searchParams.set(k, v);
     const redirected = await fetch(authorize, { headers: { Cookie: cookie }, redirect: 'manual' });
     const code = new URL(redirected.headers.get('location')!).searchParams.get('code')!;
-    const tokens = await post(`${target.url}${operation('exchangeAuthorizationCode').path}`, { grant_type: 'authorization_code', code, redirect_uri: redirectUri }, {
+    const tokens = await post(`${target.url}${operation('exchangeAuthorizationCode').path}`, { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code, redirect_uri: redirectUri }, {
       Authorization: basicAuthorization('my-web-app', registered.body.clientSecret),
     });
     expect(tokens.status).toBe(200);

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAuthorizationRequest, exchangeAuthorizationCode, parseAuthorizationCallback, refreshAccessToken, verifyIdToken } from 'orange-identity-client/auth/oidc';
 import { createFormIdFrClient } from '../../src/clients/form-id-fr.js';
 import { createMatchIdFrClient } from '../../src/clients/match-id-fr.js';
-import { post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { LOGIN_FORM_PATH } from '../../sandbox/login-page.js';
+import { loginFormTargets, post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
 
 let clock = Date.now();
 let target: RunningSandbox;
@@ -12,7 +14,7 @@ afterAll(async () => { await target?.close(); });
 
 const config = () => ({ clientId: 'sandbox-oidc-client', clientSecret: 'sandbox-client-secret', redirectUri: 'http://www.myserver.com', baseUrl: target.url });
 const session = async (consent: 'grant' | 'deny') =>
-  (await post(`${target.url}/_sandbox/admin/sessions`, { msisdn: '33600000000', consent }, { 'Content-Type': 'application/json' })).body.cookie as string;
+  (await post(`${target.url}${adminPath('openSession')}`, { msisdn: '33600000000', consent }, { 'Content-Type': 'application/json' })).body.cookie as string;
 
 async function authorize(scope: string[], cookie: string, options: { pkce?: boolean } = {}) {
   const request = buildAuthorizationRequest(config(), { scope, pkce: options.pkce ?? false });
@@ -66,7 +68,7 @@ describe('the sandbox code flow', () => {
     expect(new URL(badScope.headers.get('location')!).searchParams.get('error')).toBe('invalid_scope');
     const page = await get(base);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<form method="post" action="/_sandbox/authorize">');
+    expect(loginFormTargets(await page.text(), page.url)).toEqual({ direct: LOGIN_FORM_PATH, prefixed: `/gateway/prefix${LOGIN_FORM_PATH}` });
   });
 
   it('redirects with access_denied when the end-user refuses', async () => {
@@ -76,7 +78,7 @@ describe('the sandbox code flow', () => {
 });
 
 describe('the sandbox userinfo endpoints', () => {
-  const mint = async (scope: string) => (await post(`${target.url}/_sandbox/admin/tokens`, { msisdn: '33600000000', scope: ['openid', scope] }, { 'Content-Type': 'application/json' })).body.access_token as string;
+  const mint = async (scope: string) => (await post(`${target.url}${adminPath('mintAccessToken')}`, { msisdn: '33600000000', scope: ['openid', scope] }, { 'Content-Type': 'application/json' })).body.access_token as string;
 
   it('return exactly the claims each scope grants', async () => {
     const checkId = await createMatchIdFrClient({ baseUrl: target.url, accessToken: await mint('check_id') }).GET('/checkid/fr/v1/userinfo');
@@ -90,7 +92,7 @@ describe('the sandbox userinfo endpoints', () => {
     const token = await mint('check_id');
     const client = createMatchIdFrClient({ baseUrl: target.url, accessToken: token });
     expect((await client.GET('/checkid/fr/v1/userinfo')).response.status).toBe(200);
-    await post(`${target.url}/_sandbox/admin/consents/revoke`, { msisdn: '33600000000', scope: 'check_id' }, { 'Content-Type': 'application/json' });
+    await post(`${target.url}${adminPath('revokeConsent')}`, { msisdn: '33600000000', scope: 'check_id' }, { 'Content-Type': 'application/json' });
     const revoked = await client.GET('/checkid/fr/v1/userinfo');
     expect(revoked.response.status).toBe(403);
     expect(revoked.error).toEqual({ error: 'insufficient_scope', error_description: 'no consented scopes' });

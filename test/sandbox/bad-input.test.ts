@@ -5,13 +5,16 @@ import { collectExamples } from '../../src/contract/examples.js';
 import { API_SLUGS, dereferencedBundle } from '../../src/contract/load.js';
 import { MAX_BODY_BYTES } from '../../sandbox/http.js';
 import { post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
+import { AUTHORIZATION_CODE_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
+import { JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
 
 const logged: string[] = [];
 let target: RunningSandbox;
 let token: string;
 beforeAll(async () => {
   target = await startSandbox({ log: (m) => logged.push(m) });
-  token = (await post(`${target.url}/_sandbox/admin/tokens`, { msisdn: '33600000000', scope: 'atp_kyc_plain' }, { 'Content-Type': 'application/json' })).body.access_token;
+  token = (await post(`${target.url}${adminPath('mintAccessToken')}`, { msisdn: '33600000000', scope: 'atp_kyc_plain' }, { 'Content-Type': 'application/json' })).body.access_token;
 });
 afterAll(async () => { await target?.close(); });
 
@@ -33,15 +36,15 @@ const BAD: [string, string, string, Record<string, string>, number, Record<strin
   ['matchid: huge strings within the limit', '/direct-matchid/fr/v1/matchid', JSON.stringify({ msisdn: '33600000000', given_name: long, family_name: long }), {}, 200, {}],
   ['token: assertion with broken base64', '/oauth-jwt/fr/v1/token', `grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=%25%25%25.${b64({})}.sig`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 400, { error_description: 'JWT validation failed' }],
   ['token: header that is not JSON', '/oauth-jwt/fr/v1/token', `grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=${Buffer.from('{nope').toString('base64url')}.${b64({})}.sig`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 400, { error_description: 'JWT validation failed' }],
-  ['token: JSON instead of a form', '/oauth-jwt/fr/v1/token', JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer' }), {}, 400, { error: 'unsupported_grant_type' }],
+  ['token: JSON instead of a form', '/oauth-jwt/fr/v1/token', JSON.stringify({ grant_type: JWT_BEARER_GRANT_TYPE }), {}, 400, { error: 'unsupported_grant_type' }],
   ['token: oversized form', '/oauth-jwt/fr/v1/token', `grant_type=x&assertion=${huge}`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 400, { error: 'invalid_grant' }],
   ['premiuminfo: malformed JSON', '/idmatch/es/v1/premiuminfo', '{', { Authorization: 'Bearer sandbox-token-id-match' }, 400, { code: 22 }],
   ['premiuminfo: wrong types', '/idmatch/es/v1/premiuminfo', JSON.stringify({ email_verified: 'yes', updated_at: 'soon' }), { Authorization: 'Bearer sandbox-token-id-match' }, 400, { code: 22 }],
   ['premiuminfo: oversized body', '/idmatch/es/v1/premiuminfo', JSON.stringify({ name: huge }), { Authorization: 'Bearer sandbox-token-id-match' }, 400, { code: 22 }],
-  ['code token: no credentials', '/openidconnect/fr/v1/token', 'grant_type=authorization_code', { 'Content-Type': 'application/x-www-form-urlencoded' }, 401, { error: 'invalid_client' }],
-  ['code token: garbage Basic credentials', '/openidconnect/fr/v1/token', 'grant_type=authorization_code', { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'Basic !!!' }, 401, { error: 'invalid_client' }],
+  ['code token: no credentials', '/openidconnect/fr/v1/token', `grant_type=${AUTHORIZATION_CODE_GRANT_TYPE}`, { 'Content-Type': 'application/x-www-form-urlencoded' }, 401, { error: 'invalid_client' }],
+  ['code token: garbage Basic credentials', '/openidconnect/fr/v1/token', `grant_type=${AUTHORIZATION_CODE_GRANT_TYPE}`, { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: 'Basic !!!' }, 401, { error: 'invalid_client' }],
   ['refresh: JSON body (no grant_type)', '/oauth/v2/token', '{}', { Authorization: `Basic ${Buffer.from('sandbox-oidc-client:sandbox-client-secret').toString('base64')}` }, 400, { error: 'invalid_request' }],
-  ['admin: malformed JSON', '/_sandbox/admin/tokens', '{', {}, 400, { error: 'invalid_request' }],
+  ['admin: malformed JSON', adminPath('mintAccessToken'), '{', {}, 400, { error: 'invalid_request' }],
   ['unknown path', '/direct-matchid/fr/v2/matchid', '{}', {}, 404, { code: 60 }],
 ];
 
@@ -68,7 +71,7 @@ describe('bad input', () => {
   });
 
   it('still serves afterwards, with nothing unexpected logged', async () => {
-    expect((await fetch(`${target.url}/_sandbox/health`)).status).toBe(200);
+    expect((await fetch(`${target.url}${adminPath('getHealth')}`)).status).toBe(200);
     const scores = await post(`${target.url}/direct-matchid/fr/v1/matchid`, { msisdn: '33600000000', family_name: 'Dumontel' }, { ...JSON_H, Authorization: `Bearer ${token}` });
     expect(scores.body).toEqual({ family_name_score: 100 });
     expect(logged).toEqual([]);

@@ -4,6 +4,7 @@ import { SESSION_COOKIE } from '../../sandbox/authentication.js';
 import { browserUnavailable, launchChromium, screenshotPath } from '../helpers/browser.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { defaultFixture, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { LOGIN_FORM_PATH } from '../../sandbox/login-page.js';
 
 let target: RunningSandbox;
 let rp: RelyingParty;
@@ -55,7 +56,7 @@ describe.skipIf(browserUnavailable)('the code flow in a real browser', () => {
     const page = await context.newPage();
     const before = rp.callbacks;
     await page.goto(`${rpUrl}/attack`);
-    await page.waitForURL(`${target.url}/_sandbox/authorize`);
+    await page.waitForURL(`${target.url}${LOGIN_FORM_PATH}`);
     expect(await page.getByRole('alert').innerText()).toBe('This form has expired or was not sent from this page: please try again.');
     expect((await context.cookies(target.url)).map((c) => c.name)).not.toContain(SESSION_COOKIE);
     expect(rp.callbacks).toBe(before);

@@ -9,6 +9,8 @@ import { OPERATIONS } from '../../src/contract/operations.js';
 import { MAX_BODY_BYTES } from '../../sandbox/http.js';
 import { collect, rawConnect, rawRequest, until } from '../helpers/raw.js';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
+import { LOGIN_FORM_PATH } from '../../sandbox/login-page.js';
 
 const logged: string[] = [];
 let target: RunningSandbox;
@@ -21,7 +23,7 @@ const concrete = (template: string) => template.replace('{clientId}', 'sandbox-d
 /** Every endpoint the sandbox serves: the contract's operations, the login form, the admin API, the docs, and an unknown path. */
 const ENDPOINTS: [string, string][] = [
   ...OPERATIONS.map((o) => [o.method, o.path] as [string, string]),
-  ['POST', '/_sandbox/authorize'],
+  ['POST', LOGIN_FORM_PATH],
   ...SANDBOX_ADMIN_ROUTES.map((r) => [r.method, concrete(r.path)] as [string, string]),
   ['GET', '/docs/'],
   ['POST', '/direct-matchid/fr/v2/nothing'],
@@ -39,8 +41,8 @@ describe('any Host header', () => {
   });
 
   it('answers a request without any Host header (HTTP/1.0), the admin API refusing it', async () => {
-    expect((await rawRequest(target.url, 'GET /_sandbox/health HTTP/1.0')).status).toBe(200);
-    expect((await rawRequest(target.url, 'GET /_sandbox/admin/clock HTTP/1.0')).status).toBe(403);
+    expect((await rawRequest(target.url, `GET ${adminPath('getHealth')} HTTP/1.0`)).status).toBe(200);
+    expect((await rawRequest(target.url, `GET ${adminPath('getClock')} HTTP/1.0`)).status).toBe(403);
   });
 });
 
@@ -50,7 +52,7 @@ describe('slow and endless requests', () => {
     try {
       const socket = rawConnect(slow.url);
       const reply = collect(socket);
-      socket.write('GET /_sandbox/health HTTP/1.1\r\nHost: localhost\r\n');
+      socket.write(`GET ${adminPath('getHealth')} HTTP/1.1\r\nHost: localhost\r\n`);
       // One header line at a time, never the blank line that ends them (a slowloris client).
       const trickle = setInterval(() => { if (socket.writable) socket.write(`X-Slow-${Date.now()}: 1\r\n`); }, 50);
       const result = await reply.finally(() => clearInterval(trickle));
@@ -65,7 +67,7 @@ describe('slow and endless requests', () => {
     const slow = await startSandbox({ timeouts: { headersMs: 200, requestMs: 400 } });
     try {
       const silent = collect(rawConnect(slow.url));
-      const unsent = rawRequest(slow.url, 'POST /_sandbox/admin/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100', '{"scope"');
+      const unsent = rawRequest(slow.url, `POST ${adminPath('mintAccessToken')} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100`, '{"scope"');
       const [a, b] = await Promise.all([silent, unsent]);
       expect(a.text).toMatch(/^(HTTP\/1\.1 408 |)/);
       expect(b.status ?? 408).toBe(408);
@@ -105,7 +107,7 @@ describe('bodies over the limit', () => {
   it.each([
     ['matchid', '/direct-matchid/fr/v1/matchid', { Authorization: 'Bearer sandbox-token-without-user' }, 400],
     ['the OIDC token endpoint', '/openidconnect/fr/v1/token', { Authorization: `Basic ${Buffer.from('sandbox-oidc-client:sandbox-client-secret').toString('base64')}` }, 400],
-    ['the admin API', '/_sandbox/admin/tokens', {}, 400],
+    ['the admin API', adminPath('mintAccessToken'), {}, 400],
   ])('gives a client pumping a chunked body into %s its documented status line, not a reset', async (_label, path, headers, status) => {
     const socket = rawConnect(target.url);
     const reply = collect(socket);
@@ -123,7 +125,7 @@ describe('bodies over the limit', () => {
     const socket = rawConnect(target.url);
     const reply = collect(socket);
     const body = JSON.stringify({ msisdn: '33600000000', scope: 'check_id' });
-    const request = `POST /_sandbox/admin/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const request = `POST ${adminPath('mintAccessToken')} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     socket.write(request + request.replace('HTTP/1.1\r\n', 'HTTP/1.1\r\nConnection: close\r\n'));
     const result = await reply;
     expect(result.text.match(/HTTP\/1\.1 201 /g)).toHaveLength(2);
@@ -136,13 +138,13 @@ describe('aborted requests', () => {
     const before = await connections();
     await Promise.all(Array.from({ length: 50 }, async (_, i) => {
       const socket = rawConnect(target.url);
-      const path = ['/_sandbox/admin/tokens', '/direct-matchid/fr/v1/matchid', '/oauth-jwt/fr/v1/token', '/idmatch/es/v1/premiuminfo'][i % 4];
+      const path = [adminPath('mintAccessToken'), '/direct-matchid/fr/v1/matchid', '/oauth-jwt/fr/v1/token', '/idmatch/es/v1/premiuminfo'][i % 4];
       socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer sandbox-token-id-match\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"msisdn": "336`);
       await new Promise((resolve) => socket.once('ready', resolve).once('connect', resolve));
       socket.destroy();
     }));
     await until(async () => (await connections()) === before);
-    expect((await fetch(`${target.url}/_sandbox/health`)).status).toBe(200);
+    expect((await fetch(`${target.url}${adminPath('getHealth')}`)).status).toBe(200);
     expect(logged).toEqual([]);
   });
 });

@@ -7,6 +7,8 @@ import { score, normaliseForScore } from '../../sandbox/direct-match.js';
 import { createTokenProvider } from 'orange-identity-client/auth/token-provider';
 import { createDirectMatchIdFrClient } from '../../src/clients/direct-match-id-fr.js';
 import { defaultFixture, fixtureKey, importFixtureKey, post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
+import { JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
 
 let target: RunningSandbox;
 beforeAll(async () => { target = await startSandbox(); });
@@ -18,7 +20,7 @@ const claims = (changes: Record<string, unknown> = {}) => ({
   iss: 'sandbox-direct-match', client_id: 'sandbox-direct-match', sub: '33600000000', sub_type: 'MSISDN', scope: ['atp_kyc_plain'],
   aud: 'https://openid.orange.fr', jti: crypto.randomUUID(), iat: now(), exp: now() + 3600, ...changes,
 });
-const token = (assertion: string) => post(`${target.url}/oauth-jwt/fr/v1/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
+const token = (assertion: string) => post(`${target.url}/oauth-jwt/fr/v1/token`, { grant_type: JWT_BEARER_GRANT_TYPE, assertion });
 const signed = async (payload: object, header: object = { alg: 'RS256', typ: 'JWT', kid: KID }) =>
   new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader(header as never).sign(await importFixtureKey('direct-match'));
 
@@ -60,7 +62,7 @@ describe('the sandbox JWT bearer token endpoint', () => {
     const byUri = await startSandbox({ fixture, clock: createClock(() => clock) });
     try {
       const assertion = () => signed(claims({ iss: 'by-uri', client_id: 'by-uri' }));
-      const send = async () => post(`${byUri.url}/oauth-jwt/fr/v1/token`, { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: await assertion() });
+      const send = async () => post(`${byUri.url}/oauth-jwt/fr/v1/token`, { grant_type: JWT_BEARER_GRANT_TYPE, assertion: await assertion() });
       expect((await send()).status).toBe(200);
       served = { keys: [] };
       clock += 301_000; // past the 5-minute cache
@@ -86,7 +88,7 @@ describe('matchid scores', () => {
   });
 
   it('score only the attributes sent, with the address fields in their own object', async () => {
-    const { body: { access_token } } = await post(`${target.url}/_sandbox/admin/tokens`, { msisdn: '33600000000', scope: ['atp_kyc_plain'] }, { 'Content-Type': 'application/json' });
+    const { body: { access_token } } = await post(`${target.url}${adminPath('mintAccessToken')}`, { msisdn: '33600000000', scope: ['atp_kyc_plain'] }, { 'Content-Type': 'application/json' });
     const result = await post(`${target.url}/direct-matchid/fr/v1/matchid`, { msisdn: '33600000000', birthdate: '1978-11-25', address: { locality: 'PARIS', postal_code: '75019' } },
       { 'Content-Type': 'application/json', Authorization: `Bearer ${access_token}` });
     expect(result.body).toEqual({ birthdate_score: 100, address: { locality_score: 100, postal_code_score: score('75019', '75018') } });

@@ -10,6 +10,7 @@ import { createClock, createSandbox, FaultError, FixtureError, type Sandbox } fr
 import { operation, type OperationId } from '../../src/contract/operations.js';
 import { responseExample } from '../helpers/contract.js';
 import { defaultFixture, post } from '../helpers/sandbox.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
 
 const JSON_H = { 'Content-Type': 'application/json' };
 const sandbox = createSandbox();
@@ -19,12 +20,12 @@ afterEach(() => sandbox.reset());
 afterAll(() => sandbox.close());
 
 const mint = async (base = url, scope = ['openid', 'check_id']) =>
-  (await post(`${base}/_sandbox/admin/tokens`, { msisdn: '33600000000', scope }, JSON_H)).body.access_token as string;
+  (await post(`${base}${adminPath('mintAccessToken')}`, { msisdn: '33600000000', scope }, JSON_H)).body.access_token as string;
 const userinfo = (token: string, base = url) => fetch(`${base}/checkid/fr/v1/userinfo`, { headers: { Authorization: `Bearer ${token}` } });
 const matchid = (headers: Record<string, string> = {}, base = url) =>
   fetch(`${base}/direct-matchid/fr/v1/matchid`, { method: 'POST', headers: { ...JSON_H, ...headers }, body: JSON.stringify({ msisdn: '33600000000' }) });
 /** A named example of the contract, `slug/operationId/status/name`, read from the bundle. */
-const faultsArmed = async () => (await (await fetch(`${url}/_sandbox/admin/faults`)).json()) as { faults: { operationId: string }[] };
+const faultsArmed = async () => (await (await fetch(`${url}${adminPath('listFaults')}`)).json()) as { faults: { operationId: string }[] };
 const documented = (id: string) => {
   const [slug, operationId, status, name] = id.split('/') as [string, OperationId, string, string];
   const { path: at, method } = operation(operationId);
@@ -91,15 +92,15 @@ describe('the clock', () => {
 
   it('moves on the admin API too: POST /_sandbox/admin/clock {advance} or {set}, GET tells the time', async () => {
     const token = await mint();
-    const moved = await post(`${url}/_sandbox/admin/clock`, { advance: 3600 }, JSON_H);
+    const moved = await post(`${url}${adminPath('moveClock')}`, { advance: 3600 }, JSON_H);
     expect(moved.status).toBe(200);
     expect(moved.body.offset).toBeCloseTo(3600, 0);
     expect((await userinfo(token)).status).toBe(401);
-    const set = await post(`${url}/_sandbox/admin/clock`, { set: 2_000_000_000 }, JSON_H);
+    const set = await post(`${url}${adminPath('moveClock')}`, { set: 2_000_000_000 }, JSON_H);
     expect(Math.floor(set.body.now)).toBe(2_000_000_000);
-    const read = (await (await fetch(`${url}/_sandbox/admin/clock`)).json()) as { now: number };
+    const read = (await (await fetch(`${url}${adminPath('getClock')}`)).json()) as { now: number };
     expect(read.now).toBeGreaterThanOrEqual(2_000_000_000);
-    expect((await post(`${url}/_sandbox/admin/clock`, { advance: 'soon' }, JSON_H)).status).toBe(400);
+    expect((await post(`${url}${adminPath('moveClock')}`, { advance: 'soon' }, JSON_H)).status).toBe(400);
   });
 });
 
@@ -167,18 +168,18 @@ describe('faults', () => {
   });
 
   it('are on the admin API: POST arms, GET lists, DELETE clears (one operation or all)', async () => {
-    const armed = await post(`${url}/_sandbox/admin/faults`, { operationId: 'matchIdentity', status: 503, example: 'ServiceUnavailable', times: 3 }, JSON_H);
+    const armed = await post(`${url}${adminPath('listFaults')}`, { operationId: 'matchIdentity', status: 503, example: 'ServiceUnavailable', times: 3 }, JSON_H);
     expect(armed.status).toBe(201);
     expect(armed.body).toMatchObject({ operationId: 'matchIdentity', status: 503, example: 'ServiceUnavailable', remaining: 3, delayMs: 0 });
-    await post(`${url}/_sandbox/admin/faults`, { operationId: 'requestJwtBearerToken', status: 500 }, JSON_H);
+    await post(`${url}${adminPath('listFaults')}`, { operationId: 'requestJwtBearerToken', status: 500 }, JSON_H);
     expect((await faultsArmed()).faults).toHaveLength(2);
     expect((await matchid()).status).toBe(503);
-    expect((await fetch(`${url}/_sandbox/admin/faults?operationId=matchIdentity`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${url}${adminPath('clearFaults')}?operationId=matchIdentity`, { method: 'DELETE' })).status).toBe(204);
     expect((await matchid()).status).toBe(401);
     expect((await faultsArmed()).faults.map((f) => f.operationId)).toEqual(['requestJwtBearerToken']);
-    expect((await fetch(`${url}/_sandbox/admin/faults`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${url}${adminPath('listFaults')}`, { method: 'DELETE' })).status).toBe(204);
     expect((await faultsArmed()).faults).toEqual([]);
-    const refused = await post(`${url}/_sandbox/admin/faults`, { operationId: 'matchIdentity', status: 418 }, JSON_H);
+    const refused = await post(`${url}${adminPath('listFaults')}`, { operationId: 'matchIdentity', status: 418 }, JSON_H);
     expect(refused.status).toBe(400);
     expect(refused.body.error_description).toContain('documents no status 418');
   });
@@ -187,9 +188,9 @@ describe('faults', () => {
 describe('reset', () => {
   it('brings the sandbox back to its fixture: tokens, codes, sessions, consents, clients, faults and clock', async () => {
     const token = await mint();
-    const session = (await post(`${url}/_sandbox/admin/sessions`, { msisdn: '33600000000', consent: 'grant' }, JSON_H)).body.cookie;
-    await post(`${url}/_sandbox/admin/consents/revoke`, { msisdn: '33600000000', scope: 'form_filling' }, JSON_H);
-    await post(`${url}/_sandbox/admin/clients`, { clientId: 'registered', scopes: ['openid'] }, JSON_H);
+    const session = (await post(`${url}${adminPath('openSession')}`, { msisdn: '33600000000', consent: 'grant' }, JSON_H)).body.cookie;
+    await post(`${url}${adminPath('revokeConsent')}`, { msisdn: '33600000000', scope: 'form_filling' }, JSON_H);
+    await post(`${url}${adminPath('registerClient')}`, { clientId: 'registered', scopes: ['openid'] }, JSON_H);
     sandbox.faults.inject({ operationId: 'matchIdentity', status: 503 });
     sandbox.clock.advance(100);
     sandbox.reset();
@@ -197,7 +198,7 @@ describe('reset', () => {
     expect(sandbox.state.sessions.get(session.split('=')[1])).toBeUndefined();
     expect((await userinfo('sandbox-token-check-id')).status).toBe(200); // the fixture's token
     expect((await fetch(`${url}/formfilling/fr/v1/userinfo`, { headers: { Authorization: 'Bearer sandbox-token-form-filling' } })).status).toBe(200);
-    expect((await fetch(`${url}/_sandbox/admin/clients/registered`)).status).toBe(404);
+    expect((await fetch(`${url}${adminPath('getClient', { clientId: 'registered' })}`)).status).toBe(404);
     expect(sandbox.faults.list()).toEqual([]);
     expect(Math.abs(sandbox.clock.now() - Date.now())).toBeLessThan(1000);
   });
@@ -206,7 +207,7 @@ describe('reset', () => {
     const token = await mint();
     sandbox.faults.inject({ operationId: 'matchIdentity', status: 503 });
     // A POST without a body says it is no web page's: the admin header (or Content-Type: application/json).
-    expect((await fetch(`${url}/_sandbox/admin/reset`, { method: 'POST', headers: { 'X-Sandbox-Admin': '1' } })).status).toBe(204);
+    expect((await fetch(`${url}${adminPath('resetSandbox')}`, { method: 'POST', headers: { 'X-Sandbox-Admin': '1' } })).status).toBe(204);
     expect((await userinfo(token)).status).toBe(401);
     expect(sandbox.faults.list()).toEqual([]);
   });
@@ -226,9 +227,9 @@ describe('two sandboxes in one process', () => {
     expect((await matchid({}, otherUrl)).status).toBe(401);
     sandbox.clock.advance(7200);
     expect(Math.abs(other.clock.now() - Date.now())).toBeLessThan(1000);
-    await post(`${url}/_sandbox/admin/clients`, { clientId: 'only-here', scopes: ['openid'] }, JSON_H);
-    expect((await fetch(`${otherUrl}/_sandbox/admin/clients/only-here`)).status).toBe(404);
-    await post(`${url}/_sandbox/admin/consents/revoke`, { msisdn: '33600000000' }, JSON_H);
+    await post(`${url}${adminPath('registerClient')}`, { clientId: 'only-here', scopes: ['openid'] }, JSON_H);
+    expect((await fetch(`${otherUrl}${adminPath('getClient', { clientId: 'only-here' })}`)).status).toBe(404);
+    await post(`${url}${adminPath('revokeConsent')}`, { msisdn: '33600000000' }, JSON_H);
     expect((await userinfo('sandbox-token-check-id', otherUrl)).status).toBe(200);
     expect((await userinfo('sandbox-token-check-id')).status).toBe(403);
   });

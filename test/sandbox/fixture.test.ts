@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FixtureError, loadFixture, validateFixture } from '../../sandbox/fixture.js';
 import { REPO_ROOT } from '../../scripts/lib/contract.js';
 import { startChild, stopAll } from '../helpers/child.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
 
 afterEach(stopAll);
 
@@ -47,7 +48,7 @@ describe('sandbox fixtures', () => {
   it('starts with no arguments on PORT, and stops on Ctrl-C', async () => {
     const child = startChild(process.execPath, ['bin/orange-identity.js', 'sandbox'], { cwd: REPO_ROOT, env: { ...process.env, PORT: '0' } });
     const url = (await child.waitFor(/listening on (http:\S+)/))[1]!;
-    expect(await (await fetch(`${url}/_sandbox/health`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${url}${adminPath('getHealth')}`)).json()).toEqual({ status: 'ok' });
     expect(await child.stop('SIGINT')).toBe(0);
   });
 });

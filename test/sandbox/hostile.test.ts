@@ -25,6 +25,7 @@ import { pathOf } from '../../src/contract/operations.js';
 import { GENERATED_DIR } from '../../src/contract/load.js';
 import { rawRequest } from '../helpers/raw.js';
 import { defaultFixture, post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { LOGIN_FORM_PATH } from '../../sandbox/login-page.js';
 
 let target: RunningSandbox;
 beforeAll(async () => { target = await startSandbox(); });
@@ -315,7 +316,7 @@ describe('framing (clickjacking of the login and consent page)', () => {
 
   it('forbids every HTML page of the sandbox to be framed: login, consent, refused form, error page', async () => {
     const pages = [await authorize(valid), await authorize({ ...valid, client_id: 'nobody' })];
-    pages.push(await fetch(`${target.url}/_sandbox/authorize`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(valid).toString() }));
+    pages.push(await fetch(`${target.url}${LOGIN_FORM_PATH}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(valid).toString() }));
     for (const page of pages) {
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
@@ -330,7 +331,7 @@ describe('the Host header (RFC 9112 section 3.2)', () => {
 
   it.each(MALFORMED)('answers Host %j with a bare 400 and closes, on the APIs and the admin API, which changes nothing', async (host) => {
     const token = (await admin('mintAccessToken', {}, { msisdn: '33600000000', scope: ['openid', 'check_id'] })).body.access_token;
-    for (const head of [`GET ${pathOf('getOpenIdConfiguration')} HTTP/1.1`, 'GET /_sandbox/health HTTP/1.1', 'POST /_sandbox/admin/reset HTTP/1.1']) {
+    for (const head of [`GET ${pathOf('getOpenIdConfiguration')} HTTP/1.1`, `GET ${adminPath('getHealth')} HTTP/1.1`, `POST ${adminPath('resetSandbox')} HTTP/1.1`]) {
       const reply = await rawRequest(target.url, `${head}\r\nHost: ${host}\r\nX-Sandbox-Admin: 1\r\nContent-Length: 0`);
       expect(reply.status, `${head} Host ${JSON.stringify(host)}`).toBe(400);
       expect(reply.ended).toBe(true);
@@ -340,7 +341,7 @@ describe('the Host header (RFC 9112 section 3.2)', () => {
 
   it.each([['localhost', 'evil.example'], ['evil.example', 'localhost'], ['localhost', 'localhost']])('answers two Host fields (%s, %s) with 400: the first never decides', async (first, second) => {
     const token = (await admin('mintAccessToken', {}, { msisdn: '33600000000', scope: ['openid', 'check_id'] })).body.access_token;
-    for (const head of ['GET /_sandbox/admin/clock HTTP/1.1', 'POST /_sandbox/admin/reset HTTP/1.1', `GET ${pathOf('getOpenIdConfiguration')} HTTP/1.1`]) {
+    for (const head of [`GET ${adminPath('getClock')} HTTP/1.1`, `POST ${adminPath('resetSandbox')} HTTP/1.1`, `GET ${pathOf('getOpenIdConfiguration')} HTTP/1.1`]) {
       const reply = await rawRequest(target.url, `${head}\r\nHost: ${first}\r\nHost: ${second}\r\nX-Sandbox-Admin: 1\r\nContent-Length: 0\r\nConnection: close`);
       expect(reply.status, head).toBe(400);
     }
@@ -348,14 +349,14 @@ describe('the Host header (RFC 9112 section 3.2)', () => {
   });
 
   it('answers an HTTP/1.1 request without Host with 400, and serves HTTP/1.0 without one (the admin API refusing it)', async () => {
-    expect((await rawRequest(target.url, 'GET /_sandbox/health HTTP/1.1\r\nConnection: close')).status).toBe(400);
-    expect((await rawRequest(target.url, 'GET /_sandbox/health HTTP/1.0')).status).toBe(200);
-    expect((await rawRequest(target.url, 'GET /_sandbox/admin/clock HTTP/1.0')).status).toBe(403);
+    expect((await rawRequest(target.url, `GET ${adminPath('getHealth')} HTTP/1.1\r\nConnection: close`)).status).toBe(400);
+    expect((await rawRequest(target.url, `GET ${adminPath('getHealth')} HTTP/1.0`)).status).toBe(200);
+    expect((await rawRequest(target.url, `GET ${adminPath('getClock')} HTTP/1.0`)).status).toBe(403);
   });
 
   it('serves well-formed Host values: names, ports, IP literals', async () => {
     for (const host of ['localhost', 'localhost:8080', '127.0.0.1:1', '[::1]', '[::1]:80', 'sandbox.example', 'x'.repeat(300)]) {
-      expect((await rawRequest(target.url, `GET /_sandbox/health HTTP/1.1\r\nHost: ${host}\r\nConnection: close`)).status, host).toBe(200);
+      expect((await rawRequest(target.url, `GET ${adminPath('getHealth')} HTTP/1.1\r\nHost: ${host}\r\nConnection: close`)).status, host).toBe(200);
     }
   });
 });

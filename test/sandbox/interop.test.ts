@@ -13,6 +13,7 @@ import { ID_TOKEN_ALG, ORANGE_OIDC_ISSUER } from 'orange-identity-client/auth/oi
 import { pathOf } from '../../src/contract/operations.js';
 import { FormBrowser } from '../helpers/login.js';
 import { defaultFixture, post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
 
 const CLIENT_ID = 'interop client:1';
 const SECRET = 'sëcret +/=:%&';
@@ -109,7 +110,7 @@ describe('oauth4webapi 3.8.8 against the sandbox', () => {
       code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier), code_challenge_method: 'S256',
     }).toString();
     // The browser part with a session of the admin API.
-    const { body } = await post(`${target.url}/_sandbox/admin/sessions`, { msisdn: SUBSCRIBER.msisdn, consent: 'grant' }, { 'Content-Type': 'application/json' });
+    const { body } = await post(`${target.url}${adminPath('openSession')}`, { msisdn: SUBSCRIBER.msisdn, consent: 'grant' }, { 'Content-Type': 'application/json' });
     const redirected = await fetch(url, { headers: { Cookie: body.cookie }, redirect: 'manual' });
     const callback = new URL(redirected.headers.get('location')!);
 

@@ -133,7 +133,7 @@ describe('500 slow connections at once', () => {
     const slow = await startSandbox({ timeouts: { headersMs: 600, requestMs: 1200 } });
     try {
       expect(slow.sandbox.server.headersTimeout).toBe(600);
-      const replies = await slowClients(slow.url, 500, 'GET /_sandbox/health HTTP/1.1\r\nHost: localhost\r\n', 'X-Slow: 1\r\n', 100);
+      const replies = await slowClients(slow.url, 500, `GET ${adminPath('getHealth')} HTTP/1.1\r\nHost: localhost\r\n`, 'X-Slow: 1\r\n', 100);
       for (const reply of replies) {
         expect(reply.status).toBe(408);
         // Closed by the limit, not before it: the connection was held open until then.

@@ -7,6 +7,8 @@ import { CSRF_COOKIE, SESSION_COOKIE } from '../../sandbox/authentication.js';
 import { pathOf } from '../../src/contract/operations.js';
 import { FormBrowser, pageForm } from '../helpers/login.js';
 import { defaultFixture, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
+import { LOGIN_FORM_PATH } from '../../sandbox/login-page.js';
 
 const SUBSCRIBER = { msisdn: '33600000000', password: 'sandbox' };
 const OTHER_CLIENT = 'sandbox-other-client';
@@ -26,7 +28,7 @@ const authorizeUrl = (changes: Record<string, string> = {}) => {
   return url;
 };
 const codeOf = (location: string | null) => (location ? new URL(location).searchParams.get('code') : null);
-const loginAction = () => new URL('/_sandbox/authorize', target.url);
+const loginAction = () => new URL(LOGIN_FORM_PATH, target.url);
 
 describe('the login form', () => {
   it('signs in with the CSRF token of its page, and sets the session cookie', async () => {
@@ -114,7 +116,7 @@ describe('consent', () => {
     const browser = new FormBrowser();
     await browser.authorize(authorizeUrl({ scope: 'openid check_id' }), SUBSCRIBER);
     expect((await browser.fetch(authorizeUrl({ scope: 'openid check_id' }))).status).toBe(302);
-    await fetch(`${target.url}/_sandbox/admin/consents/revoke`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ msisdn: SUBSCRIBER.msisdn, scope: 'check_id' }) });
+    await fetch(`${target.url}${adminPath('revokeConsent')}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ msisdn: SUBSCRIBER.msisdn, scope: 'check_id' }) });
     expect((await browser.fetch(authorizeUrl({ scope: 'openid check_id' }))).status).toBe(200);
     expect((await browser.fetch(authorizeUrl())).status).toBe(302); // openid alone was not revoked
   });

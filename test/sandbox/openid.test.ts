@@ -8,7 +8,9 @@ import { DocumentedResponses } from '../../sandbox/contract.js';
 import { MAX_BODY_BYTES } from '../../sandbox/http.js';
 import { ID_TOKEN_ALG, ORANGE_OIDC_ISSUER } from 'orange-identity-client/auth/oidc';
 import { operation, pathOf, type OperationId } from '../../src/contract/operations.js';
-import { post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { LOGIN_FORM_PATH } from '../../sandbox/login-page.js';
+import { loginFormTargets, post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
 
 let target: RunningSandbox;
 let proxied: RunningSandbox;
@@ -28,8 +30,8 @@ const documented = (operationId: OperationId, status: number, example: string) =
 const query = (changes: Record<string, string> = {}) => ({
   response_type: 'code', client_id: 'sandbox-oidc-client', scope: 'openid', redirect_uri: 'http://www.myserver.com', state: 'xyz', ...changes,
 });
-const session = async () => (await post(`${target.url}/_sandbox/admin/sessions`, { msisdn: '33600000000', consent: 'grant' }, { 'Content-Type': 'application/json' })).body.cookie as string;
-const mint = async (scope: string[]) => (await post(`${target.url}/_sandbox/admin/tokens`, { msisdn: '33600000000', scope }, { 'Content-Type': 'application/json' })).body.access_token as string;
+const session = async () => (await post(`${target.url}${adminPath('openSession')}`, { msisdn: '33600000000', consent: 'grant' }, { 'Content-Type': 'application/json' })).body.cookie as string;
+const mint = async (scope: string[]) => (await post(`${target.url}${adminPath('mintAccessToken')}`, { msisdn: '33600000000', scope }, { 'Content-Type': 'application/json' })).body.access_token as string;
 
 describe('the contract', () => {
   it('marks what the portal adds as coming from the portal, not from the page', () => {
@@ -45,7 +47,7 @@ describe('authorize by POST', () => {
   it('shows the login page, and redirects with a code for a signed-in end-user, as GET does', async () => {
     const page = await postAuthorize(new URLSearchParams(query()).toString());
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<form method="post" action="/_sandbox/authorize">');
+    expect(loginFormTargets(await page.text(), page.url)).toEqual({ direct: LOGIN_FORM_PATH, prefixed: `/gateway/prefix${LOGIN_FORM_PATH}` });
     const redirected = await postAuthorize(new URLSearchParams(query()).toString(), { Cookie: await session() });
     expect(redirected.status).toBe(302);
     const location = new URL(redirected.headers.get('location')!);

@@ -8,6 +8,8 @@ import { DocumentedResponses } from '../../sandbox/contract.js';
 import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf, type OperationId } from '../../src/contract/operations.js';
 import { post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
+import { AUTHORIZATION_CODE_GRANT_TYPE, REFRESH_TOKEN_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
 
 let target: RunningSandbox;
 beforeAll(async () => { target = await startSandbox(); });
@@ -21,15 +23,15 @@ const documented = (operationId: OperationId, status: number, example: string) =
 const url = (operationId: OperationId) => `${target.url}${pathOf(operationId)}`;
 
 async function code(scope = 'openid form_filling'): Promise<string> {
-  const { body } = await post(`${target.url}/_sandbox/admin/sessions`, { msisdn: '33600000000', consent: 'grant' }, { 'Content-Type': 'application/json' });
+  const { body } = await post(`${target.url}${adminPath('openSession')}`, { msisdn: '33600000000', consent: 'grant' }, { 'Content-Type': 'application/json' });
   const query = new URLSearchParams({ response_type: 'code', client_id: 'sandbox-oidc-client', scope, redirect_uri: 'http://www.myserver.com', state: 's' });
   const response = await fetch(`${url('authorize')}?${query}`, { headers: { Cookie: body.cookie }, redirect: 'manual' });
   return new URL(response.headers.get('location')!).searchParams.get('code')!;
 }
 const exchange = (c: string, extra: [string, string][] = []) =>
-  post(url('exchangeAuthorizationCode'), new URLSearchParams([['grant_type', 'authorization_code'], ['code', c], ['redirect_uri', 'http://www.myserver.com/'], ...extra]).toString(), { ...FORM, ...BASIC });
+  post(url('exchangeAuthorizationCode'), new URLSearchParams([['grant_type', AUTHORIZATION_CODE_GRANT_TYPE], ['code', c], ['redirect_uri', 'http://www.myserver.com/'], ...extra]).toString(), { ...FORM, ...BASIC });
 const refresh = (token: string, extra: [string, string][] = []) =>
-  post(url('refreshAccessToken'), new URLSearchParams([['grant_type', 'refresh_token'], ['refresh_token', token], ...extra]).toString(), { ...FORM, ...BASIC });
+  post(url('refreshAccessToken'), new URLSearchParams([['grant_type', REFRESH_TOKEN_GRANT_TYPE], ['refresh_token', token], ...extra]).toString(), { ...FORM, ...BASIC });
 const userinfo = async (operationId: OperationId, token: string) => (await fetch(url(operationId), { headers: { Authorization: `Bearer ${token}` } })).status;
 
 describe('a replayed authorization code', () => {
@@ -80,7 +82,7 @@ describe('the token endpoints', () => {
     expect((await exchange(c, [['code', c]])).body).toEqual(invalidRequest);
     expect((await exchange(c, [['redirect_uri', 'http://www.myserver.com']])).body).toEqual(invalidRequest);
     const { refresh_token } = (await exchange(await code())).body;
-    expect((await refresh(refresh_token, [['grant_type', 'refresh_token']])).body).toEqual(documented('refreshAccessToken', 400, 'InvalidRequest'));
+    expect((await refresh(refresh_token, [['grant_type', REFRESH_TOKEN_GRANT_TYPE]])).body).toEqual(documented('refreshAccessToken', 400, 'InvalidRequest'));
   });
 
   it('answer invalid_request to a client secret in the body besides Basic, or a client_id that is not the authenticated one', async () => {
@@ -92,7 +94,7 @@ describe('the token endpoints', () => {
 
   it('answer 401 invalid_client to client_secret_post: the page and the discovery document say Basic', async () => {
     const response = await post(url('exchangeAuthorizationCode'), {
-      grant_type: 'authorization_code', code: await code(), redirect_uri: 'http://www.myserver.com', client_id: 'sandbox-oidc-client', client_secret: 'sandbox-client-secret',
+      grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code: await code(), redirect_uri: 'http://www.myserver.com', client_id: 'sandbox-oidc-client', client_secret: 'sandbox-client-secret',
     });
     expect(response.status).toBe(401);
     expect(response.body).toEqual(documented('exchangeAuthorizationCode', 401, 'InvalidClient'));

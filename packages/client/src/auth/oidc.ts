@@ -36,6 +36,10 @@ export const ORANGE_OIDC_ISSUER: string = EXTENSIONS['x-oidc-issuer'];
  *  Connect client expects RS256 by default (declare it: `id_token_signed_response_alg: 'HS256'`). */
 export const ID_TOKEN_ALG: 'HS256' = SCHEMA_CONSTRAINTS.IdTokenHeader.alg.const;
 
+/** The grant types of the code exchange and of the refresh (RFC 6749 sections 4.1.3 and 6), from the contract. */
+export const AUTHORIZATION_CODE_GRANT_TYPE = SCHEMA_CONSTRAINTS.AuthorizationCodeTokenRequest.grant_type.const;
+export const REFRESH_TOKEN_GRANT_TYPE = SCHEMA_CONSTRAINTS.RefreshTokenRequest.grant_type.const;
+
 export interface OidcClientConfig extends FetchOptions {
   clientId: string;
   /** The client secret: HTTP Basic password at the token endpoints, and HS256 key of the id_token. Never log it. */
@@ -145,7 +149,7 @@ export async function exchangeAuthorizationCode(config: OidcClientConfig, code: 
   const { client, headers, target } = tokenClient(config);
   const tokens = await postTokenRequest<OidcTokenResponse>(target(TOKEN_PATH), () =>
     client.POST(TOKEN_PATH, {
-      body: { grant_type: 'authorization_code', code: required(code, 'code'), redirect_uri: config.redirectUri, ...(options.codeVerifier ? { code_verifier: options.codeVerifier } : {}) },
+      body: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code: required(code, 'code'), redirect_uri: config.redirectUri, ...(options.codeVerifier ? { code_verifier: options.codeVerifier } : {}) },
       headers,
       parseAs: 'text',
     }),
@@ -163,7 +167,7 @@ export async function refreshAccessToken(config: OidcClientConfig, refreshToken:
   const { client, headers, target } = tokenClient(config);
   return postTokenRequest<AccessTokenResponse>(target(REFRESH_PATH), () =>
     client.POST(REFRESH_PATH, {
-      body: { grant_type: 'refresh_token', refresh_token: required(refreshToken, 'refreshToken'), redirect_uri: config.redirectUri, ...(options.scope ? { scope: options.scope } : {}) },
+      body: { grant_type: REFRESH_TOKEN_GRANT_TYPE, refresh_token: required(refreshToken, 'refreshToken'), redirect_uri: config.redirectUri, ...(options.scope ? { scope: options.scope } : {}) },
       headers,
       parseAs: 'text',
     }),
