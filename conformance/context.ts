@@ -7,14 +7,14 @@
  * (the sender, the login, the tokens obtained once, the run's key registration) is a `RunState`.
  *
  * Entry points: `RunState`, `TriggerContext`, `need(...paths)`, `needEndUser(...paths)`, `Requirement`, `RunSetup`,
- * `EndUserLogin`, `codeFromCallback(url, state, what)`.
+ * `EndUserLogin`; the code flow's requests are conformance/code-flow.ts's.
  */
 import { randomBytes } from 'node:crypto';
 import { CompactSign, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
-import { AUTHORIZATION_CODE_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
 import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf } from '../src/contract/operations.js';
+import { authorizeQuery, codeExchangeRequest, codeFromCallback } from './code-flow.js';
 import { RequestError, type Exchange, type HttpRequest, type HttpResponse } from './http.js';
 import { RetriesExhausted, RetryBudget } from './pacing.js';
 import type { ClientRef, Profile } from './profile.js';
@@ -58,19 +58,6 @@ export interface RunStateOptions {
 
 /** The code of an authorization response (`callback`, the redirect URI with its query), checked against the state
  *  sent; an Error naming `what` gave it otherwise. */
-export function codeFromCallback(callback: string | null, state: string, what: string): string {
-  let url: URL | undefined;
-  try {
-    url = callback ? new URL(callback) : undefined;
-  } catch { /* not a URL */ }
-  const params = url?.searchParams;
-  if (params?.has('error')) throw new Error(`${what} ended with error=${params.get('error')}${params.has('error_description') ? ` (${params.get('error_description')})` : ''}`);
-  const code = params?.get('code');
-  if (!code) throw new Error(`${what} gave no code${callback ? '' : ' (no redirect)'}`);
-  if (params!.get('state') !== state) throw new Error(`${what} came back with state ${JSON.stringify(params!.get('state'))}, not the one sent`);
-  return code;
-}
-
 export type Claims = Record<string, unknown>;
 export type Header = Record<string, unknown>;
 
@@ -154,9 +141,7 @@ export class TriggerContext {
 
   /** The authorization request: a fresh `state` and `nonce` (the id_token must carry the nonce back). */
   authorizeQuery(changes: Record<string, string | undefined> = {}): Record<string, string> {
-    return strip({
-      response_type: 'code', client_id: this.auth.clientId, scope: 'openid', redirect_uri: this.auth.redirectUri, state: this.random(), nonce: this.random(), ...changes,
-    }) as Record<string, string>;
+    return authorizeQuery(this.auth, { scope: 'openid', state: this.random(), nonce: this.random(), changes });
   }
 
   basic(secret = this.auth.clientSecret ?? ''): string {
@@ -182,10 +167,7 @@ export class TriggerContext {
   /** Tokens from a fresh code. */
   async codeTokens(scope = 'openid'): Promise<{ access_token: string; refresh_token?: string; id_token?: string }> {
     const code = await this.authorizationCode(scope);
-    const response = await this.http({
-      method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { Authorization: this.basic() },
-      form: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code, redirect_uri: this.auth.redirectUri },
-    });
+    const response = await this.http(codeExchangeRequest(this.auth, code));
     if (response.status !== 200) throw new Error(`the code exchange gave HTTP ${response.status}`);
     return JSON.parse(response.text);
   }

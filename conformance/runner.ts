@@ -98,13 +98,15 @@ export function looksForeign(request: WireRequest, response: HttpResponse): bool
   return !documented || (documented.length > 0 && !documented.includes(media));
 }
 
-/** Watches the first responses of a run (their paths relative to the target); throws ForeignTargetError once they
- *  are all foreign. */
-function foreignGuard(baseUrl: string, after: number) {
+/** Watches the first responses of a run (the suite's, the fuzzer's); throws ForeignTargetError once `after` of them
+ *  are all foreign. Paths are read relative to the target (under a gateway's prefix). */
+export function foreignGuard(baseUrl: string, after: number): (exchange: Exchange) => void {
   const seen: string[] = [];
+  const relative = onTarget(baseUrl);
   let foreign = true;
-  return ({ request, response }: Exchange) => {
+  return ({ request: sent, response }: Exchange) => {
     if (seen.length >= after) return;
+    const request = relative(sent);
     foreign &&= looksForeign(request, response);
     seen.push(`${request.method} ${pathnameOf(request)} -> ${response.status} ${mediaTypeOf(response) || 'no content type'}`);
     if (seen.length === after && foreign) {
@@ -129,7 +131,6 @@ function runSender(options: RunOptions, redactor: Redactor, memory: FlowMemory) 
     ...(options.rate ? { rate: new RateLimit(options.rate) } : {}), ...(retry ? { retry } : {}), ...(options.signal ? { signal: options.signal } : {}),
   });
   const guard = foreignGuard(options.baseUrl, options.foreignAfter ?? 5);
-  const relative = onTarget(options.baseUrl);
   let stopped: ForeignTargetError | undefined;
   return {
     close: () => sender.close(),
@@ -143,7 +144,7 @@ function runSender(options: RunOptions, redactor: Redactor, memory: FlowMemory) 
       redactor.learn(exchange);
       memory.learn(exchange);
       try {
-        guard({ ...exchange, request: relative(exchange.request) });
+        guard(exchange);
       } catch (error) {
         stopped = error as ForeignTargetError;
         throw error;

@@ -5,12 +5,11 @@
  *
  * Entry points: `createBuilder(session)` → `{ ctx, setup, build }`.
  */
-import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type fc from 'fast-check';
 import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
-import { AUTHORIZATION_CODE_GRANT_TYPE } from 'orange-identity-client/auth/oidc';
-import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf, type Operation } from '../../src/contract/operations.js';
+import { authorizeRequest, codeExchangeRequest, codeFromCallback } from '../code-flow.js';
 import type { Exchange, HttpRequest } from '../http.js';
 import { authorizationScopes, PLANS, type AuthVariant, type PlanContext } from './plans.js';
 import { applyViolation, fillBound, privateKeyOf, requestShape, signJws, toHttpRequest, type RequestExtras, type RequestValue, type Signing } from './request.js';
@@ -55,23 +54,18 @@ function planContext(session: FuzzSession): PlanContext {
   let dmToken: Promise<string> | undefined;
   let otherKey: KeyObject | undefined;
   const profileKey = profile.directMatch?.privateJwk ? privateKeyOf(profile.directMatch.privateJwk) : undefined;
-  const basic = () => basicAuthorization(profile.authentication!.clientId, profile.authentication!.clientSecret!);
 
+  /** A code through the suite's code flow (conformance/code-flow.ts), its steps judged; state and nonce numbered,
+   *  so that a seed sends the same requests. */
   async function authorizationCode(scope: string, verifier?: string): Promise<string> {
-    const auth = profile.authentication!;
     const n = session.nextStep();
-    // RFC 7636 section 4.2: the S256 challenge of the verifier the code exchange sends.
-    const pkce: Record<string, string> = verifier === undefined ? {} : { code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256' };
-    const exchange = await session.step('authorize', {
-      method: 'GET', path: pathOf('authorize'), headers: { Cookie: auth.session!.cookie },
-      query: { response_type: 'code', client_id: auth.clientId, scope, redirect_uri: auth.redirectUri, state: `fuzz-state-${n}`, nonce: `fuzz-nonce-${n}`, ...pkce },
-    });
-    let code: string | null = null;
+    const state = `fuzz-state-${n}`;
+    const exchange = await session.step('authorize', authorizeRequest(profile.authentication!, { scope, state, nonce: `fuzz-nonce-${n}`, ...(verifier === undefined ? {} : { verifier }) }));
     try {
-      code = new URL(exchange.response.headers.get('location') ?? '').searchParams.get('code');
-    } catch { /* no redirect */ }
-    if (!code) throw new StepError(`authorize with the profile's session gave HTTP ${exchange.response.status} without a code`);
-    return code;
+      return codeFromCallback(exchange.response.headers.get('location'), state, `authorize with the profile's session (HTTP ${exchange.response.status})`);
+    } catch (error) {
+      throw new StepError((error as Error).message);
+    }
   }
 
   const ctx: PlanContext = {
@@ -79,10 +73,7 @@ function planContext(session: FuzzSession): PlanContext {
     code: (verifier) => authorizationCode('openid', verifier),
     refreshToken: () => (refreshToken ??= (async () => {
       const code = await authorizationCode(['openid', ...authorizationScopes()].join(' '));
-      const exchange = await session.step('exchangeAuthorizationCode', {
-        method: 'POST', path: pathOf('exchangeAuthorizationCode'), headers: { Authorization: basic() },
-        form: { grant_type: AUTHORIZATION_CODE_GRANT_TYPE, code, redirect_uri: profile.authentication!.redirectUri },
-      });
+      const exchange = await session.step('exchangeAuthorizationCode', codeExchangeRequest(profile.authentication!, code));
       const token = json(exchange).refresh_token;
       if (typeof token !== 'string') throw new StepError('the code exchange issued no refresh token');
       return token;

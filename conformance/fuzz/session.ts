@@ -1,6 +1,6 @@
 /**
  * One fuzz run's shared state and its way to the target: requests are sent one at a time, at most `rate` per
- * second, each learned by the redactor and the flow memory, judged with the conformance suite's operation-level
+ * second (the suite's RateLimit; a quota's 429 waited out as the suite does, never judged), each learned by the redactor and the flow memory, judged with the conformance suite's operation-level
  * checks grouped under the fuzz checks, and each failure kept the first time it is seen (or in place of an
  * earlier one once shrunk). The first five responses also say whether the target serves these APIs at all.
  *
@@ -15,7 +15,8 @@ import { RequestError, type Exchange, type HttpRequest, type HttpResponse, type 
 import { checkResponse, matchesDocumentedError } from '../operation-checks.js';
 import { ProfileError, type Profile } from '../profile.js';
 import { Redactor, type RecordedExchange } from '../report/index.js';
-import { checkContext, ForeignTargetError, looksForeign } from '../runner.js';
+import { RateLimit, RetriesExhausted, paced } from '../pacing.js';
+import { checkContext, foreignGuard } from '../runner.js';
 import { StepError, StopRequested, type Expectation, type Found, type FuzzCheck, type FuzzOptions, type Kept, type Outcome, type Phase, type RequestCounts } from './types.js';
 
 /** The fuzz check each operation-level check of a response belongs to. */
@@ -74,9 +75,10 @@ export class FuzzSession {
   otherSession = false;
   private readonly refusals: ReturnType<typeof acceptedRefusals>;
   private readonly profileWithoutSubject: Profile;
-  private readonly interval: number;
-  private nextSlot = 0;
-  private readonly foreignSeen: boolean[] = [];
+  /** The sender, paced by the run's rate, a quota's 429 waited out (never a verdict) as the suite does. */
+  private readonly paced: (request: HttpRequest) => Promise<Exchange>;
+  /** A target whose first five answers none of these APIs would give is not theirs (the suite's guard). */
+  private readonly guardForeign: (exchange: Exchange) => void;
   private stepCount = 0;
 
   constructor(readonly options: FuzzOptions, readonly profile: Profile, private readonly sender: Sender) {
@@ -84,7 +86,10 @@ export class FuzzSession {
     this.refusals = acceptedRefusals(profile);
     const { userInfoSubject: _subject, ...withoutSubject } = profile;
     this.profileWithoutSubject = withoutSubject;
-    this.interval = options.rate ? 1000 / options.rate : 0;
+    this.paced = paced((request: HttpRequest) => sender.send(request), {
+      ...(options.rate ? { rate: new RateLimit(options.rate) } : {}), retry: { statuses: [429] }, ...(options.signal ? { signal: options.signal } : {}),
+    });
+    this.guardForeign = foreignGuard(options.baseUrl, 5);
   }
 
   exercise(op: OperationId, check: FuzzCheck): void {
@@ -98,15 +103,6 @@ export class FuzzSession {
   /** Throws StopRequested once the run's signal has fired. */
   checkStop(): void {
     if (this.options.signal?.aborted) throw new StopRequested('stopped');
-  }
-
-  /** Waits for the request's slot (the rate), or until the run is stopped. */
-  private async pace(): Promise<void> {
-    if (!this.interval) return;
-    const now = performance.now();
-    const wait = this.nextSlot - now;
-    this.nextSlot = Math.max(now, this.nextSlot) + this.interval;
-    if (wait > 0) await this.untilStopped(new Promise((resolve) => setTimeout(resolve, wait)));
   }
 
   /** `work`, unless the run is stopped first: a stop does not wait for a slow answer. */
@@ -123,8 +119,6 @@ export class FuzzSession {
 
   async send(request: HttpRequest, op: OperationId | undefined): Promise<RecordedExchange> {
     this.checkStop();
-    await this.pace();
-    this.checkStop();
     if (op) {
       const counts = this.requests.get(op)!;
       counts[this.phase]++;
@@ -133,26 +127,23 @@ export class FuzzSession {
     }
     let recorded: RecordedExchange;
     try {
-      const exchange = await this.untilStopped(this.sender.send(request));
+      const exchange = await this.untilStopped(this.paced(request));
       this.redactor.learn(exchange);
       this.memory.learn(exchange);
       recorded = exchange;
       this.guardForeign(exchange);
     } catch (error) {
+      if (error instanceof RetriesExhausted) {
+        // A quota that a minute of waiting did not lift: nothing more can be judged.
+        this.notes.push(`the target's quota: ${error.message}; the run stopped there`);
+        throw new StopRequested(`the target kept answering 429 (${error.message})`);
+      }
+      if (this.options.signal?.aborted) throw new StopRequested('stopped');
       if (!(error instanceof RequestError)) throw error;
       recorded = { request: error.request, error: error.message };
     }
     this.options.onExchange?.(recorded, op, this.phase);
     return recorded;
-  }
-
-  /** The first five responses: a target none of whose answers is what these APIs document is not theirs. */
-  private guardForeign(exchange: Exchange): void {
-    if (this.foreignSeen.length >= 5) return;
-    this.foreignSeen.push(looksForeign(exchange.request, exchange.response));
-    if (this.foreignSeen.length === 5 && this.foreignSeen.every(Boolean)) {
-      throw new ForeignTargetError(`${this.options.baseUrl} does not serve the Orange identity APIs: its first 5 responses were not what any of them documents; is --target the base URL, without a path?`);
-    }
   }
 
   /** The fuzz failures of a response (or of no response), given what the request expected. */

@@ -17,6 +17,7 @@ import { dereferencedBundle } from '../../src/contract/load.js';
 import { OPERATIONS } from '../../src/contract/operations.js';
 import { REPO_ROOT } from '../../scripts/lib/contract.js';
 import { startBreakingProxy, type Break, type BreakingProxy } from '../helpers/breaking-proxy.js';
+import { startGateway } from '../helpers/gateway.js';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 import { closedPortUrl, startServer } from '../helpers/server.js';
 
@@ -133,6 +134,21 @@ describe('orange-identity fuzz against the reference sandbox', () => {
     expect(second).toEqual(first);
     expect(other).not.toEqual(first);
   }, 60_000);
+
+  it('finds nothing behind a gateway under a path prefix whose quota answers 429: each one waited out, none judged', async () => {
+    const gateway = await startGateway(sandbox.url, { prefix: '/some/prefix', quota: { perSecond: 40, retryAfter: '1' } });
+    const admin = createSender({ baseUrl: sandbox.url });
+    try {
+      const run = await runFuzz({ baseUrl: gateway.url, profile, secrets, seed: 7, maxExamples: 3, control: sandboxAdmin((r) => admin.send(r), sandbox.sandbox.clock) });
+      expect(gateway.throttled).toBeGreaterThan(0);
+      expect(failed(run), report(run)).toEqual([]);
+      expect(run.stopped).toBeUndefined();
+      expect(gateway.received.every((r) => r.url.startsWith('/some/prefix/'))).toBe(true);
+    } finally {
+      admin.close();
+      await gateway.close();
+    }
+  });
 
   it('finds nothing through a transparent proxy', async () => {
     const proxy = await startBreakingProxy(sandbox.url, () => undefined);
