@@ -1,65 +1,17 @@
-/** `orange-identity fuzz`: negative and property-based testing of a target, generated from the contract. */
-import path from 'node:path';
-import { sandboxAdmin } from '../conformance/fuzz/control.js';
-import { FUZZ_CHECKS, PHASES, runFuzz, type FuzzRun } from '../conformance/fuzz/engine.js';
-import { createSender } from '../conformance/http.js';
-import { ProfileError, shippedProfiles } from '../conformance/profile.js';
-import { terminalText, textReport } from '../conformance/report/index.js';
-import { ForeignTargetError } from '../conformance/runner.js';
-import { createSandbox, type Sandbox } from '../sandbox/server.js';
+/** `orange-identity fuzz`: negative and property-based testing of a target, generated from the contract; its options
+ *  here, its work in run/fuzz.ts, loaded when it runs. */
+import { FUZZ_CHECKS } from '../conformance/fuzz/types.js';
+import { MAX_RATE } from '../conformance/pacing.js';
+import { shippedProfiles } from '../conformance/profile-files.js';
 import { API_SLUGS } from '../src/contract/load.js';
-import { ConfigError, UsageError, integerOption, type Command, type Values } from './command.js';
-import { REPORT_FILES, apisOption, prepareReportPaths, profileOption, reachTarget, reportOptions, writeReports } from './options.js';
-import { DEFAULT_URL as SANDBOX_URL } from './sandbox.js';
-import { listenForStop } from './signals.js';
-import { MAX_RATE, parseRate } from '../conformance/pacing.js';
+import type { Command } from './command.js';
+import { reportOptions } from './report-options.js';
 
 /** Bounds of the options, stated in the help and in the output. */
-const MAX_EXAMPLES = 1000;
+export const MAX_EXAMPLES = 1000;
 /** Against a --target, unless --rate says otherwise: a shared environment is not flooded. */
-const DEFAULT_TARGET_RATE = 50;
-const SHRINK_BUDGET = 100;
-
-/** `--rate 20` or `--rate 20/s` (as the conformance suite takes it); DEFAULT_TARGET_RATE against a target. */
-function rateOption(values: Values): number | undefined {
-  const raw = values.rate;
-  if (raw === undefined) return values.target ? DEFAULT_TARGET_RATE : undefined;
-  try {
-    return parseRate(String(raw));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-/** Requests per operation and phase, as a table. */
-function requestTable(run: FuzzRun): string {
-  const columns = [...PHASES, 'shrinking', 'total'] as const;
-  const rows = [...run.requests].filter(([, c]) => c.total > 0);
-  const width = Math.max('operation'.length, ...rows.map(([op]) => op.length));
-  const cell = (v: string | number, i: number) => String(v).padStart(columns[i]!.length + 2);
-  const total = Object.fromEntries(columns.map((c) => [c, rows.reduce((s, [, r]) => s + r[c], 0)])) as Record<(typeof columns)[number], number>;
-  return [
-    'requests per operation (shrinking and steps included in their phase):',
-    `  ${'operation'.padEnd(width)}${columns.map(cell).join('')}`,
-    ...rows.map(([op, c]) => `  ${op.padEnd(width)}${columns.map((k, i) => cell(c[k], i)).join('')}`),
-    `  ${'total'.padEnd(width)}${columns.map((k, i) => cell(total[k], i)).join('')}`,
-  ].join('\n');
-}
-
-/** The summary, the failures with their reproducers, the requests, and how to replay the run. */
-function printRun(run: FuzzRun, given: string | undefined, seed: number, maxExamples: number): void {
-  console.log(textReport(run, { reproducers: true }));
-  console.log('');
-  console.log(requestTable(run));
-  const discarded = [...run.discarded.values()].reduce((a, b) => a + b, 0);
-  for (const note of run.notes) console.log(terminalText(`not checked: ${note}`, run.redactor));
-  if (discarded) console.log(`${discarded} generated examples were not sent: the request checks did not see them as the phase needs (valid, or broken)`);
-  if (run.stopped) console.log(`stopped (${run.stopped}) before the end of the run: what it had not reached is skipped, not passed`);
-  console.log(`seed ${seed}: the same command with --seed ${seed} sends the same requests`);
-  if (!given) {
-    console.log(`replay: start a sandbox with \`npm start\` (or \`npx orange-identity sandbox\`, ${SANDBOX_URL}), then run a reproducer above, or the whole run with \`npm run fuzz -- --target ${SANDBOX_URL} --seed ${seed} --max-examples ${maxExamples}\``);
-  }
-}
+export const DEFAULT_TARGET_RATE = 50;
+export const SHRINK_BUDGET = 100;
 
 export const fuzz: Command = {
   name: 'fuzz',
@@ -77,67 +29,10 @@ export const fuzz: Command = {
     `Checks: ${FUZZ_CHECKS.join(', ')}.`,
     `Each distinct failure is shrunk (at most ${SHRINK_BUDGET} requests each) and printed with a curl reproducer, secrets redacted.`,
     'Ctrl-C or SIGTERM stops the run at its next request and writes the summary and the reports (again: at once).',
+    'A 429 is waited out (Retry-After, or an exponential backoff) and never judged; a quota that does not lift stops the run.',
     'Exit codes: 0 no check failed, 1 a check failed, 2 bad arguments or configuration (invalid profile, unreachable',
-    'target, a target that does not serve these APIs), 130 (SIGINT) or 143 (SIGTERM) stopped before the end without a failure.',
+    'target, a target that does not serve these APIs, a quota that did not lift), 130 (SIGINT) or 143 (SIGTERM) stopped',
+    'before the end without a failure.',
   ].join('\n'),
-  async run(values) {
-    const apis = apisOption(values);
-    const maxExamples = integerOption(values, 'max-examples', 1, MAX_EXAMPLES);
-    const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integerOption(values, 'seed', 0, 2 ** 31 - 1);
-    const rate = rateOption(values);
-    const { profile, secrets, path: profilePath } = profileOption(values);
-    if (profile.kind !== 'live') throw new UsageError(`profile ${profile.name} is for a mock, which answers examples whatever it is sent: the fuzzer needs a live profile (sandbox, or one for your deployment)`);
-    prepareReportPaths(values, REPORT_FILES);
-
-    let sandbox: Sandbox | undefined;
-    const admin: { close(): void }[] = [];
-    // Ctrl-C or SIGTERM (once, or twice within a second as npm and the terminal deliver it): the run stops at its
-    // next request, then the summary and the reports are written. A later signal stops at once.
-    const stop = listenForStop();
-    const stopping = new AbortController();
-    void stop.requested.then((signal) => {
-      console.error(`${signal}: stopping the fuzz run, then writing the summary and the reports (${signal} again to stop at once)`);
-      stopping.abort(signal);
-    });
-    try {
-      const given = values.target as string | undefined;
-      let target = given;
-      if (!target) {
-        sandbox = createSandbox();
-        target = await sandbox.listen(0);
-        console.error(`started an in-process sandbox on ${target}`);
-      } else {
-        await reachTarget(target);
-      }
-      const adminSender = createSender({ baseUrl: target });
-      admin.push(adminSender);
-      console.log(`seed ${seed}; bounds: at most ${maxExamples} examples per operation and phase (--max-examples), ${rate ? `at most ${rate} requests/s (--rate)` : 'no rate limit (in-process; --rate to set one)'}, at most ${SHRINK_BUDGET} shrinking requests per distinct failure`);
-      let run: FuzzRun;
-      try {
-        run = await runFuzz({
-          baseUrl: target, profile, secrets, apis, seed, maxExamples, shrinkBudget: SHRINK_BUDGET,
-          profileLabel: `${profile.name} (${path.relative(process.cwd(), profilePath)})`,
-          ...(rate ? { rate } : {}),
-          // The reproducers name the target as it was given; an in-process sandbox is gone once the run ends, so
-          // they name the one `npm start` runs, and the output says how to replay.
-          reproduceAt: given ?? SANDBOX_URL,
-          ...(given ? {} : { targetLabel: `an in-process sandbox (gone with the run; the reproducers are for one started with npm start, ${SANDBOX_URL})` }),
-          signal: stopping.signal,
-          control: sandboxAdmin((request) => adminSender.send(request), sandbox?.clock),
-          onProgress: (p) => console.error(terminalText(`${p.operationId} ${p.phase}: ${p.requests} requests`)),
-        });
-      } catch (error) {
-        if (error instanceof ForeignTargetError || error instanceof ProfileError) throw new ConfigError(error.message);
-        throw error;
-      }
-      printRun(run, given, seed, maxExamples);
-      await writeReports(values, run);
-      if (run.entries.some((e) => e.outcome === 'failed')) return 1;
-      return run.stopped ? 128 + (run.stopped === 'SIGTERM' ? 15 : 2) : 0;
-    } finally {
-      stop.dispose();
-      for (const a of admin) a.close();
-      await sandbox?.close();
-    }
-  },
+  run: (values) => import('./run/fuzz.js').then((m) => m.run(values)),
 };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ProfileError, loadProfile, resolveProfilePath, type LoadedProfile } from '../conformance/profile.js';
 import { htmlReport, jsonReport, junitReport, type Report } from '../conformance/report/index.js';
 import { API_SLUGS, type ApiSlug } from '../src/contract/load.js';
-import { ConfigError, UsageError, type OptionSpec, type Values } from './command.js';
+import { ConfigError, UsageError, type Values } from './command.js';
 
 /** Checks that each report file can be written (creating its folder) before anything runs. */
 export function prepareReportPaths(values: Values, names: readonly string[]): void {
@@ -41,15 +41,7 @@ export function profileOption(values: Values): LoadedProfile & { path: string } 
   }
 }
 
-/** The report files every reporting command takes: `--report` (JUnit), `--html`, `--json`. */
-export const REPORT_FILES = ['report', 'html', 'json'] as const;
-
-/** The options of `REPORT_FILES`; `junit` says what a JUnit test case is for the command. */
-export const reportOptions = (junit: string): Record<(typeof REPORT_FILES)[number], OptionSpec> => ({
-  report: { type: 'string', value: '<junit.xml>', description: `also write a JUnit XML report, ${junit} (its folder is created)` },
-  html: { type: 'string', value: '<report.html>', description: 'also write a self-contained HTML report (its folder is created)' },
-  json: { type: 'string', value: '<report.json>', description: 'also write the report as JSON, for dashboards (its folder is created)' },
-});
+export { REPORT_FILES, reportOptions } from './report-options.js';
 
 /** Writes the JUnit (`--report`), HTML (`--html`) and JSON (`--json`) reports asked for, and says where. */
 export async function writeReports(values: Values, report: Report): Promise<void> {

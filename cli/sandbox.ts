@@ -1,8 +1,6 @@
-/** `orange-identity sandbox` (also `npm start`): the stateful reference sandbox of the five APIs. */
-import { DEFAULT_FIXTURE, FixtureError } from '../sandbox/fixture.js';
-import { createSandbox } from '../sandbox/server.js';
-import { ConfigError, UsageError, type Command } from './command.js';
-import { untilStopped } from './signals.js';
+/** `orange-identity sandbox` (also `npm start`): the stateful reference sandbox of the five APIs; its options here, its
+ *  work in run/sandbox.ts, loaded when it runs. */
+import type { Command } from './command.js';
 
 /** The port `npm start` and `orange-identity sandbox` listen on unless told otherwise. */
 export const DEFAULT_PORT = 8080;
@@ -19,32 +17,5 @@ export const sandbox: Command = {
     'admin-host': { type: 'string', value: '<name>', multiple: true, description: 'a Host name the admin API answers besides localhost, 127.0.0.1 and [::1] (a container\'s service name)' },
   },
   details: 'Prints its URL once listening; Ctrl-C (SIGINT) or SIGTERM stops it.',
-  async run(values) {
-    const rawPort = (values.port as string | undefined) ?? process.env.PORT ?? String(DEFAULT_PORT);
-    const port = Number(rawPort);
-    if (rawPort.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid port '${rawPort}'`);
-    const fixturePath = (values.fixture as string | undefined) ?? DEFAULT_FIXTURE;
-    let running;
-    try {
-      running = createSandbox({ fixture: fixturePath, adminHosts: (values['admin-host'] as string[] | undefined) ?? [] });
-    } catch (error) {
-      if (error instanceof FixtureError) throw new ConfigError(error.message);
-      throw error;
-    }
-    const host = values.host as string;
-    let url: string;
-    try {
-      url = await running.listen(port, host);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new ConfigError(code === 'EADDRINUSE'
-        ? `port ${port} on ${host} is already in use: stop what listens there, or choose another port with --port or PORT`
-        : (error as Error).message);
-    }
-    console.log(`Orange identity sandbox listening on ${url} (fixture ${fixturePath}; Ctrl-C to stop)`);
-    await untilStopped();
-    await running.close();
-    console.log('sandbox stopped');
-    return 0;
-  },
+  run: (values) => import('./run/sandbox.js').then((m) => m.run(values)),
 };

@@ -6,15 +6,15 @@
  * Entry points: `loadProfile(file, env)` → `{ profile, secrets }`, `resolveProfilePath(nameOrPath)`,
  * `shippedProfiles()`, `profileTemplates()`, `PROFILE_ENVIRONMENT`, `ProfileError`, `Profile`.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JWK } from 'jose';
 import { PRIVATE_JWK_ENV, readPrivateJwk } from 'orange-identity-client/auth/private-key';
-import { PACKAGE_ROOT } from '../src/contract/load.js';
 import { schemaErrors, validator } from '../src/contract/validators.js';
+import { ProfileError } from './profile-files.js';
 
-/** The shipped profiles and their schema, at the package root (from source and from dist/ alike). */
-const PROFILES_DIR = path.join(PACKAGE_ROOT, 'conformance/profiles');
+export { ProfileError, profileTemplates, resolveProfilePath, shippedProfiles } from './profile-files.js';
+
 
 export interface Session { cookie: string }
 /** What an end-user types on the login page (`--login`): a test MSISDN or account, and its password. */
@@ -56,36 +56,11 @@ export interface Profile {
   };
 }
 
-export class ProfileError extends Error {
-  override readonly name = 'ProfileError';
-}
 
 export interface LoadedProfile {
   profile: Profile;
   /** Every secret value of the profile, for redaction. */
   secrets: string[];
-}
-
-/** Templates beside the shipped profiles (`orange.example.json`): copied and filled in, never run as they are. */
-const TEMPLATE = /\.example\.json$/;
-
-/** The names of the shipped profiles (`mock`, `sandbox`); the templates are not among them. */
-export const shippedProfiles = (): string[] =>
-  readdirSync(PROFILES_DIR).filter((f) => f.endsWith('.json') && !TEMPLATE.test(f)).map((f) => f.slice(0, -'.json'.length)).sort();
-
-/** The paths of the shipped templates, as the package holds them (`conformance/profiles/orange.example.json`). */
-export const profileTemplates = (): string[] =>
-  readdirSync(PROFILES_DIR).filter((f) => TEMPLATE.test(f)).sort().map((f) => `conformance/profiles/${f}`);
-
-/** Resolves `--profile`: a shipped profile name or a path to a profile file. */
-export function resolveProfilePath(nameOrPath: string): string {
-  const isName = !nameOrPath.includes('/') && !nameOrPath.includes(path.sep) && !nameOrPath.endsWith('.json');
-  if (isName && shippedProfiles().includes(nameOrPath)) return path.join(PROFILES_DIR, `${nameOrPath}.json`);
-  const file = path.resolve(nameOrPath);
-  if (!existsSync(file)) {
-    throw new ProfileError(`no profile '${nameOrPath}': the shipped profiles are ${shippedProfiles().join(', ')}; otherwise give the path of a profile file (a template to copy: ${profileTemplates().join(', ')}; schema: conformance/profile.schema.json)`);
-  }
-  return file;
 }
 
 /** A private JWK of the profile or of ORANGE_PRIVATE_JWK: a path (relative to the profile) or the JWK, read by the

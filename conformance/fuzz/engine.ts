@@ -73,7 +73,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzRun> {
       await statefulPhase(parts, selected);
     } catch (error) {
       if (!(error instanceof StopRequested)) throw error;
-      stopped = String(options.signal?.reason instanceof Error ? options.signal.reason.message : options.signal?.reason ?? 'a stop request');
+      // A signal's name (SIGINT, SIGTERM), or why the run could not go on (a quota that did not lift).
+      stopped = options.signal?.aborted
+        ? String(options.signal.reason instanceof Error ? options.signal.reason.message : options.signal.reason ?? 'a stop request')
+        : error.message;
     }
   } finally {
     sender.close();

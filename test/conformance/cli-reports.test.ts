@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { progressPrinter } from '../../cli/conformance.js';
+import { progressPrinter } from '../../cli/run/conformance.js';
 import { loadCatalogue } from '../../conformance/catalogue.js';
 import { startChild } from '../helpers/child.js';
 import { REPO_ROOT } from '../../scripts/lib/contract.js';
