@@ -72,6 +72,17 @@ export function startChild(command: string, args: string[], options: SpawnOption
   return handle;
 }
 
+/** Whether any process of the process group `pgid` is left (a child started with `detached: true` leads one). */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
 /** Stops every child still running. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((c) => c.stop('SIGKILL')));
