@@ -53,7 +53,8 @@ export interface SandboxParts {
   origin: () => string;
 }
 
-const TOKEN_TYPE = tokenResponse.properties.token_type.const;
+/** The token type the sandbox sends: the contract's `default` (its pattern takes any case, RFC 6749 section 5.1). */
+const TOKEN_TYPE = tokenResponse.properties.token_type.default;
 export const newToken = (prefix: string) => `${prefix}${randomBytes(24).toString('base64url')}`;
 
 /** Lifetimes the fixture does not set, in seconds. */

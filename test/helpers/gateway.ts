@@ -32,6 +32,10 @@ export interface GatewayOptions {
   reformatJson?: boolean;
   /** Content-Type of JSON bodies spelled `application/json;charset=UTF-8`. */
   jsonCharsetSpelling?: boolean;
+  /** Write `token_type` in lower case (`bearer`): RFC 6749 section 5.1 makes it case insensitive. */
+  lowerTokenType?: boolean;
+  /** Cache-Control and Pragma directives in another case, beside directives of its own (RFC 9111 sections 5.2, 5.4). */
+  cacheDirectives?: boolean;
   /** Issue tokens of the gateway's own shape (mapped back to the upstream's on requests). */
   tokens?: 'opaque' | 'jwt';
   /** Advertise the gateway's public origin and prefix in discovery documents. */
@@ -102,6 +106,7 @@ export async function startGateway(upstream: string, options: GatewayOptions): P
         body[member] = mine;
       }
     }
+    if (options.lowerTokenType && typeof body.token_type === 'string') body.token_type = body.token_type.toLowerCase();
     if (options.advertise && typeof body.issuer === 'string') {
       const base = `${options.advertise}${options.prefix}`;
       body = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, k !== 'issuer' && typeof v === 'string' && /^https?:\/\//.test(v) ? `${base}${new URL(v).pathname}` : v]));
@@ -115,6 +120,13 @@ export async function startGateway(upstream: string, options: GatewayOptions): P
     if (options.extraHeaders) {
       out.push(['Server', 'stand-in-gateway/1.0'], ['Via', '1.1 gw.example'], ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
         ['Vary', 'Accept-Encoding, Origin'], ['Date', new Date().toUTCString()], ['X-Request-Id', randomBytes(8).toString('hex')]);
+    }
+    if (options.cacheDirectives) {
+      for (const entry of out) {
+        const name = entry[0].toLowerCase();
+        if (name === 'cache-control') entry[1] = `private, ${entry[1].toUpperCase()}, max-age=0`;
+        else if (name === 'pragma') entry[1] = `${entry[1].replace(/^no-cache$/i, 'No-Cache')}, x-gateway`;
+      }
     }
     if (options.splitCacheControl && out.some(([k]) => k.toLowerCase() === 'cache-control')) out.push(['Cache-Control', 'private']);
     if (options.coding) out.push(['Content-Encoding', options.coding]);

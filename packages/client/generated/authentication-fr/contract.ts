@@ -17,7 +17,7 @@ export const OPERATIONS = {
 /** The `const` and `pattern` of each component schema's properties. */
 export const SCHEMA_CONSTRAINTS = {
   "AuthorizationCodeTokenRequest": {"grant_type":{"const":"authorization_code"},"code_verifier":{"pattern":"^[A-Za-z0-9._~-]{43,128}$"}},
-  "TokenResponseMembers": {"token_type":{"const":"Bearer"}},
+  "TokenResponseMembers": {"token_type":{"pattern":"^[Bb][Ee][Aa][Rr][Ee][Rr]$"}},
   "IdTokenHeader": {"alg":{"const":"HS256"},"typ":{"const":"JWT"}},
   "OAuthError": {"error":{"pattern":"^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]+$"}},
   "RefreshTokenRequest": {"grant_type":{"const":"refresh_token"}},

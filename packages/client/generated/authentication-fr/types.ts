@@ -188,10 +188,10 @@ export interface components {
         /** @description The members of a successful token response (RFC 6749 section 5.1), as the Authentication France page lists them. Open on its own: `AccessTokenResponse` and `OidcTokenResponse` close it (`unevaluatedProperties: false`). */
         TokenResponseMembers: {
             /**
-             * @description The token type. Fixed value `Bearer`.
-             * @constant
+             * @description The token type: `Bearer`, as the pages show it (the `default`, what the sandbox sends). RFC 6749 section 5.1 makes the value case insensitive, so `bearer` or `BEARER` is the same type and no deviation (errata AUTH-24).
+             * @default Bearer
              */
-            token_type: "Bearer";
+            token_type: string;
             /** @description The access token, sent to the APIs as `Authorization: Bearer {access_token}`. */
             access_token: string;
             /** @description Validity of the access token in seconds from the time the response was generated (for example 3600). */
@@ -440,10 +440,10 @@ export interface components {
     headers: {
         /** @description The redirect URI with the result in its query. */
         AuthorizationRedirectLocation: string;
-        /** @description Responses carrying tokens or personal data must not be stored by caches (RFC 6749 section 5.1). */
+        /** @description Responses carrying tokens or personal data must not be stored by caches (RFC 6749 section 5.1): the `no-store` directive, among others or alone. Directives compare case-insensitively (RFC 9111 section 5.2), and a list field may come on several lines (RFC 9110 section 5.3). */
         CacheControlNoStore: string;
-        /** @description HTTP/1.0 cache directive sent with `Cache-Control` (RFC 6749 section 5.1). */
-        PragmaNoCache: "no-cache";
+        /** @description HTTP/1.0 cache directive sent with `Cache-Control` (RFC 6749 section 5.1): `no-cache`, in any case (RFC 9111 section 5.4 and RFC 5234 section 2.3), alone or beside extension directives. */
+        PragmaNoCache: string;
     };
     pathItems: never;
 }

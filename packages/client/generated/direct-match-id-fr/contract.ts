@@ -15,7 +15,7 @@ export const SCHEMA_CONSTRAINTS = {
   "JwtBearerAssertionHeader": {"alg":{"const":"RS256"},"typ":{"const":"JWT"}},
   "JwtBearerAssertionClaims": {"sub":{"pattern":"^[1-9][0-9]{6,14}$"},"sub_type":{"const":"MSISDN"},"aud":{"const":"https://openid.orange.fr"}},
   "JwtBearerTokenRequest": {"grant_type":{"const":"urn:ietf:params:oauth:grant-type:jwt-bearer"}},
-  "TokenResponseMembers": {"token_type":{"const":"Bearer"}},
+  "TokenResponseMembers": {"token_type":{"pattern":"^[Bb][Ee][Aa][Rr][Ee][Rr]$"}},
   "OAuthError": {"error":{"pattern":"^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]+$"}},
   "MatchIdRequest": {"msisdn":{"pattern":"^[1-9][0-9]{6,14}$"}},
   "Jwk": {"kty":{"const":"RSA"},"use":{"const":"sig"},"alg":{"const":"RS256"},"n":{"pattern":"^[A-Za-z0-9_-]{342,}$"},"e":{"pattern":"^[A-Za-z0-9_-]+$"}},

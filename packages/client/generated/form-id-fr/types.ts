@@ -163,10 +163,10 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description Responses carrying tokens or personal data must not be stored by caches (RFC 6749 section 5.1). */
+        /** @description Responses carrying tokens or personal data must not be stored by caches (RFC 6749 section 5.1): the `no-store` directive, among others or alone. Directives compare case-insensitively (RFC 9111 section 5.2), and a list field may come on several lines (RFC 9110 section 5.3). */
         CacheControlNoStore: string;
-        /** @description HTTP/1.0 cache directive sent with `Cache-Control` (RFC 6749 section 5.1). */
-        PragmaNoCache: "no-cache";
+        /** @description HTTP/1.0 cache directive sent with `Cache-Control` (RFC 6749 section 5.1): `no-cache`, in any case (RFC 9111 section 5.4 and RFC 5234 section 2.3), alone or beside extension directives. */
+        PragmaNoCache: string;
     };
     pathItems: never;
 }
