@@ -5,7 +5,7 @@
  *
  * Entry points:
  * - `checkResponse(operationId, response, context)` → `{ failures, body }`: status documented; Content-Type
- *   documented, exactly once, JSON in UTF-8; documented headers present, exactly once (a list field, Cache-Control or Pragma, may come on several lines), valid; body valid against
+ *   documented, exactly once, JSON in UTF-8; documented headers present, exactly once (a list field, Cache-Control, Pragma or WWW-Authenticate, may come on several lines), valid; body valid against
  *   the precompiled schema of that status; no undocumented member; an error carries one of the documented
  *   error pairs of its status; JWT-valued members decoded and checked (see jwt.ts); a granted `scope` within
  *   the one asked; an RFC 8414 metadata `issuer` equal to the assertion audience, naming a documented token
@@ -150,9 +150,10 @@ function errorValueFailures(op: Operation, statusKey: string, mediaType: string,
   return [failure('error-value', { 'one of': examples.map((e) => pair(e.value)) }, pair(body))];
 }
 
-/** Fields defined as comma-separated lists (RFC 9111 sections 5.2 and 5.4): several lines of one are the same as
- *  one line holding them all, joined by commas (RFC 9110 section 5.3), so a gateway may legally split them. */
-const LIST_FIELDS = new Set(['cache-control', 'pragma']);
+/** Fields defined as comma-separated lists (RFC 9111 sections 5.2 and 5.4, RFC 9110 section 11.6.1): several lines
+ *  of one are the same as one line holding them all, joined by commas (RFC 9110 section 5.3), so a gateway may
+ *  legally split them. */
+const LIST_FIELDS = new Set(['cache-control', 'pragma', 'www-authenticate']);
 
 function headerFailures(op: Operation, doc: Doc, response: HttpResponse, context: CheckContext): Failure[] {
   const failures: Failure[] = [];

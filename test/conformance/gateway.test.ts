@@ -25,11 +25,12 @@ const VARIATIONS: [string, Omit<GatewayOptions, 'prefix'>][] = [
   ['application/json;charset=UTF-8', { jsonCharsetSpelling: true }],
   ['token_type in lower case (bearer)', { lowerTokenType: true }],
   ['cache directives in another case, beside directives of its own', { cacheDirectives: true }],
+  ['authentication schemes in lower case, after a challenge of its own', { challenges: true }],
   ['opaque tokens of another length', { tokens: 'opaque' }],
   ['JWT access tokens', { tokens: 'jwt' }],
   ['its own public origin and prefix in discovery documents', { advertise: 'https://api.gw.example' }],
   ['slow but in-time answers', { delayMs: 150 }],
-  ['all at once', { coding: 'br', chunked: true, close: true, headerCase: 'lower', extraHeaders: true, splitCacheControl: true, reformatJson: true, jsonCharsetSpelling: true, lowerTokenType: true, cacheDirectives: true, tokens: 'jwt', advertise: 'https://api.gw.example', delayMs: 20 }],
+  ['all at once', { coding: 'br', chunked: true, close: true, headerCase: 'lower', extraHeaders: true, splitCacheControl: true, reformatJson: true, jsonCharsetSpelling: true, lowerTokenType: true, cacheDirectives: true, challenges: true, tokens: 'jwt', advertise: 'https://api.gw.example', delayMs: 20 }],
 ];
 
 describe('a correct target behind a stand-in production gateway', () => {

@@ -36,6 +36,8 @@ export interface GatewayOptions {
   lowerTokenType?: boolean;
   /** Cache-Control and Pragma directives in another case, beside directives of its own (RFC 9111 sections 5.2, 5.4). */
   cacheDirectives?: boolean;
+  /** WWW-Authenticate schemes in lower case, after a challenge of the gateway's own on a line before (RFC 9110 11.6.1). */
+  challenges?: boolean;
   /** Issue tokens of the gateway's own shape (mapped back to the upstream's on requests). */
   tokens?: 'opaque' | 'jwt';
   /** Advertise the gateway's public origin and prefix in discovery documents. */
@@ -127,6 +129,10 @@ export async function startGateway(upstream: string, options: GatewayOptions): P
         if (name === 'cache-control') entry[1] = `private, ${entry[1].toUpperCase()}, max-age=0`;
         else if (name === 'pragma') entry[1] = `${entry[1].replace(/^no-cache$/i, 'No-Cache')}, x-gateway`;
       }
+    }
+    if (options.challenges) {
+      const at = out.findIndex(([k]) => k.toLowerCase() === 'www-authenticate');
+      if (at >= 0) out.splice(at, 1, ['WWW-Authenticate', 'Negotiate'], ['WWW-Authenticate', out[at]![1].replace(/^(Bearer|Basic)/, (s) => s.toLowerCase())]);
     }
     if (options.splitCacheControl && out.some(([k]) => k.toLowerCase() === 'cache-control')) out.push(['Cache-Control', 'private']);
     if (options.coding) out.push(['Content-Encoding', options.coding]);

@@ -131,7 +131,7 @@ export interface components {
         /** @description The access token is expired, revoked, malformed or invalid for other reasons (RFC 6750 section 3.1). Renew the access token. */
         InvalidToken: {
             headers: {
-                /** @description The bearer scheme and the error code (RFC 6750 section 3). */
+                /** @description The bearer scheme and the error code (RFC 6750 section 3): the scheme in any case, among the challenges (RFC 9110 section 11.6.1; a list field, which may come on several lines). */
                 "WWW-Authenticate": string;
                 [name: string]: unknown;
             };
@@ -142,7 +142,7 @@ export interface components {
         /** @description The end-user revoked their consent from the OpenID Connect dashboard (RFC 6750 section 3.1). Redo the authorization request to obtain a new authorization code, then a new access token. */
         InsufficientScope: {
             headers: {
-                /** @description The bearer scheme and the error code (RFC 6750 section 3). */
+                /** @description The bearer scheme and the error code (RFC 6750 section 3): the scheme in any case, among the challenges (RFC 9110 section 11.6.1; a list field, which may come on several lines). */
                 "WWW-Authenticate": string;
                 [name: string]: unknown;
             };
