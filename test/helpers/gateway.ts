@@ -85,6 +85,30 @@ function encode(body: Buffer, coding: GatewayOptions['coding']): Buffer {
   return body;
 }
 
+/** The response's header fields as the gateway writes them, with the legal variations `options` asks for. */
+function headersOut(response: HttpResponse, json: boolean, options: GatewayOptions): [string, string][] {
+  const out: [string, string][] = response.headers.entries.filter(([k]) => !HOP.has(k.toLowerCase())).map(([k, v]) => [k, json && options.jsonCharsetSpelling && k.toLowerCase() === 'content-type' ? 'application/json;charset=UTF-8' : v]);
+  if (options.extraHeaders) {
+    out.push(['Server', 'stand-in-gateway/1.0'], ['Via', '1.1 gw.example'], ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
+      ['Vary', 'Accept-Encoding, Origin'], ['Date', new Date().toUTCString()], ['X-Request-Id', randomBytes(8).toString('hex')]);
+  }
+  if (options.cacheDirectives) {
+    for (const entry of out) {
+      const name = entry[0].toLowerCase();
+      if (name === 'cache-control') entry[1] = `private, ${entry[1].toUpperCase()}, max-age=0`;
+      else if (name === 'pragma') entry[1] = `${entry[1].replace(/^no-cache$/i, 'No-Cache')}, x-gateway`;
+    }
+  }
+  if (options.challenges) {
+    const at = out.findIndex(([k]) => k.toLowerCase() === 'www-authenticate');
+    if (at >= 0) out.splice(at, 1, ['WWW-Authenticate', 'Negotiate'], ['WWW-Authenticate', out[at]![1].replace(/^(Bearer|Basic)/, (s) => s.toLowerCase())]);
+  }
+  if (options.splitCacheControl && out.some(([k]) => k.toLowerCase() === 'cache-control')) out.push(['Cache-Control', 'private']);
+  if (options.coding) out.push(['Content-Encoding', options.coding]);
+  if (options.close) out.push(['Connection', 'close']);
+  return out.map(([k, v]) => [options.headerCase === 'lower' ? k.toLowerCase() : options.headerCase === 'upper' ? k.toUpperCase() : k, v]);
+}
+
 export async function startGateway(upstream: string, options: GatewayOptions): Promise<Gateway> {
   const sender = createSender({ baseUrl: upstream });
   const toUpstream = new Map<string, string>();
@@ -117,29 +141,6 @@ export async function startGateway(upstream: string, options: GatewayOptions): P
     return { text, json: true };
   }
 
-  function headersOut(response: HttpResponse, json: boolean): [string, string][] {
-    const out: [string, string][] = response.headers.entries.filter(([k]) => !HOP.has(k.toLowerCase())).map(([k, v]) => [k, json && options.jsonCharsetSpelling && k.toLowerCase() === 'content-type' ? 'application/json;charset=UTF-8' : v]);
-    if (options.extraHeaders) {
-      out.push(['Server', 'stand-in-gateway/1.0'], ['Via', '1.1 gw.example'], ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'],
-        ['Vary', 'Accept-Encoding, Origin'], ['Date', new Date().toUTCString()], ['X-Request-Id', randomBytes(8).toString('hex')]);
-    }
-    if (options.cacheDirectives) {
-      for (const entry of out) {
-        const name = entry[0].toLowerCase();
-        if (name === 'cache-control') entry[1] = `private, ${entry[1].toUpperCase()}, max-age=0`;
-        else if (name === 'pragma') entry[1] = `${entry[1].replace(/^no-cache$/i, 'No-Cache')}, x-gateway`;
-      }
-    }
-    if (options.challenges) {
-      const at = out.findIndex(([k]) => k.toLowerCase() === 'www-authenticate');
-      if (at >= 0) out.splice(at, 1, ['WWW-Authenticate', 'Negotiate'], ['WWW-Authenticate', out[at]![1].replace(/^(Bearer|Basic)/, (s) => s.toLowerCase())]);
-    }
-    if (options.splitCacheControl && out.some(([k]) => k.toLowerCase() === 'cache-control')) out.push(['Cache-Control', 'private']);
-    if (options.coding) out.push(['Content-Encoding', options.coding]);
-    if (options.close) out.push(['Connection', 'close']);
-    return out.map(([k, v]) => [options.headerCase === 'lower' ? k.toLowerCase() : options.headerCase === 'upper' ? k.toUpperCase() : k, v]);
-  }
-
   async function forward(req: IncomingMessage, res: ServerResponse, body: string) {
     const url = new URL(req.url!, 'http://gateway');
     const forwarded = mapTokensIn(body);
@@ -152,7 +153,7 @@ export async function startGateway(upstream: string, options: GatewayOptions): P
     const { text, json } = rewriteBody(response);
     const bytes = encode(Buffer.from(text), options.coding);
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
-    const out = headersOut(response, json);
+    const out = headersOut(response, json, options);
     if (options.chunked) {
       res.writeHead(response.status, out.flat());
       const third = Math.ceil(bytes.length / 3);

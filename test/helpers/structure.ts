@@ -51,14 +51,32 @@ export function functionSizes(file: string): FunctionSize[] {
   return sizes;
 }
 
-/** The project files that `file` imports or re-exports with a relative specifier (type-only imports included). */
+/** The workspace packages' names to their sources: the `paths` of tsconfig.json (`orange-identity-client/auth/*`). */
+const WORKSPACE_PATHS = Object.entries((JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: { paths?: Record<string, string[]> } }).compilerOptions.paths ?? {})
+  .sort(([a], [b]) => b.length - a.length);
+
+/** The project file a specifier names: a relative one, or a workspace package's by its name; undefined otherwise. */
+function resolveSpecifier(from: string, specifier: string): string | undefined {
+  if (specifier.startsWith('.')) return path.normalize(path.join(path.dirname(from), specifier)).replace(/\.js$/, '.ts');
+  for (const [pattern, [target]] of WORKSPACE_PATHS) {
+    const [head, tail = ''] = pattern.split('*');
+    if (pattern.includes('*') ? specifier.startsWith(head!) && specifier.endsWith(tail) && specifier.length > head!.length : specifier === pattern) {
+      const star = pattern.includes('*') ? specifier.slice(head!.length, specifier.length - tail.length) : '';
+      return path.normalize(target!.replace('*', star));
+    }
+  }
+  return undefined;
+}
+
+/** The project files that `file` imports or re-exports, by a relative specifier or a workspace package's name
+ *  (type-only imports included). */
 export function relativeImports(file: string): string[] {
   const source = parse(file);
   const targets: string[] = [];
   const add = (specifier: ts.Expression | undefined) => {
-    if (!specifier || !ts.isStringLiteral(specifier) || !specifier.text.startsWith('.')) return;
-    const resolved = path.normalize(path.join(path.dirname(file), specifier.text)).replace(/\.js$/, '.ts');
-    targets.push(resolved);
+    if (!specifier || !ts.isStringLiteral(specifier)) return;
+    const resolved = resolveSpecifier(file, specifier.text);
+    if (resolved) targets.push(resolved);
   };
   for (const statement of source.statements) {
     if (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) add(statement.moduleSpecifier);
