@@ -81,7 +81,7 @@ export class FuzzSession {
   private readonly guardForeign: (exchange: Exchange) => void;
   private stepCount = 0;
 
-  constructor(readonly options: FuzzOptions, readonly profile: Profile, private readonly sender: Sender) {
+  constructor(readonly options: FuzzOptions, readonly profile: Profile, sender: Sender) {
     this.redactor = new Redactor(options.secrets ?? []);
     this.refusals = acceptedRefusals(profile);
     const { userInfoSubject: _subject, ...withoutSubject } = profile;

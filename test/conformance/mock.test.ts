@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadProfile, resolveProfilePath } from '../../conformance/profile.js';
 import { junitReport, tallyBySuite } from '../../conformance/report/index.js';
