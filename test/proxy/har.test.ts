@@ -99,7 +99,7 @@ describe('the HAR recording', () => {
       observe({ method: 'GET', path: pathOf('getCheckIdUserInfo') }, undefined, { error: 'cannot forward to http://127.0.0.1:9: ECONNREFUSED' }),
     ]);
     expect(harSchemaErrors(har)).toEqual([]);
-    const entries = readHar(JSON.stringify(har));
+    const { entries } = readHar(JSON.stringify(har));
     expect(entries).toHaveLength(6);
     expect(entries[1]!.exchange.request.headers.get('authorization')).toMatch(/^Basic REDACTED-\d+$/);
     expect(entries[1]!.exchange.response!.status).toBe(200);
@@ -119,7 +119,7 @@ describe('the HAR recording', () => {
       response: { status, statusText: '', httpVersion: 'h2', headers: [{ name: 'content-type', value: 'application/json' }], cookies: [], content, redirectURL: '', headersSize: -1, bodySize: -1, ...(status ? {} : { _error: 'net::ERR_CONNECTION_RESET' }) },
       cache: {}, timings: { send: 0, wait: 12.6, receive: 0 },
     });
-    const [ok, failed] = readHar(JSON.stringify({ log: { version: '1.2', creator: { name: 'WebInspector', version: '537.36' }, entries: [
+    const { entries: [ok, failed] } = readHar(JSON.stringify({ log: { version: '1.2', creator: { name: 'WebInspector', version: '537.36' }, entries: [
       entry(200, { size: 11, mimeType: 'application/json', text: Buffer.from('{"sub":"x"}').toString('base64'), encoding: 'base64' }),
       entry(0, { size: 0, mimeType: 'x-unknown' }),
     ] } }));
