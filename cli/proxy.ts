@@ -123,6 +123,8 @@ export const proxy: Command = {
         ? `HAR ${path}: ${written.entries} exchanges written (${written.bytes} bytes), ${lost} not (${failure}); the file lacks its end, and validate reads what it holds`
         : `HAR (${written.entries} exchanges): ${path}`);
     }
+    const { kept, flow, secrets, placeholders, jwts } = run.retained;
+    console.error(`held in memory at the end (all bounded): ${kept} exchanges kept for the reports, ${flow} flow memory entries, ${secrets} learned secrets, ${placeholders} numbered secrets, ${jwts} decoded JWTs`);
     const code = await finishRun(values, run);
     return harFailed || run.har?.failure ? 2 : code;
   },

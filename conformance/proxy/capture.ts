@@ -54,7 +54,8 @@ export function observe(capture: Capture, maxBytes: number): ObservedExchange & 
     const headers = HeaderList.fromRaw(capture.responseHeaders ?? []);
     const body = decodeContent(bytesOf(capture.responseBody), headers.get('content-encoding'), maxBytes);
     if (body.error) decodeError ??= { side: 'response', message: body.error };
-    response = { status: capture.status, headers, ...responseBody(body) };
+    // Codings that could not be undone are not named as undone.
+    response = { status: capture.status, headers, ...responseBody(body.error ? { bytes: body.bytes } : body) };
   }
   const notes = [capture.comment, decodeError?.message].filter(Boolean);
   return {

@@ -14,8 +14,8 @@
  *   it streams; a file cut short (a crash, SIGKILL) is judged up to the cut, and says where the cut is.
  *
  * Limits (`PROXY_LIMITS`, each an option): the forwarder's (header and request timeouts, body size, upstream
- * idle and answer times), how far behind the judge may be (`judgeBacklog`, 2,000 exchanges) and the recording
- * (`backlog`, 10,000 exchanges or 64 MiB of bodies), and what the run keeps (aggregate.ts, redaction.ts, the flow
+ * idle and answer times), how far behind the judge may be (`judgeBacklog`, 500 exchanges) and the recording
+ * (`backlog`, 2,000 exchanges or 32 MiB of bodies: draining that at stop stays well within the stop budget), and what the run keeps (aggregate.ts, redaction.ts, the flow
  * memory).
  */
 import { Worker } from 'node:worker_threads';
@@ -48,7 +48,7 @@ export interface ProxyLimits extends ForwarderLimits {
   flowMemory?: number;
 }
 
-export const PROXY_LIMITS: Readonly<ProxyLimits> = { ...FORWARDER_LIMITS, judgeBacklog: 2000, backlog: 10_000, backlogKiB: 64 * 1024 };
+export const PROXY_LIMITS: Readonly<ProxyLimits> = { ...FORWARDER_LIMITS, judgeBacklog: 500, backlog: 2000, backlogKiB: 32 * 1024 };
 
 /** How long `stop()` lets the exchanges in flight finish, and how long the judge goes on once stopping. */
 export const STOP_GRACE_MS = 1000;
@@ -121,7 +121,7 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
       limits: { bodyBytes: limits.bodyBytes, ...(limits.aggregate ? { aggregate: limits.aggregate } : {}), ...(limits.redaction ? { redaction: limits.redaction } : {}), ...(limits.flowMemory !== undefined ? { flowMemory: limits.flowMemory } : {}) },
     },
     shared, verdicts: Boolean(options.onVerdict), lines: Boolean(options.onLine),
-    judgeBacklog: limits.judgeBacklog, resumeBelow: Math.floor(limits.backlog / 2), stopJudgeMs: STOP_JUDGE_MS,
+    judgeBacklog: limits.judgeBacklog, resumeBelow: Math.max(1, Math.floor(limits.backlog / 2)), stopJudgeMs: STOP_JUDGE_MS,
   });
   let latest: Progress = { counts: { exchanges: 0, ok: 0, violations: 0, skipped: 0, noted: 0, unjudged: 0, kept: 0, dropped: 0 }, retained: { kept: 0, flow: 0, secrets: 0, placeholders: 0, jwts: 0 } };
   let resume: (() => void) | undefined;

@@ -4,7 +4,7 @@
  * credentials sent) to find them again in free text, and numbers every distinct secret (`REDACTED-n`); over days
  * of traffic both would grow without end, and every text would be searched for every secret ever seen.
  *
- * So the learned secrets are a window: the last `secrets` (256 by default) stay known wherever they stand;
+ * So the learned secrets are a window: the last `secrets` (128 by default) stay known wherever they stand;
  * older ones are still redacted wherever the structure says they are secrets (Authorization, cookies, token
  * members, forms, query parameters, anything JWT-shaped), but no longer in free text. The numbering keeps the last
  * `placeholders` distinct secrets (16,384), and the decoded header and claims of the last `jwts` JWTs (4,096): a
@@ -30,7 +30,7 @@ export interface RedactionLimits {
   jwts: number;
 }
 
-export const REDACTION_LIMITS: Readonly<RedactionLimits> = { secrets: 256, placeholders: 16_384, jwts: 4096 };
+export const REDACTION_LIMITS: Readonly<RedactionLimits> = { secrets: 128, placeholders: 16_384, jwts: 4096 };
 
 /** What the generations of redactors share: the numbering, the decoded JWTs, the recent secrets. */
 class Memory {

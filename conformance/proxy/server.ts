@@ -96,24 +96,6 @@ function endToEnd(raw: readonly string[], dropHost: boolean): string[] {
   return out;
 }
 
-/** The bytes of a body, kept up to a limit. */
-class BodyCopy {
-  private readonly chunks: Buffer[] = [];
-  size = 0;
-  constructor(private readonly max: number) {}
-  push(chunk: Buffer): boolean {
-    this.size += chunk.length;
-    if (this.size > this.max) return false;
-    this.chunks.push(chunk);
-    return true;
-  }
-  /** The bytes as a latin1 string: passed to the recorder as they are, whatever they are. */
-  latin1(): string {
-    if (this.chunks.length === 0) return '';
-    return (this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)).toString('latin1');
-  }
-}
-
 const DISCOVERY = OPERATIONS.filter((o) => o.path.includes('/.well-known/')).map((o) => o.operationId);
 const isDiscovery = (method: string, pathname: string) => {
   const match = matchOperation(method, pathname);
@@ -137,174 +119,268 @@ function originRewriter(from: string, to: string) {
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
-const plain = (status: number, text: string) => [status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), Connection: 'close' }] as const;
 
 /** The proxy's own answer, the connection closed after it. */
 function answer(res: ServerResponse, status: number, text: string): void {
   const body = `orange-identity proxy: ${text}\n`;
   if (res.headersSent || res.destroyed) return void res.destroy();
-  res.writeHead(...plain(status, body)).end(body);
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
 }
 
-/** A discovery document, rewritten whole: read, its URLs rewritten, sent with its new length. */
-function sendRewritten(incoming: IncomingMessage, res: ServerResponse, out: string[], rewrite: ReturnType<typeof originRewriter>, maxBytes: number): void {
-  const whole: Buffer[] = [];
-  incoming.on('data', (chunk: Buffer) => whole.push(chunk));
-  incoming.once('end', () => {
-    const sent = Buffer.concat(whole);
+type Outcome = { error?: string; aborted?: string; refused?: string; comment?: string };
+
+/** What every exchange of one forwarder shares. */
+interface Context {
+  upstream: URL;
+  limits: ForwarderLimits;
+  issue: typeof httpRequest;
+  target: { protocol: string; hostname: string; port: string | undefined; agent: HttpAgent | HttpsAgent };
+  rewriteLocation: boolean;
+  listening: string;
+  stopping: boolean;
+  /** The exchanges forwarded and not over, whose time limits one sweep checks. */
+  open: Set<Forwarded>;
+  /** Hands a capture on. */
+  over(capture: Omit<Capture, 'seq'>): void;
+}
+
+const bytes = (chunks: Buffer[]) => (chunks.length === 0 ? '' : (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('latin1'));
+
+/**
+ * One forwarded exchange: the request streamed to the upstream, its answer streamed back, both bodies copied up
+ * to the limit, every step timed. Listeners are its methods, bound once (no closures per request on the
+ * forwarding path).
+ */
+class Forwarded {
+  private readonly capture: Omit<Capture, 'seq'>;
+  readonly t0 = performance.now();
+  /** When bytes last moved, for the idle limit. */
+  active = this.t0;
+  private tSent: number | undefined;
+  private tHead: number | undefined;
+  private readonly requestChunks: Buffer[] = [];
+  private requestSize = 0;
+  private readonly responseChunks: Buffer[] = [];
+  private responseSize = 0;
+  private readonly outgoing: ClientRequest;
+  private incoming: IncomingMessage | undefined;
+  /** The discovery document's rewriter, when it is to be rewritten whole. */
+  private rewriter: ReturnType<typeof originRewriter> | undefined;
+  private rewritten: string[] | undefined;
+  private comment: string | undefined;
+  private done = false;
+
+  constructor(private readonly ctx: Context, private readonly req: IncomingMessage, private readonly res: ServerResponse, path: string, headers: string[]) {
+    this.capture = {
+      method: req.method ?? 'GET', url: `${ctx.upstream.origin}${path}`, requestHeaders: headers, requestBody: '', requestBytes: 0, responseBytes: 0,
+      httpVersion: `HTTP/${req.httpVersion}`, startedAt: Date.now(), timings: { send: 0, wait: 0, receive: 0 },
+    };
+    this.outgoing = ctx.issue({ ...ctx.target, method: this.capture.method, path, headers });
+    this.outgoing.on('error', this.upstreamError.bind(this));
+    this.outgoing.once('response', this.response.bind(this));
+    this.outgoing.once('finish', this.sent.bind(this));
+    this.outgoing.on('drain', () => req.resume());
+    req.on('data', this.requestData.bind(this));
+    req.once('end', () => this.outgoing.end());
+    // A request held back (hold()) was paused: it flows from now on.
+    req.resume();
+    res.once('close', this.closed.bind(this));
+    ctx.open.add(this);
+  }
+
+  private sent(): void {
+    this.tSent = this.active = performance.now();
+  }
+
+  private requestData(chunk: Buffer): void {
+    this.active = performance.now();
+    this.requestSize += chunk.length;
+    if (this.requestSize > this.ctx.limits.bodyBytes) return this.refuse();
+    this.requestChunks.push(chunk);
+    if (!this.outgoing.write(chunk)) this.req.pause();
+  }
+
+  /** A streamed request body past the limit: the proxy's 413, nothing more forwarded. */
+  private refuse(): void {
+    if (this.done) return;
+    this.req.removeAllListeners('data');
+    this.req.resume();
+    this.outgoing.destroy();
+    answer(this.res, 413, `the request body goes past ${this.ctx.limits.bodyBytes} bytes (the body limit): not forwarded`);
+    this.finish({ refused: `the request body went past ${this.ctx.limits.bodyBytes} bytes (the body limit): the proxy answered 413` });
+  }
+
+  private upstreamError(error: NodeJS.ErrnoException): void {
+    if (this.done) return;
+    if (this.res.destroyed) return this.finish({ aborted: 'the client went away before the exchange ended' });
+    const message = `cannot forward to ${this.ctx.upstream.origin}: ${error.code ? `${error.code} ` : ''}${error.message}`;
+    this.fail(this.res.headersSent ? `the upstream answer broke off: ${message}` : message, 502);
+  }
+
+  /** No (complete) answer: the proxy's own one when nothing was sent yet, a cut connection otherwise. */
+  private fail(error: string, status: number): void {
+    this.outgoing.destroy();
+    if (this.res.headersSent) this.res.destroy();
+    else answer(this.res, status, error);
+    this.finish({ error });
+  }
+
+  /** A time limit was reached (the sweep says so): 504 before the answer's head, a cut after. */
+  limit(why: string): void {
+    this.fail(this.res.headersSent ? `cut by the proxy: ${why}` : why, 504);
+  }
+
+  private response(incoming: IncomingMessage): void {
+    this.incoming = incoming;
+    this.tHead = this.active = performance.now();
+    Object.assign(this.capture, { status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', responseHeaders: incoming.rawHeaders, httpVersion: `HTTP/${incoming.httpVersion}` });
+    const out = endToEnd(incoming.rawHeaders, false);
+    if (this.ctx.rewriteLocation) {
+      const host = this.req.headers.host ?? '';
+      const origin = /^[A-Za-z0-9.\-[\]:]+$/.test(host) ? `http://${host}` : this.ctx.listening;
+      const rewrite = originRewriter(this.ctx.upstream.origin, origin);
+      for (let i = 0; i < out.length; i += 2) if (out[i]!.toLowerCase() === 'location') out[i + 1] = rewrite.url(out[i + 1]!);
+      this.comment = `Location and discovery URLs of ${this.ctx.upstream.origin} rewritten to ${origin} for the client; recorded as the upstream sent them`;
+      if (isDiscovery(this.capture.method, new URL(this.capture.url).pathname)) [this.rewriter, this.rewritten] = [rewrite, out];
+    }
+    incoming.on('data', this.responseData.bind(this));
+    incoming.once('end', this.responseEnd.bind(this));
+    incoming.once('error', () => undefined);
+    incoming.once('close', this.responseClosed.bind(this));
+    this.res.once('finish', () => this.finish(this.comment ? { comment: this.comment } : {}));
+    if (this.rewriter) return;
+    this.res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, out);
+    this.res.on('drain', () => incoming.resume());
+  }
+
+  private responseData(chunk: Buffer): void {
+    this.active = performance.now();
+    this.responseSize += chunk.length;
+    if (this.responseSize > this.ctx.limits.bodyBytes) return this.fail(`cut by the proxy: the answer's body went past ${this.ctx.limits.bodyBytes} bytes (the body limit)`, 502);
+    this.responseChunks.push(chunk);
+    if (!this.rewriter && !this.res.write(chunk)) this.incoming!.pause();
+  }
+
+  private responseEnd(): void {
+    if (this.done) return;
+    if (!this.rewriter) return void this.res.end();
+    // A discovery document is rewritten whole: read, its URLs rewritten, sent with its new length.
+    const incoming = this.incoming!;
+    const sent = Buffer.concat(this.responseChunks);
     let body: Buffer | undefined;
     try {
-      const decoded = decodeContent(sent, HeaderList.fromRaw(incoming.rawHeaders).get('content-encoding'), maxBytes);
-      if (!decoded.error) body = Buffer.from(JSON.stringify(rewrite.json(JSON.parse(decoded.bytes.toString('utf8')))));
+      const decoded = decodeContent(sent, HeaderList.fromRaw(incoming.rawHeaders).get('content-encoding'), this.ctx.limits.bodyBytes);
+      if (!decoded.error) body = Buffer.from(JSON.stringify(this.rewriter.json(JSON.parse(decoded.bytes.toString('utf8')))));
     } catch { /* not JSON: sent as it came */ }
+    const out = this.rewritten!;
     const kept: string[] = [];
     for (let i = 0; i < out.length; i += 2) if (!body || !['content-length', 'content-encoding'].includes(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
     if (body) kept.push('Content-Length', String(body.length));
-    res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, kept);
-    res.end(body ?? sent);
-  });
+    this.res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, kept);
+    this.res.end(body ?? sent);
+  }
+
+  private responseClosed(): void {
+    if (this.incoming!.complete || this.done) return;
+    this.res.destroy();
+    this.finish({ error: 'the upstream answer broke off before its end' });
+  }
+
+  private closed(): void {
+    if (this.res.writableFinished || this.done) return;
+    this.outgoing.destroy();
+    this.finish({ aborted: this.ctx.stopping ? 'the proxy stopped before the exchange ended' : 'the client went away before the exchange ended' });
+  }
+
+  /** Hands the exchange on, once. */
+  private finish(outcome: Outcome): void {
+    if (this.done) return;
+    this.done = true;
+    this.ctx.open.delete(this);
+    const end = performance.now();
+    const sent = this.tSent ?? end;
+    const head = this.tHead ?? end;
+    const c = this.capture;
+    c.requestBody = bytes(this.requestChunks);
+    c.requestBytes = this.requestSize;
+    if (c.status !== undefined) c.responseBody = bytes(this.responseChunks);
+    c.responseBytes = this.responseSize;
+    c.timings = { send: round(sent - this.t0), wait: round(Math.max(0, head - sent)), receive: round(Math.max(0, end - head)) };
+    this.ctx.over(Object.assign(c, outcome));
+  }
 }
 
-interface ExchangeState {
-  capture: Omit<Capture, 'seq'>;
-  t0: number;
-  tSent?: number;
-  tHead?: number;
-  request: BodyCopy;
-  response: BodyCopy;
-  done: boolean;
+/** The request's target as a path (origin-form as it came; an absolute-form target's path and query). */
+function pathOfTarget(asked: string): string | undefined {
+  if (asked.startsWith('/')) return asked;
+  if (!URL.canParse(asked)) return undefined;
+  const url = new URL(asked);
+  return `${url.pathname}${url.search}`;
+}
+
+/** The declared Content-Length of raw headers, NaN when there is none. */
+function declaredLength(raw: readonly string[]): number {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 14 && raw[i]!.toLowerCase() === 'content-length') return Number(raw[i + 1]);
+  return Number.NaN;
 }
 
 export async function startForwarder(options: ForwarderOptions): Promise<Forwarder> {
   const upstream = new URL(options.upstream);
   const limits = { ...FORWARDER_LIMITS, ...options.limits };
   const agent = upstream.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  const issue = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
-  const target = { protocol: upstream.protocol, hostname: upstream.hostname.replace(/^\[|\]$/g, ''), port: upstream.port || undefined, agent };
-  let listening = '';
   let inFlight = 0;
   let timedOut = 0;
   let seq = 0;
   let idle: (() => void) | undefined;
-  let stopping = false;
-
-  /** Hands the exchange on, once. */
-  function finish(state: ExchangeState, outcome: { error?: string; aborted?: string; refused?: string; comment?: string }): void {
-    if (state.done) return;
-    state.done = true;
-    const end = performance.now();
-    const sent = state.tSent ?? end;
-    const head = state.tHead ?? end;
-    const capture: Capture = {
-      ...state.capture, seq: ++seq,
-      requestBody: state.request.latin1(), requestBytes: state.request.size,
-      ...(state.capture.status !== undefined ? { responseBody: state.response.latin1() } : {}), responseBytes: state.response.size,
-      timings: { send: round(sent - state.t0), wait: round(Math.max(0, head - sent)), receive: round(Math.max(0, end - head)) },
-      ...outcome,
-    };
-    inFlight--;
-    try {
-      options.onExchange(capture);
-    } finally {
-      if (inFlight === 0) idle?.();
+  const ctx: Context = {
+    upstream, limits, issue: upstream.protocol === 'https:' ? httpsRequest : httpRequest, rewriteLocation: options.rewriteLocation === true,
+    target: { protocol: upstream.protocol, hostname: upstream.hostname.replace(/^\[|\]$/g, ''), port: upstream.port || undefined, agent },
+    listening: '', stopping: false, open: new Set(),
+    over(capture) {
+      inFlight--;
+      try {
+        options.onExchange(Object.assign(capture, { seq: ++seq }));
+      } finally {
+        if (inFlight === 0) idle?.();
+      }
+    },
+  };
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    for (const f of ctx.open) {
+      if (now - f.active > limits.idleMs) f.limit(`no answer from ${upstream.origin} for ${limits.idleMs} ms (the idle limit)`);
+      else if (now - f.t0 > limits.answerMs) f.limit(`the answer of ${upstream.origin} was not over within ${limits.answerMs} ms (the answer time limit)`);
     }
-  }
-
-  /** The upstream's answer: its head forwarded, its body streamed (copied up to the limit), cut past a limit. */
-  function relay(state: ExchangeState, req: IncomingMessage, res: ServerResponse, incoming: IncomingMessage, cut: (why: string) => void): void {
-    state.tHead = performance.now();
-    Object.assign(state.capture, { status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', responseHeaders: incoming.rawHeaders, httpVersion: `HTTP/${incoming.httpVersion}` });
-    const proxyOrigin = /^[A-Za-z0-9.\-[\]:]+$/.test(req.headers.host ?? '') ? `http://${req.headers.host}` : listening;
-    const rewrite = options.rewriteLocation ? originRewriter(upstream.origin, proxyOrigin) : undefined;
-    const out = endToEnd(incoming.rawHeaders, false);
-    if (rewrite) for (let i = 0; i < out.length; i += 2) if (out[i]!.toLowerCase() === 'location') out[i + 1] = rewrite.url(out[i + 1]!);
-    incoming.on('data', (chunk: Buffer) => {
-      if (!state.response.push(chunk)) cut(`the answer's body went past ${limits.bodyBytes} bytes (the body limit)`);
-    });
-    incoming.once('error', () => undefined);
-    incoming.once('close', () => {
-      if (incoming.complete || state.done) return;
-      res.destroy();
-      finish(state, { error: 'the upstream answer broke off before its end' });
-    });
-    if (rewrite && isDiscovery(state.capture.method, new URL(state.capture.url).pathname)) sendRewritten(incoming, res, out, rewrite, limits.bodyBytes);
-    else {
-      res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, out);
-      incoming.pipe(res);
-    }
-    res.once('finish', () => finish(state, rewrite ? { comment: `Location and discovery URLs of ${upstream.origin} rewritten to ${proxyOrigin} for the client; recorded as the upstream sent them` } : {}));
-  }
-
-  /** Forwards one request; its exchange ends in `finish`. */
-  function forward(req: IncomingMessage, res: ServerResponse, path: string): void {
-    const headers = endToEnd(req.rawHeaders, true);
-    headers.unshift('Host', upstream.host);
-    const state: ExchangeState = {
-      capture: { method: req.method ?? 'GET', url: `${upstream.origin}${path}`, requestHeaders: headers, requestBody: '', requestBytes: 0, responseBytes: 0, httpVersion: `HTTP/${req.httpVersion}`, startedAt: Date.now(), timings: { send: 0, wait: 0, receive: 0 } },
-      t0: performance.now(), request: new BodyCopy(limits.bodyBytes), response: new BodyCopy(limits.bodyBytes), done: false,
-    };
-    const outgoing: ClientRequest = issue({ ...target, method: req.method, path, headers });
-    const started = state.t0;
-    const fail = (error: string, status: number) => {
-      outgoing.destroy();
-      if (res.headersSent) res.destroy();
-      else answer(res, status, error);
-      finish(state, { error });
-    };
-    const cut = (why: string) => fail(`cut by the proxy: ${why}`, 504);
-    outgoing.setTimeout(limits.idleMs, () => fail(`no answer from ${upstream.origin} for ${limits.idleMs} ms (the idle limit)`, 504));
-    const total = setTimeout(() => fail(`the answer of ${upstream.origin} was not over within ${limits.answerMs} ms (the answer time limit)`, 504), Math.max(0, limits.answerMs - (performance.now() - started)));
-    res.once('close', () => clearTimeout(total));
-    outgoing.once('finish', () => { state.tSent = performance.now(); });
-    req.on('data', (chunk: Buffer) => {
-      if (state.request.push(chunk) || state.done) return;
-      req.unpipe(outgoing);
-      req.resume();
-      outgoing.destroy();
-      answer(res, 413, `the request body goes past ${limits.bodyBytes} bytes (the body limit): not forwarded`);
-      finish(state, { refused: `the request body went past ${limits.bodyBytes} bytes (the body limit): the proxy answered 413` });
-    });
-    req.pipe(outgoing);
-    outgoing.on('error', (error: NodeJS.ErrnoException) => {
-      if (state.done) return;
-      if (res.destroyed) return finish(state, { aborted: 'the client went away before the exchange ended' });
-      const message = `cannot forward to ${upstream.origin}: ${error.code ? `${error.code} ` : ''}${error.message}`;
-      fail(res.headersSent ? `the upstream answer broke off: ${message}` : message, 502);
-    });
-    outgoing.once('response', (incoming: IncomingMessage) => relay(state, req, res, incoming, cut));
-    res.once('close', () => {
-      if (res.writableFinished || state.done) return;
-      outgoing.destroy();
-      finish(state, { aborted: stopping ? 'the proxy stopped before the exchange ended' : 'the client went away before the exchange ended' });
-    });
-  }
+  }, Math.max(5, Math.min(1000, Math.floor(Math.min(limits.idleMs, limits.answerMs) / 10))));
+  sweep.unref();
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
-    const asked = req.url ?? '/';
-    let path: string | undefined;
-    if (asked.startsWith('/')) path = asked;
-    else if (URL.canParse(asked)) {
-      const url = new URL(asked);
-      path = `${url.pathname}${url.search}`;
-    }
+    const path = pathOfTarget(req.url ?? '/');
     if (path === undefined) {
       req.resume();
-      return answer(res, 400, `${asked} is not a request target it can forward (a path, or an absolute URL)`);
+      return answer(res, 400, `${req.url} is not a request target it can forward (a path, or an absolute URL)`);
     }
-    const declared = Number(req.headers['content-length']);
+    const headers = endToEnd(req.rawHeaders, true);
+    headers.unshift('Host', upstream.host);
+    const declared = declaredLength(req.rawHeaders);
     if (declared > limits.bodyBytes) {
       req.resume();
-      return answer(res, 413, `the request body goes past ${limits.bodyBytes} bytes (the body limit): not forwarded`);
+      answer(res, 413, `the request body goes past ${limits.bodyBytes} bytes (the body limit): not forwarded`);
+      inFlight++;
+      return ctx.over({
+        method: req.method ?? 'GET', url: `${upstream.origin}${path}`, requestHeaders: headers, requestBody: '', requestBytes: declared, responseBytes: 0,
+        httpVersion: `HTTP/${req.httpVersion}`, startedAt: Date.now(), timings: { send: 0, wait: 0, receive: 0 },
+        refused: `the request body declared ${declared} bytes, past ${limits.bodyBytes} (the body limit): the proxy answered 413`,
+      });
     }
     inFlight++;
     const wait = options.hold?.();
-    if (!wait) return forward(req, res, path);
+    if (!wait) return void new Forwarded(ctx, req, res, path, headers);
     req.pause();
     void wait.then(() => {
-      if (res.destroyed) {
-        inFlight--;
-        if (inFlight === 0) idle?.();
-      } else forward(req, res, path);
+      if (!res.destroyed) return void new Forwarded(ctx, req, res, path, headers);
+      inFlight--;
+      if (inFlight === 0) idle?.();
     });
   }
 
@@ -325,12 +401,15 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
     socket.destroy();
   });
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => { throw error; })]);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => { throw error; })]).catch((error: unknown) => {
+    clearInterval(sweep);
+    throw error;
+  });
   const address = server.address() as AddressInfo;
-  listening = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  ctx.listening = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
   return {
-    url: listening,
+    url: ctx.listening,
     get inFlight() {
       return inFlight;
     },
@@ -338,7 +417,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       return timedOut;
     },
     async stop(graceMs = 1000) {
-      stopping = true;
+      ctx.stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const drained = new Promise<void>((resolve) => { idle = resolve; });
@@ -351,6 +430,7 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
       // The exchanges cut by closing their connections end on their sockets' close events.
       if (inFlight > 0) await drained;
       await closed;
+      clearInterval(sweep);
       agent.destroy();
     },
   };

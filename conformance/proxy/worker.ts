@@ -13,6 +13,7 @@
  * Messages in: `{ type: 'exchanges', list }`, `{ type: 'finish' }`. Out: `ready` or `failed` (the HAR cannot be
  * opened), `verdicts`, `lines`, `progress`, `harFailure`, `resume`, `finished` (the result).
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Capture } from './capture.js';
 import { Recorder } from './recorder.js';
@@ -22,6 +23,13 @@ import { verdictLine, type ExchangeVerdict } from './verdict.js';
 /** Bytes a HAR may have waiting before this thread waits for its writes. */
 const HAR_BACKLOG = 8 * 1024 * 1024;
 const PROGRESS_MS = 200;
+const WORKER_NICE = 10;
+
+// Below the forwarding thread: on Linux a thread has its own nice value, so this thread takes the CPU the
+// forwarding leaves, and under a saturating load it is the judge that falls behind (and says so), not forwarding.
+try {
+  setPriority(0, WORKER_NICE);
+} catch { /* not allowed here: the same priority, then */ }
 
 const data = workerData as WorkerData;
 const port = parentPort!;
@@ -43,17 +51,24 @@ let lastProgress = 0;
 /** Why this exchange is not judged, if it is not. */
 function notJudged(): string | undefined {
   if (Atomics.load(counters, COUNTER.stopping)) {
+    if (stopDeadline === undefined) {
+      // Stopping: what is left is drained at the forwarder's priority (when the system allows raising it again).
+      try {
+        setPriority(0, 0);
+      } catch { /* left as it is */ }
+    }
     stopDeadline ??= performance.now() + data.stopJudgeMs;
     if (performance.now() > stopDeadline) return 'the proxy was stopping';
   }
   const behind = (Atomics.load(counters, COUNTER.posted) - taken) | 0;
-  return behind > data.judgeBacklog ? `the judge was ${behind} exchanges behind` : undefined;
+  return behind > data.judgeBacklog ? `the judge was more than ${data.judgeBacklog} exchanges behind` : undefined;
 }
 
 async function takeAll(list: Capture[]): Promise<void> {
   const verdicts: ExchangeVerdict[] = [];
   const lines: string[] = [];
   for (const capture of list) {
+    if (process.env.PROXY_DISCARD) { taken++; Atomics.store(counters, COUNTER.taken, taken); continue; }
     const verdict = recorder!.take(capture, notJudged());
     taken++;
     takenBytes += capture.requestBody.length + (capture.responseBody?.length ?? 0);
@@ -70,9 +85,20 @@ async function takeAll(list: Capture[]): Promise<void> {
     Atomics.store(counters, COUNTER.waiting, 0);
     post({ type: 'resume' });
   }
-  if (performance.now() - lastProgress > PROGRESS_MS) {
+  progress();
+}
+
+/** Says how far the run is, at most every PROGRESS_MS, and once more after the last batch of a burst. */
+let trailing: NodeJS.Timeout | undefined;
+function progress(): void {
+  if (performance.now() - lastProgress >= PROGRESS_MS) {
     lastProgress = performance.now();
     post({ type: 'progress', progress: recorder!.progress() });
+  } else {
+    trailing ??= setTimeout(() => {
+      trailing = undefined;
+      progress();
+    }, PROGRESS_MS);
   }
 }
 
@@ -85,6 +111,7 @@ async function run(): Promise<void> {
     const message = queue.shift()!;
     if (message.type === 'exchanges') await takeAll(message.list);
     else {
+      clearTimeout(trailing);
       post({ type: 'finished', result: await recorder!.finish() });
       port.close();
       return;
