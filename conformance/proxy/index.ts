@@ -19,8 +19,7 @@
  * memory).
  */
 import { Worker } from 'node:worker_threads';
-import type { HarCut } from '../har.js';
-import { readHarFile } from '../har.js';
+import { HarWriter, readHarFile, type HarCut, type HarWriteError } from '../har.js';
 import { Redactor, type Report, type ReportEntry } from '../report/index.js';
 import { Aggregate, exchangeOf, type AggregateLimits, type RunCounts } from './aggregate.js';
 import type { Capture } from './capture.js';
@@ -50,9 +49,10 @@ export interface ProxyLimits extends ForwarderLimits {
 
 export const PROXY_LIMITS: Readonly<ProxyLimits> = { ...FORWARDER_LIMITS, judgeBacklog: 500, backlog: 2000, backlogKiB: 32 * 1024 };
 
-/** How long `stop()` lets the exchanges in flight finish, and how long the judge goes on once stopping. */
+/** How long `stop()` lets the exchanges in flight finish, and how long from the stop request the judge goes on
+ *  judging what is left (then it records only, and says so): within the 2 s a stop may take. */
 export const STOP_GRACE_MS = 1000;
-const STOP_JUDGE_MS = 500;
+const STOP_JUDGE_MS = 1200;
 
 export interface ValidatingProxyOptions extends JudgeOptions, Omit<ForwarderOptions, 'onExchange' | 'hold' | 'limits'> {
   /** A HAR file to write as the exchanges end (complete once `stop()` resolves). */
@@ -109,19 +109,22 @@ function recordingThread(data: WorkerData): Worker {
 const kept = (result: RecorderResult): ReportEntry[] => result.entries.map((e) => ({ ...e, exchanges: e.exchanges.map(exchangeOf) }));
 
 export async function startValidatingProxy(options: ValidatingProxyOptions): Promise<ValidatingProxy> {
+  // A HAR that cannot be opened fails here, before any thread or socket (the recording thread opens it again).
+  if (options.har) await HarWriter.create(options.har).then((w) => w.close(), (error: HarWriteError) => { throw new HarOpenError(error.message, error.code); });
   const startedAt = new Date();
   const start = performance.now();
   const limits = { ...PROXY_LIMITS, ...options.limits };
   const shared = new SharedArrayBuffer(COUNTERS * 4);
   const counters = new Int32Array(shared);
+  const stopDeadline = new SharedArrayBuffer(8);
   const worker = recordingThread({
     options: {
       ...(options.failOn ? { failOn: options.failOn } : {}), ...(options.issuer ? { issuer: options.issuer } : {}),
       ...(options.har ? { har: { path: options.har, comment: HAR_COMMENT(options.upstream) } } : {}),
       limits: { bodyBytes: limits.bodyBytes, ...(limits.aggregate ? { aggregate: limits.aggregate } : {}), ...(limits.redaction ? { redaction: limits.redaction } : {}), ...(limits.flowMemory !== undefined ? { flowMemory: limits.flowMemory } : {}) },
     },
-    shared, verdicts: Boolean(options.onVerdict), lines: Boolean(options.onLine),
-    judgeBacklog: limits.judgeBacklog, resumeBelow: Math.max(1, Math.floor(limits.backlog / 2)), stopJudgeMs: STOP_JUDGE_MS,
+    shared, stopDeadline, verdicts: Boolean(options.onVerdict), lines: Boolean(options.onLine),
+    judgeBacklog: limits.judgeBacklog, resumeBelow: Math.max(1, Math.floor(limits.backlog / 2)),
   });
   let latest: Progress = { counts: { exchanges: 0, ok: 0, violations: 0, skipped: 0, noted: 0, unjudged: 0, kept: 0, dropped: 0 }, retained: { kept: 0, flow: 0, secrets: 0, placeholders: 0, jwts: 0 } };
   let resume: (() => void) | undefined;
@@ -186,9 +189,9 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
     },
     progress: () => ({ ...latest, exchanges: posted, inFlight: running.inFlight, timedOut: running.timedOut }),
     async stop() {
+      Atomics.store(new BigInt64Array(stopDeadline), 0, BigInt(Date.now() + STOP_JUDGE_MS));
       await running.stop(STOP_GRACE_MS);
       flush();
-      Atomics.store(counters, COUNTER.stopping, 1);
       worker.postMessage({ type: 'finish' } satisfies ToWorker);
       const run = await result;
       await worker.terminate();

@@ -7,12 +7,15 @@ import type { Progress, RecorderOptions, RecorderResult } from './recorder.js';
 import type { ExchangeVerdict } from './verdict.js';
 
 /** Slots of the shared counters. */
-export const COUNTER = { posted: 0, taken: 1, postedKiB: 2, takenKiB: 3, stopping: 4, waiting: 5 } as const;
-export const COUNTERS = 6;
+export const COUNTER = { posted: 0, taken: 1, postedKiB: 2, takenKiB: 3, waiting: 4 } as const;
+export const COUNTERS = 5;
 
 export interface WorkerData {
   options: Omit<RecorderOptions, 'onHarFailure'>;
   shared: SharedArrayBuffer;
+  /** One BigInt64 slot: the time (epoch milliseconds) after which the judge judges no more, once the proxy is
+   *  stopping (0 until then). */
+  stopDeadline: SharedArrayBuffer;
   /** Send each verdict back, and/or its line. */
   verdicts: boolean;
   lines: boolean;
@@ -20,8 +23,6 @@ export interface WorkerData {
   judgeBacklog: number;
   /** Below this many waiting, held requests go on. */
   resumeBelow: number;
-  /** Once stopping, how long the judge still judges, in ms. */
-  stopJudgeMs: number;
 }
 
 export type FromWorker =

@@ -5,7 +5,7 @@
  *
  * Back-pressure without loss: the main thread counts the exchanges it posted and this thread those it took, in
  * shared memory (thread.ts). The judge skips (and counts, with why) the exchanges it is more than
- * `judgeBacklog` behind on, and those that come once the proxy is stopping and its stop budget is spent; every
+ * `judgeBacklog` behind on, and those it meets once the proxy is stopping and its stop budget is spent; every
  * exchange is still recorded. When the main thread holds requests because the backlog is too long, this thread
  * tells it when to let them go (`resume`). A HAR whose writes fall behind makes this thread wait for them, which
  * the backlog then carries to the forwarder.
@@ -45,20 +45,22 @@ else port.close();
 
 let taken = 0;
 let takenBytes = 0;
-let stopDeadline: number | undefined;
+const deadline = new BigInt64Array(data.stopDeadline);
+let stopping = false;
 let lastProgress = 0;
 
 /** Why this exchange is not judged, if it is not. */
 function notJudged(): string | undefined {
-  if (Atomics.load(counters, COUNTER.stopping)) {
-    if (stopDeadline === undefined) {
+  const until = Number(Atomics.load(deadline, 0));
+  if (until) {
+    if (!stopping) {
+      stopping = true;
       // Stopping: what is left is drained at the forwarder's priority (when the system allows raising it again).
       try {
         setPriority(0, 0);
       } catch { /* left as it is */ }
     }
-    stopDeadline ??= performance.now() + data.stopJudgeMs;
-    if (performance.now() > stopDeadline) return 'the proxy was stopping';
+    if (Date.now() > until) return 'the proxy was stopping';
   }
   const behind = (Atomics.load(counters, COUNTER.posted) - taken) | 0;
   return behind > data.judgeBacklog ? `the judge was more than ${data.judgeBacklog} exchanges behind` : undefined;
