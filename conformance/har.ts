@@ -113,6 +113,11 @@ function redactedBody(text: string, mediaType: string, redactor: Redactor): stri
 
 /** One HAR entry for an exchange, every secret redacted. Call `redactor.learn` on the exchange first. */
 export function harEntry(observed: ObservedExchange, redactor: Redactor): Entry {
+  return harEntryJson(observed, redactor).entry;
+}
+
+/** `harEntry`, and the entry as JSON (serialized once: the recording writes that text). */
+export function harEntryJson(observed: ObservedExchange, redactor: Redactor): { entry: Entry; json: string } {
   const { request, response } = observed;
   const url = new URL(redactor.url(request.url));
   const requestHeaders = redactor.headers(request.headers);
@@ -161,12 +166,13 @@ export function harEntry(observed: ObservedExchange, redactor: Redactor): Entry 
   if (observed.aborted) entry._aborted = observed.aborted;
   if (observed.refused) entry._refused = observed.refused;
   if (observed.comment) entry.comment = observed.comment;
-  if (redactor.keepsJws) {
-    const jwts = Object.fromEntries([...new Set(JSON.stringify(entry).match(PLACEHOLDERS) ?? [])]
-      .flatMap((p) => { const jws = redactor.jws(p); return jws ? [[p, jws]] : []; }));
-    if (Object.keys(jwts).length) entry._jwts = jwts;
-  }
-  return entry;
+  const json = JSON.stringify(entry);
+  if (!redactor.keepsJws) return { entry, json };
+  const jwts = Object.fromEntries([...new Set(json.match(PLACEHOLDERS) ?? [])]
+    .flatMap((p) => { const jws = redactor.jws(p); return jws ? [[p, jws]] : []; }));
+  if (!Object.keys(jwts).length) return { entry, json };
+  entry._jwts = jwts;
+  return { entry, json: `${json.slice(0, -1)},"_jwts":${JSON.stringify(jwts)}}` };
 }
 
 /** The HAR document of `entries`. */
@@ -238,13 +244,14 @@ export class HarWriter {
     return this.added;
   }
 
-  add(entry: Entry): void {
+  /** Adds an entry (or its JSON text, on one line). */
+  add(entry: Entry | string): void {
     this.added++;
     if (this.failure) {
       this.lost++;
       return;
     }
-    this.push(`${this.added > 1 ? ',' : ''}\n${JSON.stringify(entry)}`, 1);
+    this.push(`${this.added > 1 ? ',' : ''}\n${typeof entry === 'string' ? entry : JSON.stringify(entry)}`, 1);
   }
 
   /** Resolves once everything added so far is written (or the writing failed). */

@@ -161,6 +161,11 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
     ...options,
     limits,
     onExchange(capture) {
+      // Without a HAR, an exchange the judge is too far behind to judge needs no bodies: it is only counted.
+      if (!options.har && backlog().count > limits.judgeBacklog) {
+        Object.assign(capture, { requestBody: '', unjudged: `the judge was more than ${limits.judgeBacklog} exchanges behind` });
+        if (capture.responseBody !== undefined) capture.responseBody = '';
+      }
       posted++;
       postedBytes += capture.requestBody.length + (capture.responseBody?.length ?? 0);
       Atomics.store(counters, COUNTER.posted, posted);

@@ -12,7 +12,7 @@
  */
 import type { Entry } from 'har-format';
 import type { Failure } from '../failures.js';
-import { HarWriter, harEntry, recordedEntry, type HarWritten } from '../har.js';
+import { HarWriter, harEntryJson, recordedEntry, type HarWritten } from '../har.js';
 import { Aggregate, plainExchange, type AggregateLimits, type PlainExchange, type RunCounts } from './aggregate.js';
 import { observe, type Capture } from './capture.js';
 import { ProxyRedaction, type RedactionLimits } from './redaction.js';
@@ -103,17 +103,18 @@ export class Recorder {
         verdict = unjudged(input, capture.seq, `the judge failed on it (${(error as Error).message})`);
       }
     }
-    // Learned from every exchange, so that a secret seen once is redacted wherever a later record holds it.
-    this.redaction.learn(observed);
-    let entry: Entry | undefined;
-    const entryOf = () => (entry ??= harEntry(observed, this.redaction.redactor));
-    if (this.har) this.har.add(entryOf());
+    // Learned from every exchange recorded or judged, so that a secret seen once is redacted wherever a later
+    // record holds it.
+    if (this.har || !notJudged) this.redaction.learn(observed);
+    let entry: { entry: Entry; json: string } | undefined;
+    const entryOf = () => (entry ??= harEntryJson(observed, this.redaction.redactor));
+    if (this.har) this.har.add(entryOf().json);
     const redactor = this.redaction.redactor;
     const redact = (f: Failure): Failure => ({
       ...f, expected: redactor.value(f.expected), got: redactor.value(f.got),
       ...(f.at !== undefined ? { at: redactor.text(f.at) } : {}), ...(f.step !== undefined ? { step: redactor.text(f.step) } : {}),
     });
-    this.aggregate.add(verdict, () => recordedEntry(entryOf()).exchange, redact);
+    this.aggregate.add(verdict, () => recordedEntry(entryOf().entry).exchange, redact);
     return verdict;
   }
 

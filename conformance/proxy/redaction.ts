@@ -32,6 +32,10 @@ export interface RedactionLimits {
 
 export const REDACTION_LIMITS: Readonly<RedactionLimits> = { secrets: 128, placeholders: 16_384, jwts: 4096 };
 
+/** Texts remembered per redactor, and the longest one. */
+const MEMO_SIZE = 2048;
+const MEMO_CHARS = 512;
+
 /** What the generations of redactors share: the numbering, the decoded JWTs, the recent secrets. */
 class Memory {
   readonly numbers: LRUCache<string, string>;
@@ -40,6 +44,8 @@ class Memory {
   readonly recent = new Map<string, true>();
   next = 1;
   learnedSinceTurn = 0;
+  /** Changes whenever what a redactor would make of a text may change: a secret learned, a number given. */
+  version = 0;
 
   constructor(readonly limits: RedactionLimits) {
     this.numbers = new LRUCache({ max: limits.placeholders });
@@ -50,6 +56,7 @@ class Memory {
     if (this.recent.has(value)) return;
     this.recent.set(value, true);
     this.learnedSinceTurn++;
+    this.version++;
     if (this.recent.size > this.limits.secrets) this.recent.delete(this.recent.keys().next().value!);
   }
 }
@@ -57,6 +64,10 @@ class Memory {
 /** A correlating redactor whose numbering and learned secrets live in a shared, bounded `Memory`. */
 class BoundedRedactor extends Redactor {
   private readonly memory: Memory | undefined;
+  /** What `text` made of the texts it met, while nothing it knows has changed (the same header values and
+   *  body members come again and again). */
+  private readonly memo = new Map<string, string>();
+  private memoVersion = -1;
 
   constructor(memory: Memory) {
     super([], { correlate: true });
@@ -64,11 +75,28 @@ class BoundedRedactor extends Redactor {
     super.add(...memory.recent.keys());
   }
 
+  override text(text: string): string {
+    const memory = this.memory;
+    if (!memory || text.length > MEMO_CHARS) return super.text(text);
+    if (memory.version !== this.memoVersion) {
+      this.memo.clear();
+      this.memoVersion = memory.version;
+    }
+    let out = this.memo.get(text);
+    if (out === undefined) {
+      out = super.text(text);
+      // A text that was given a new number changed the version: it is not kept for the old one.
+      if (memory.version === this.memoVersion && this.memo.size < MEMO_SIZE) this.memo.set(text, out);
+    }
+    return out;
+  }
+
   override placeholder(secret: string): string {
     const memory = this.memory!;
     if (isPlaceholder(secret)) return secret;
     let placeholder = memory.numbers.get(secret);
     if (placeholder === undefined) {
+      memory.version++;
       memory.numbers.set(secret, (placeholder = `REDACTED-${memory.next++}`));
       const jws = decodeJws(secret);
       if (jws) memory.decoded.set(placeholder, { header: this.value(jws.header), payload: this.value(jws.payload), signed: jws.signature !== '' });

@@ -70,8 +70,7 @@ async function takeAll(list: Capture[]): Promise<void> {
   const verdicts: ExchangeVerdict[] = [];
   const lines: string[] = [];
   for (const capture of list) {
-    if (process.env.PROXY_DISCARD) { taken++; Atomics.store(counters, COUNTER.taken, taken); continue; }
-    const verdict = recorder!.take(capture, notJudged());
+    const verdict = recorder!.take(capture, capture.unjudged ?? notJudged());
     taken++;
     takenBytes += capture.requestBody.length + (capture.responseBody?.length ?? 0);
     Atomics.store(counters, COUNTER.taken, taken);

@@ -178,6 +178,9 @@ describe('npm run proxy and orange-identity validate', () => {
     }
   });
 
+});
+
+describe('orange-identity proxy and validate, given what cannot work', () => {
   it('exit 2 on bad arguments or configuration, saying what is wrong', async () => {
     const taken = createServer().listen(0, '127.0.0.1');
     await once(taken, 'listening');
