@@ -8,15 +8,24 @@
  * one number per distinct value. Bodies are stored decoded (Content-Encoding undone, as HAR says), JSON compact,
  * forms form-encoded; a body that is not UTF-8 is stored base64 so that its bytes stay checkable.
  *
+ * The file is written entry by entry (`HarWriter`): its head on one line, then one entry per line, so that a
+ * crash, a SIGKILL or a full disk leaves every entry written before it readable; it is a complete HAR document
+ * once closed. Every write is checked, and what the file holds is counted from the writes that completed.
+ * Reading (`HarReader`, `readHar`, `readHarFile`) streams the document (@streamparser/json), so that memory does
+ * not grow with the file, and says where a cut file was cut. A body some tool recorded still coded (its
+ * Content-Encoding applied, base64 or not) is decoded, and the coding named.
+ *
  * Custom members (HAR 1.2 allows `_`-prefixed ones):
  * - `entry._jwts`: for each placeholder of the entry that stood for a JWT, its decoded header and claims
  *   (redacted as values) and whether it was signed: the checks of an id_token or an assertion read them offline.
- * - `entry._error`: why no response came (`response.status` is then 0, as browsers record it); `entry._aborted`:
- *   the client went away before the exchange ended; `entry._unrecorded`: which body went past the recording limit.
+ * - `entry._error`: why no (complete) response came (`response.status` is then 0, as browsers record it);
+ *   `entry._aborted`: why the exchange did not end (the client went away, the proxy stopped); `entry._refused`:
+ *   why the proxy answered itself (a request body past its limit: 413).
  *
- * Entry points: `harEntry(observed, redactor)`, `harLog(entries, comment)`, `HarFile` (written as entries come),
- * `readHar(text)` → `RecordedEntry[]`
- * (also HARs of other tools: browsers' devtools), `recordedEntry(entry)` (one entry), `HarError`.
+ * Entry points: `harEntry(observed, redactor)` (and `harEntryJson`), `harLog(entries, comment)`, `HarWriter`,
+ * `HarWriteError`, `HarReader`, `readHar(text)` and `readHarFile(path, onEntry)` → the entries (`RecordedEntry`,
+ * also of other tools' HARs: browsers' devtools) and the cut (`HarCut`, `cutText`), `recordedEntry(entry)`,
+ * `HarError`.
  */
 import { isUtf8 } from 'node:buffer';
 import { createReadStream, readFileSync } from 'node:fs';

@@ -25,11 +25,21 @@ const HAR_BACKLOG = 8 * 1024 * 1024;
 const PROGRESS_MS = 200;
 const WORKER_NICE = 10;
 
-// Below the forwarding thread: on Linux a thread has its own nice value, so this thread takes the CPU the
-// forwarding leaves, and under a saturating load it is the judge that falls behind (and says so), not forwarding.
-try {
-  setPriority(0, WORKER_NICE);
-} catch { /* not allowed here: the same priority, then */ }
+/**
+ * While it judges, this thread runs below the forwarding thread (on Linux a thread has its own nice value): it
+ * takes the CPU the forwarding leaves, and under a saturating load it is the judge that falls behind (and says
+ * so), not forwarding. Once behind (recording only) or stopping, it runs at the forwarder's priority: the
+ * recording must keep up, or forwarding would wait for it. Where the system refuses a change, it stays as it is.
+ */
+let nice: number | undefined;
+function priority(wanted: number): void {
+  if (nice === wanted) return;
+  nice = wanted;
+  try {
+    setPriority(0, wanted);
+  } catch { /* not allowed here */ }
+}
+priority(WORKER_NICE);
 
 const data = workerData as WorkerData;
 const port = parentPort!;
@@ -46,23 +56,16 @@ else port.close();
 let taken = 0;
 let takenBytes = 0;
 const deadline = new BigInt64Array(data.stopDeadline);
-let stopping = false;
 let lastProgress = 0;
 
 /** Why this exchange is not judged, if it is not. */
 function notJudged(): string | undefined {
   const until = Number(Atomics.load(deadline, 0));
-  if (until) {
-    if (!stopping) {
-      stopping = true;
-      // Stopping: what is left is drained at the forwarder's priority (when the system allows raising it again).
-      try {
-        setPriority(0, 0);
-      } catch { /* left as it is */ }
-    }
-    if (Date.now() > until) return 'the proxy was stopping';
-  }
   const behind = (Atomics.load(counters, COUNTER.posted) - taken) | 0;
+  // Up once it records only, down once well within the judge's backlog again.
+  if (until || behind > data.judgeBacklog) priority(0);
+  else if (behind < data.judgeBacklog / 2) priority(WORKER_NICE);
+  if (until && Date.now() > until) return 'the proxy was stopping';
   return behind > data.judgeBacklog ? `the judge was more than ${data.judgeBacklog} exchanges behind` : undefined;
 }
 
