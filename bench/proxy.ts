@@ -14,7 +14,8 @@
  *   after 70,000 (and their ratio: flat is 1.0), what it holds at the end (it says so on stop), then SIGTERM:
  *   the time until it has exited with its JUnit report written.
  *
- * Nothing here is asserted. BENCH_SECONDS (5), BENCH_ROUNDS (3) and BENCH_EXCHANGES (70000) change the sizes.
+ * Nothing here is asserted. BENCH_SECONDS (5), BENCH_ROUNDS (5) and BENCH_EXCHANGES (70000) change the sizes;
+ * BENCH_PART=throughput or long runs one part.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -29,7 +30,7 @@ import { pathOf } from '../src/contract/operations.js';
 import { startChildServer, waitForOutput } from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const EXCHANGES = Number(process.env.BENCH_EXCHANGES ?? 70_000);
 const PATH = pathOf('matchIdentity');
 const page = (readBundle('direct-match-id-fr') as any).paths[PATH].post;
@@ -90,6 +91,8 @@ async function load(url: string, connections: number, options: { duration?: numb
 }
 type Figures = Awaited<ReturnType<typeof load>>;
 const median = (runs: Figures[]) => [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]!;
+/** The best round: on a machine shared with other work, the round least disturbed by it. */
+const best = (runs: Figures[]) => [...runs].sort((a, b) => b.rps - a.rps)[0]!;
 
 async function throughput(): Promise<void> {
   const plain = await startProxy([]);
@@ -102,15 +105,18 @@ async function throughput(): Promise<void> {
       for (const [name, url] of Object.entries(targets)) (runs[`${name}, ${connections} connection${connections > 1 ? 's' : ''}`] ??= []).push(await load(url, connections, {}));
     }
   }
-  console.log(`matchid (${PATH}: the page's AllAttributes request and Scores response), median of ${ROUNDS} interleaved rounds of ${SECONDS} s:`);
+  console.log(`matchid (${PATH}: the page's AllAttributes request and Scores response), ${ROUNDS} interleaved rounds of ${SECONDS} s, median and best round:`);
   const med = Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, median(r)]));
+  const top = Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, best(r)]));
   for (const [name, f] of Object.entries(med)) {
-    console.log(`  ${name.padEnd(28)} ${Math.round(f.rps).toString().padStart(6)} req/s   p50 ${f.p50} ms   p99 ${f.p99} ms   non-2xx ${f.non2xx}   errors ${f.errors}`);
+    console.log(`  ${name.padEnd(28)} ${Math.round(f.rps).toString().padStart(6)} req/s (best ${Math.round(top[name]!.rps).toString().padStart(6)})   p50 ${f.p50} ms   p99 ${f.p99} ms   non-2xx ${f.non2xx}   errors ${f.errors}`);
   }
   const ms = (f: Figures) => 1000 / f.rps;
   for (const name of ['proxy', 'proxy --har']) {
-    const [b1, p1, b50, p50] = [med['bare forwarder, 1 connection']!, med[`${name}, 1 connection`]!, med['bare forwarder, 50 connections']!, med[`${name}, 50 connections`]!];
-    console.log(`  ${name}: one exchange at a time +${(ms(p1) - ms(b1)).toFixed(3)} ms over the bare forwarder (${ms(b1).toFixed(3)} -> ${ms(p1).toFixed(3)} ms; target at most +0.3); 50 connections ${(p50.rps / b50.rps).toFixed(2)}x its throughput (${Math.round(p50.rps)} against ${Math.round(b50.rps)} req/s; target at least 0.8x)`);
+    for (const [which, of] of [['median', med], ['best', top]] as const) {
+      const [b1, p1, b50, p50] = [of['bare forwarder, 1 connection']!, of[`${name}, 1 connection`]!, of['bare forwarder, 50 connections']!, of[`${name}, 50 connections`]!];
+      console.log(`  ${name} (${which} rounds): one exchange at a time +${(ms(p1) - ms(b1)).toFixed(3)} ms over the bare forwarder (${ms(b1).toFixed(3)} -> ${ms(p1).toFixed(3)} ms; target at most +0.3); 50 connections ${(p50.rps / b50.rps).toFixed(2)}x its throughput (${Math.round(p50.rps)} against ${Math.round(b50.rps)} req/s; target at least 0.8x)`);
+    }
   }
   for (const proxy of [plain, recording]) {
     proxy.child.kill('SIGTERM');

@@ -292,8 +292,8 @@ export class HarWriter {
   private async flush(): Promise<void> {
     while (this.queue.length && !this.failure) {
       const parts = this.queue.splice(0, this.queue.length);
-      const buffers = parts.map((p) => Buffer.from(p.text));
-      const chunk = Buffer.concat(buffers);
+      // One copy into bytes for the lot; each part's length in bytes, to count those written whole.
+      const chunk = Buffer.from(parts.length === 1 ? parts[0]!.text : parts.map((p) => p.text).join(''));
       this.queued -= parts.reduce((n, p) => n + p.text.length, 0);
       let offset = 0;
       const failed = this.failure;
@@ -309,7 +309,7 @@ export class HarWriter {
       // Count the parts the written bytes hold whole.
       let end = 0;
       for (const [i, part] of parts.entries()) {
-        end += buffers[i]!.length;
+        end += Buffer.byteLength(part.text);
         if (end > offset) {
           this.lost += parts.slice(i).reduce((n, p) => n + p.entries, 0);
           break;

@@ -52,6 +52,9 @@ interface OperationTally extends Omit<RunCounts, 'kept' | 'dropped'> {
   droppedRow: { count: number; ms: number };
 }
 
+/** Exchanges of one operation not judged, for one reason: how many, their time, the first's name. */
+export interface UnjudgedTally { suite: string; group: string; why: string; count: number; ms: number; first: string }
+
 interface SkipRow { suite: string; group: string; reason: string; count: number; ms: number; first: string }
 
 const zero = (suite: string): OperationTally => ({
@@ -109,12 +112,23 @@ export class Aggregate {
     for (const check of noted) tally(check).notedDropped++;
   }
 
-  private skip(v: ExchangeVerdict): void {
+  private skip(v: Pick<ExchangeVerdict, 'suite' | 'group' | 'reason' | 'name' | 'ms'>, count = 1): void {
     const reason = v.reason ?? 'skipped';
     const key = `${v.suite}\u0000${v.group}\u0000${reason}`;
     const row = this.skips.get(key) ?? this.skips.set(key, { suite: v.suite, group: v.group, reason, count: 0, ms: 0, first: v.name }).get(key)!;
-    row.count++;
+    row.count += count;
     row.ms += v.ms;
+  }
+
+  /** Counts exchanges alike that were not judged, all at once (the forwarding thread tallied them). */
+  addUnjudged(rows: readonly UnjudgedTally[]): void {
+    for (const r of rows) {
+      const t = this.tallies.get(r.group) ?? this.tallies.set(r.group, zero(r.suite)).get(r.group)!;
+      t.exchanges += r.count;
+      t.skipped += r.count;
+      t.unjudged += r.count;
+      this.skip({ suite: r.suite, group: r.group, reason: `not judged: ${r.why}`, name: r.first, ms: r.ms }, r.count);
+    }
   }
 
   /** The exchange with its bodies cut to the limit (they are redacted already). */

@@ -40,8 +40,6 @@ export interface Capture {
   /** Why the proxy answered itself instead of forwarding (a request over the body limit: 413). */
   refused?: string;
   comment?: string;
-  /** Why it is not to be judged, when the forwarding thread already knows (its bodies are then left out). */
-  unjudged?: string;
 }
 
 const bytesOf = (latin1: string | undefined) => Buffer.from(latin1 ?? '', 'latin1');

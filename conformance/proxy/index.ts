@@ -21,7 +21,8 @@
 import { Worker } from 'node:worker_threads';
 import { HarWriter, readHarFile, type HarCut, type HarWriteError } from '../har.js';
 import { Redactor, type Report, type ReportEntry } from '../report/index.js';
-import { Aggregate, exchangeOf, type AggregateLimits, type RunCounts } from './aggregate.js';
+import { matchOperation } from '../../src/contract/operations.js';
+import { Aggregate, exchangeOf, type AggregateLimits, type RunCounts, type UnjudgedTally } from './aggregate.js';
 import type { Capture } from './capture.js';
 import type { HarOutcome, Progress, RecorderResult } from './recorder.js';
 import type { RedactionLimits } from './redaction.js';
@@ -106,6 +107,19 @@ function recordingThread(data: WorkerData): Worker {
   return new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
 }
 
+/** The suite, group and verdict name of an exchange the forwarding thread counts without judging it. */
+function unjudgedName(capture: Capture, origin: string): { suite: string; group: string; name: string } {
+  const rest = capture.url.slice(origin.length);
+  const query = rest.indexOf('?');
+  const path = query < 0 ? rest : rest.slice(0, query);
+  const match = matchOperation(capture.method, path);
+  return {
+    suite: match.kind === 'operation' ? match.operation.slug : match.kind === 'unmatched' ? 'unmatched' : match.slug,
+    group: match.kind === 'operation' ? match.operation.operationId : 'unmatched',
+    name: `#${capture.seq} ${capture.method} ${path}`,
+  };
+}
+
 const kept = (result: RecorderResult): ReportEntry[] => result.entries.map((e) => ({ ...e, exchanges: e.exchanges.map(exchangeOf) }));
 
 export async function startValidatingProxy(options: ValidatingProxyOptions): Promise<ValidatingProxy> {
@@ -114,6 +128,7 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
   const startedAt = new Date();
   const start = performance.now();
   const limits = { ...PROXY_LIMITS, ...options.limits };
+  const upstreamOrigin = new URL(options.upstream).origin;
   const shared = new SharedArrayBuffer(COUNTERS * 4);
   const counters = new Int32Array(shared);
   const stopDeadline = new SharedArrayBuffer(8);
@@ -148,24 +163,35 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
   });
   void result.catch(() => undefined);
 
+  let over = 0;
   let posted = 0;
   let postedBytes = 0;
   let batch: Capture[] = [];
+  let tallies = new Map<string, UnjudgedTally>();
   const flush = () => {
-    if (!batch.length) return;
-    worker.postMessage({ type: 'exchanges', list: batch } satisfies ToWorker);
+    if (batch.length) worker.postMessage({ type: 'exchanges', list: batch } satisfies ToWorker);
+    if (tallies.size) worker.postMessage({ type: 'tally', rows: [...tallies.values()] } satisfies ToWorker);
     batch = [];
+    tallies = new Map();
+  };
+  const why = `the judge was more than ${limits.judgeBacklog} exchanges behind`;
+  const tally = (capture: Capture) => {
+    const { suite, group, name } = unjudgedName(capture, upstreamOrigin);
+    const ms = Math.round(capture.timings.send + capture.timings.wait + capture.timings.receive);
+    const row = tallies.get(group) ?? tallies.set(group, { suite, group, why, count: 0, ms: 0, first: name }).get(group)!;
+    row.count++;
+    row.ms += ms;
+    if (!batch.length && tallies.size === 1 && row.count === 1) setImmediate(flush);
   };
   const backlog = () => ({ count: (posted - Atomics.load(counters, COUNTER.taken)) | 0, kib: (Math.ceil(postedBytes / 1024) - Atomics.load(counters, COUNTER.takenKiB)) | 0 });
   const forwarderStarting = startForwarder({
     ...options,
     limits,
     onExchange(capture) {
-      // Without a HAR, an exchange the judge is too far behind to judge needs no bodies: it is only counted.
-      if (!options.har && backlog().count > limits.judgeBacklog) {
-        Object.assign(capture, { requestBody: '', unjudged: `the judge was more than ${limits.judgeBacklog} exchanges behind` });
-        if (capture.responseBody !== undefined) capture.responseBody = '';
-      }
+      over++;
+      // Without a HAR to record it in, an exchange the judge is too far behind to judge is only counted, here.
+      // (The backlog counts this exchange, as the judge's does: a judgeBacklog of 0 judges nothing.)
+      if (!options.har && backlog().count + 1 > limits.judgeBacklog) return tally(capture);
       posted++;
       postedBytes += capture.requestBody.length + (capture.responseBody?.length ?? 0);
       Atomics.store(counters, COUNTER.posted, posted);
@@ -192,7 +218,7 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
     get inFlight() {
       return running.inFlight;
     },
-    progress: () => ({ ...latest, exchanges: posted, inFlight: running.inFlight, timedOut: running.timedOut }),
+    progress: () => ({ ...latest, exchanges: over, inFlight: running.inFlight, timedOut: running.timedOut }),
     async stop() {
       Atomics.store(new BigInt64Array(stopDeadline), 0, BigInt(Date.now() + STOP_JUDGE_MS));
       await running.stop(STOP_GRACE_MS);

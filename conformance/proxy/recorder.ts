@@ -13,7 +13,7 @@
 import type { Entry } from 'har-format';
 import type { Failure } from '../failures.js';
 import { HarWriter, harEntryJson, recordedEntry, type HarWritten } from '../har.js';
-import { Aggregate, plainExchange, type AggregateLimits, type PlainExchange, type RunCounts } from './aggregate.js';
+import { Aggregate, plainExchange, type AggregateLimits, type PlainExchange, type RunCounts, type UnjudgedTally } from './aggregate.js';
 import { observe, type Capture } from './capture.js';
 import { ProxyRedaction, type RedactionLimits } from './redaction.js';
 import { Judge, judged, unjudged, type ExchangeVerdict, type JudgeOptions } from './verdict.js';
@@ -116,6 +116,11 @@ export class Recorder {
     });
     this.aggregate.add(verdict, () => recordedEntry(entryOf().entry).exchange, redact);
     return verdict;
+  }
+
+  /** Counts exchanges the forwarding thread did not pass on (not judged, and no HAR to record them in). */
+  tally(rows: readonly UnjudgedTally[]): void {
+    this.aggregate.addUnjudged(rows);
   }
 
   progress(): Progress {

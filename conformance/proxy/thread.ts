@@ -2,6 +2,7 @@
  * What the main thread (index.ts) and the recording thread (worker.ts) of the validating proxy share: the
  * slots of their shared counters, the thread's start data, and the messages each way.
  */
+import type { UnjudgedTally } from './aggregate.js';
 import type { Capture } from './capture.js';
 import type { Progress, RecorderOptions, RecorderResult } from './recorder.js';
 import type { ExchangeVerdict } from './verdict.js';
@@ -35,5 +36,5 @@ export type FromWorker =
   | { type: 'resume' }
   | { type: 'finished'; result: RecorderResult };
 
-export type ToWorker = { type: 'exchanges'; list: Capture[] } | { type: 'finish' };
+export type ToWorker = { type: 'exchanges'; list: Capture[] } | { type: 'tally'; rows: UnjudgedTally[] } | { type: 'finish' };
 

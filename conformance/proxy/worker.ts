@@ -66,14 +66,16 @@ function notJudged(): string | undefined {
   if (until || behind > data.judgeBacklog) priority(0);
   else if (behind < data.judgeBacklog / 2) priority(WORKER_NICE);
   if (until && Date.now() > until) return 'the proxy was stopping';
-  return behind > data.judgeBacklog ? `the judge was more than ${data.judgeBacklog} exchanges behind` : undefined;
+  if (behind > data.judgeBacklog) return `the judge was more than ${data.judgeBacklog} exchanges behind`;
+  // While the forwarder holds requests for the recording to catch up, the judge gives way to it.
+  return Atomics.load(counters, COUNTER.waiting) ? 'the judge gave way to the recording, which held requests back' : undefined;
 }
 
 async function takeAll(list: Capture[]): Promise<void> {
   const verdicts: ExchangeVerdict[] = [];
   const lines: string[] = [];
   for (const capture of list) {
-    const verdict = recorder!.take(capture, capture.unjudged ?? notJudged());
+    const verdict = recorder!.take(capture, notJudged());
     taken++;
     takenBytes += capture.requestBody.length + (capture.responseBody?.length ?? 0);
     Atomics.store(counters, COUNTER.taken, taken);
@@ -114,6 +116,7 @@ async function run(): Promise<void> {
   while (queue.length) {
     const message = queue.shift()!;
     if (message.type === 'exchanges') await takeAll(message.list);
+    else if (message.type === 'tally') recorder!.tally(message.rows);
     else {
       clearTimeout(trailing);
       post({ type: 'finished', result: await recorder!.finish() });

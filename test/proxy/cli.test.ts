@@ -21,7 +21,7 @@ import { leaked, secretsIn } from '../helpers/secrets.js';
 
 const run = promisify(execFile);
 const sandboxProfile = loadProfile(resolveProfilePath('sandbox'));
-const cli = (args: string[]) => run(process.execPath, ['bin/orange-identity.js', ...args], { cwd: REPO_ROOT })
+const cli = (args: string[]) => run(process.execPath, ['bin/orange-identity.js', ...args], { cwd: REPO_ROOT, timeout: 150_000, killSignal: 'SIGKILL' })
   .then(({ stdout, stderr }) => ({ code: 0, stdout, stderr }), (e: { code: number; stdout: string; stderr: string }) => e);
 
 /** `npm run proxy -- ...` as a person runs it (`group`: in a process group of its own, as a terminal starts

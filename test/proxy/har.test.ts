@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { basicAuthorization } from '../../src/auth/basic.js';
 import { pathOf } from '../../src/contract/operations.js';
 import { HarError, HarWriteError, HarWriter, harEntry, harLog, readHar, readHarFile, type ObservedExchange } from '../../conformance/har.js';
+import { validateHar, verdictLine, type ExchangeVerdict } from '../../conformance/proxy/index.js';
+import { writeFile } from 'node:fs/promises';
 import { HeaderList, wireRequest, type HttpRequest, type HttpResponse } from '../../conformance/http.js';
 import { Redactor } from '../../conformance/report/index.js';
 import { harSchemaErrors } from '../helpers/har-schema.js';
@@ -246,5 +248,23 @@ describe('content still coded in a HAR', () => {
       [body, undefined, undefined],
       [expect.any(String), undefined, expect.stringMatching(/^the body could not be decoded \(Content-Encoding: gzip\)/)],
     ]);
+  });
+
+  it('is judged decoded by validate, whose verdicts name the coding, and a body that does not decode fails its body check', async () => {
+    const userinfo = JSON.stringify({ sub: 'PBYJJF-1', name: 'Christine Dupont' });
+    const headers = (coding: string): [string, string][] => [['Content-Type', 'application/json'], ['Content-Encoding', coding], ['Cache-Control', 'no-store'], ['Pragma', 'no-cache']];
+    const withAuth = (e: ReturnType<typeof entry>) => ({ ...e, request: { ...e.request, headers: [{ name: 'Authorization', value: 'Bearer abcdefghijkl' }] } });
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'har-coded-')), 'coded.har');
+    await writeFile(file, JSON.stringify({ log: { version: '1.2', creator: { name: 'some tool', version: '1' }, entries: [
+      ...([['gzip', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync]] as const).map(([coding, code]) => withAuth(entry(headers(coding), { size: userinfo.length, mimeType: 'application/json', text: code(userinfo).toString('base64'), encoding: 'base64' }))),
+      withAuth(entry(headers('gzip'), { size: 5, mimeType: 'application/json', text: Buffer.from([0x1f, 0x8b, 8, 0, 0xff]).toString('base64'), encoding: 'base64' })),
+    ] } }));
+    const verdicts: ExchangeVerdict[] = [];
+    const run = await validateHar(file, { onVerdict: (v) => verdicts.push(v) });
+    expect(verdicts.map((v) => [v.contentCoding, v.outcome, v.failures.map((f) => f.check)])).toEqual([
+      ['gzip', 'passed', []], ['deflate', 'passed', []], ['br', 'passed', []], [undefined, 'failed', ['body']],
+    ]);
+    expect(verdictLine(verdicts[0]!)).toMatch(/→ 200 \(gzip\) getCheckIdUserInfo: ok/);
+    expect(run.counts).toMatchObject({ exchanges: 4, ok: 3, violations: 1 });
   });
 });

@@ -331,6 +331,19 @@ describe('a judge that falls behind, a recording that cannot', () => {
     expect(summary).toContain('5 exchanges recorded and not judged');
   });
 
+  it('without a HAR, counts what it does not judge, per operation, with why', async () => {
+    const proxy = await proxied(sandbox, { har: undefined, limits: { judgeBacklog: 0 } });
+    for (let i = 0; i < 4; i++) await fetch(`${proxy.url}${pathOf('getAuthorizationServerMetadata')}`).then((r) => r.arrayBuffer());
+    await fetch(`${proxy.url}/no/such/path`).then((r) => r.arrayBuffer());
+    const { counts, summary, report } = await proxy.proxy.stop();
+    expect(counts).toMatchObject({ exchanges: 5, unjudged: 5, skipped: 5, violations: 0 });
+    expect(summary).toMatch(/^getAuthorizationServerMetadata\s+4\s+0\s+0\s+4\s+0$/m);
+    expect(report.entries.map((e) => [e.name, e.count, e.reason])).toEqual([
+      ['getAuthorizationServerMetadata: 4 exchanges (the first: #1 GET /oauth-jwt/fr/v1/.well-known/oauth-authorization-server)', 4, 'not judged: the judge was more than 0 exchanges behind'],
+      ['unmatched: 1 exchange (the first: #5 GET /no/such/path)', 1, 'not judged: the judge was more than 0 exchanges behind'],
+    ]);
+  });
+
   it('holds new requests while the recording is behind, and loses none of them', async () => {
     const proxy = await proxied(sandbox, { limits: { backlog: 1 } });
     const statuses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${proxy.url}${pathOf('getAuthorizationServerMetadata')}`).then((r) => r.status)));
