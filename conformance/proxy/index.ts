@@ -50,6 +50,9 @@ export interface ProxyLimits extends ForwarderLimits {
 
 export const PROXY_LIMITS: Readonly<ProxyLimits> = { ...FORWARDER_LIMITS, judgeBacklog: 500, backlog: 2000, backlogKiB: 32 * 1024 };
 
+/** How long exchanges wait to go to the recording thread together. */
+const BATCH_MS = 5;
+
 /** How long `stop()` lets the exchanges in flight finish, and how long from the stop request the judge goes on
  *  judging what is left (then it records only, and says so): within the 2 s a stop may take. */
 export const STOP_GRACE_MS = 1000;
@@ -168,7 +171,12 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
   let postedBytes = 0;
   let batch: Capture[] = [];
   let tallies = new Map<string, UnjudgedTally>();
+  let flushing: NodeJS.Timeout | undefined;
+  /** Batches go to the recording thread every BATCH_MS at most: one wake-up of it per batch, not per exchange. */
+  const later = () => { flushing ??= setTimeout(flush, BATCH_MS); };
   const flush = () => {
+    clearTimeout(flushing);
+    flushing = undefined;
     if (batch.length) worker.postMessage({ type: 'exchanges', list: batch } satisfies ToWorker);
     if (tallies.size) worker.postMessage({ type: 'tally', rows: [...tallies.values()] } satisfies ToWorker);
     batch = [];
@@ -181,7 +189,7 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
     const row = tallies.get(group) ?? tallies.set(group, { suite, group, why, count: 0, ms: 0, first: name }).get(group)!;
     row.count++;
     row.ms += ms;
-    if (!batch.length && tallies.size === 1 && row.count === 1) setImmediate(flush);
+    later();
   };
   const backlog = () => ({ count: (posted - Atomics.load(counters, COUNTER.taken)) | 0, kib: (Math.ceil(postedBytes / 1024) - Atomics.load(counters, COUNTER.takenKiB)) | 0 });
   const forwarderStarting = startForwarder({
@@ -195,7 +203,7 @@ export async function startValidatingProxy(options: ValidatingProxyOptions): Pro
       posted++;
       postedBytes += capture.requestBody.length + (capture.responseBody?.length ?? 0);
       Atomics.store(counters, COUNTER.posted, posted);
-      if (!batch.length) setImmediate(flush);
+      later();
       batch.push(capture);
     },
     hold() {

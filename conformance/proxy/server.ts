@@ -372,9 +372,12 @@ export async function startForwarder(options: ForwarderOptions): Promise<Forward
   };
   const sweep = setInterval(() => {
     const now = performance.now();
-    for (let f = ctx.open.first; f; f = f.next) {
+    for (let f = ctx.open.first; f;) {
+      // A limit ends the exchange, which leaves the list: its successor is taken first.
+      const next = f.next;
       if (now - f.active > limits.idleMs) f.limit(`no answer from ${upstream.origin} for ${limits.idleMs} ms (the idle limit)`);
       else if (now - f.t0 > limits.answerMs) f.limit(`the answer of ${upstream.origin} was not over within ${limits.answerMs} ms (the answer time limit)`);
+      f = next;
     }
   }, Math.max(5, Math.min(1000, Math.floor(Math.min(limits.idleMs, limits.answerMs) / 10))));
   sweep.unref();
