@@ -1,11 +1,22 @@
 /** What several commands take alike: `--api`, `--profile`, report files and the reports written at the end. */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ProfileError, loadProfile, resolveProfilePath, type LoadedProfile } from '../conformance/profile.js';
 import { htmlReport, jsonReport, junitReport, type Report } from '../conformance/report/index.js';
 import { API_SLUGS, type ApiSlug } from '../src/contract/load.js';
 import { ConfigError, UsageError, type Values } from './command.js';
+
+/**
+ * Creates `dir` and its missing parents, one at a time. Not `mkdirSync(dir, { recursive: true })`: under a
+ * pseudo-filesystem that refuses new folders with ENOENT (`/proc/no-such/x`), node 20's recursive mkdir loops for
+ * ever; here the first refusal is the error.
+ */
+function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = path.dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d);
+}
 
 /** Checks that each report file can be written (creating its folder) before anything runs. */
 export function prepareReportPaths(values: Values, names: readonly string[]): void {
@@ -14,7 +25,7 @@ export function prepareReportPaths(values: Values, names: readonly string[]): vo
     if (typeof file !== 'string') continue;
     const dir = path.dirname(path.resolve(file));
     try {
-      mkdirSync(dir, { recursive: true });
+      makeDirectory(dir);
       accessSync(dir, constants.W_OK);
     } catch (error) {
       throw new ConfigError(`cannot write --${name} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} on ${dir}`);

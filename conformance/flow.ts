@@ -5,13 +5,25 @@
  * from the code flow is for (its id_token's `sub`). The suite, the proxy and the fuzzer feed it every exchange,
  * and ask it what the response to a request must agree with.
  *
- * Entry points: `new FlowMemory()`, `learn(exchange)`, `contextFor(request)` → `{ clientId?, nonce?, scope?, subject? }`.
+ * What it holds is bounded, whatever the run length (a proxy left in front of a deployment for days): at most
+ * `max` entries (10,000 by default) of each kind, the least recently used going first; a code, refresh token or
+ * access token that went is then unknown, and what would have been checked against it is not checked (nothing is
+ * failed for want of it).
+ *
+ * It also says what a flow forbids (`flowFailures`): a code exchanged with success a second time (RFC 6749
+ * section 4.1.2: a code is for one use), and an authorization redirect whose `state` is not the one the request
+ * sent (section 4.1.2 and 4.1.2.1).
+ *
+ * Entry points: `new FlowMemory({ max })`, `learn(exchange)`, `contextFor(request)` → `{ clientId?, nonce?, scope?,
+ * subject?, redeemed? }`, `size`, `flowFailures(exchange, facts)`, `isRefusal(response)`.
  */
 import codeRequest from '../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
 import refreshRequest from '../generated/authentication-fr/schemas/RefreshTokenRequest.json' with { type: 'json' };
+import { LRUCache } from 'lru-cache';
 import { JWT_BEARER_GRANT_TYPE } from 'orange-identity-client/auth/jwt-bearer';
 import { isFormMediaType, parseForm } from '../src/contract/form.js';
-import type { Exchange, WireRequest } from './http.js';
+import { failure, type Failure } from './failures.js';
+import type { Exchange, HttpResponse, WireRequest } from './http.js';
 import { decodeJws } from './jwt.js';
 
 const CODE_GRANT = codeRequest.properties.grant_type.const;
@@ -26,6 +38,24 @@ export interface FlowFacts {
   subject?: string;
   /** The scope asked, or granted for a refresh: a token response's `scope` must be within it. */
   scope?: string[];
+  /** The code of this token request was exchanged with success before: it must be refused. */
+  redeemed?: true;
+}
+
+/** Entries of each kind a `FlowMemory` keeps by default. */
+export const FLOW_MEMORY_MAX = 10_000;
+
+/** A refusal: a 4xx or 5xx, or a redirect carrying `error` (RFC 6749 section 4.1.2.1). */
+export function isRefusal(response: HttpResponse): boolean {
+  if (response.status >= 400) return true;
+  if (response.status >= 300 && response.status < 400) {
+    try {
+      return new URL(response.headers.get('location') ?? '').searchParams.has('error');
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 const words = (value: unknown): string[] | undefined => (typeof value === 'string' ? value.split(' ').filter(Boolean) : undefined);
@@ -35,9 +65,23 @@ const formOf = (request: WireRequest): Record<string, string> | undefined =>
   (isFormMediaType(request.headers.get('content-type')) ? parseForm(request.body).params : undefined);
 
 export class FlowMemory {
-  private readonly codes = new Map<string, FlowFacts>();
-  private readonly refreshTokens = new Map<string, FlowFacts>();
-  private readonly subjects = new Map<string, string>();
+  private readonly codes: LRUCache<string, FlowFacts>;
+  private readonly refreshTokens: LRUCache<string, FlowFacts>;
+  private readonly subjects: LRUCache<string, string>;
+  private readonly redeemed: LRUCache<string, true>;
+
+  constructor(options: { max?: number } = {}) {
+    const max = options.max ?? FLOW_MEMORY_MAX;
+    this.codes = new LRUCache({ max });
+    this.refreshTokens = new LRUCache({ max });
+    this.subjects = new LRUCache({ max });
+    this.redeemed = new LRUCache({ max });
+  }
+
+  /** Entries held, all kinds together (at most four times `max`). */
+  get size(): number {
+    return this.codes.size + this.refreshTokens.size + this.subjects.size + this.redeemed.size;
+  }
 
   /** What `request` (a token request) was preceded by: the facts its response must agree with. */
   contextFor(request: WireRequest): FlowFacts {
@@ -46,7 +90,10 @@ export class FlowMemory {
     if (subject) return { subject };
     const form = formOf(request);
     if (!form) return {};
-    if (form.grant_type === CODE_GRANT) return this.codes.get(form.code ?? '') ?? {};
+    if (form.grant_type === CODE_GRANT) {
+      const facts = this.codes.get(form.code ?? '') ?? {};
+      return this.redeemed.has(form.code ?? '') ? { ...facts, redeemed: true } : facts;
+    }
     if (form.grant_type === REFRESH_GRANT) {
       const granted = this.refreshTokens.get(form.refresh_token ?? '');
       const asked = words(form.scope);
@@ -76,7 +123,9 @@ export class FlowMemory {
       }
       return;
     }
-    if (response.status !== 200 || !formOf(request)) return;
+    const form = formOf(request);
+    if (response.status !== 200 || !form) return;
+    if (form.grant_type === CODE_GRANT && form.code) this.redeemed.set(form.code, true);
     let body: { access_token?: unknown; refresh_token?: unknown; id_token?: unknown; scope?: unknown };
     try {
       body = JSON.parse(response.text);
@@ -90,4 +139,22 @@ export class FlowMemory {
     const granted = words(body.scope) ?? asked;
     this.refreshTokens.set(body.refresh_token, granted ? { scope: granted } : {});
   }
+}
+
+/** What the flow forbids of this exchange's response, given the facts `contextFor` gave before it. */
+export function flowFailures(exchange: Exchange, facts: FlowFacts): Failure[] {
+  const { request, response } = exchange;
+  const failures: Failure[] = [];
+  if (facts.redeemed && !isRefusal(response)) {
+    failures.push(failure('use_after_free', 'a refusal: this code was exchanged with success before, and a code is for one use (RFC 6749 section 4.1.2)', `accepted: HTTP ${response.status}`, 'code'));
+  }
+  const sent = new URL(request.url).searchParams;
+  const location = response.headers.get('location');
+  if (response.status >= 300 && response.status < 400 && sent.get('response_type') === 'code' && sent.has('state') && location && URL.canParse(location)) {
+    const back = new URL(location).searchParams;
+    if ((back.has('code') || back.has('error')) && back.get('state') !== sent.get('state')) {
+      failures.push(failure('location', `state ${sent.get('state')}, the one the authorization request sent (RFC 6749 section 4.1.2)`, back.get('state') ?? 'absent', 'state'));
+    }
+  }
+  return failures;
 }

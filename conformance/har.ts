@@ -8,22 +8,33 @@
  * one number per distinct value. Bodies are stored decoded (Content-Encoding undone, as HAR says), JSON compact,
  * forms form-encoded; a body that is not UTF-8 is stored base64 so that its bytes stay checkable.
  *
+ * The file is written entry by entry (`HarWriter`): its head on one line, then one entry per line, so that a
+ * crash, a SIGKILL or a full disk leaves every entry written before it readable; it is a complete HAR document
+ * once closed. Every write is checked, and what the file holds is counted from the writes that completed.
+ * Reading (`HarReader`, `readHar`, `readHarFile`) streams the document (@streamparser/json), so that memory does
+ * not grow with the file, and says where a cut file was cut. A body some tool recorded still coded (its
+ * Content-Encoding applied, base64 or not) is decoded, and the coding named.
+ *
  * Custom members (HAR 1.2 allows `_`-prefixed ones):
  * - `entry._jwts`: for each placeholder of the entry that stood for a JWT, its decoded header and claims
  *   (redacted as values) and whether it was signed: the checks of an id_token or an assertion read them offline.
- * - `entry._error`: why no response came (`response.status` is then 0, as browsers record it); `entry._aborted`:
- *   the client went away before the exchange ended; `entry._unrecorded`: which body went past the recording limit.
+ * - `entry._error`: why no (complete) response came (`response.status` is then 0, as browsers record it);
+ *   `entry._aborted`: why the exchange did not end (the client went away, the proxy stopped); `entry._refused`:
+ *   why the proxy answered itself (a request body past its limit: 413).
  *
- * Entry points: `harEntry(observed, redactor)`, `harLog(entries, comment)`, `HarFile` (written as entries come),
- * `readHar(text)` → `RecordedEntry[]`
- * (also HARs of other tools: browsers' devtools), `recordedEntry(entry)` (one entry), `HarError`.
+ * Entry points: `harEntry(observed, redactor)` (and `harEntryJson`), `harLog(entries, comment)`, `HarWriter`,
+ * `HarWriteError`, `HarReader`, `readHar(text)` and `readHarFile(path, onEntry)` → the entries (`RecordedEntry`,
+ * also of other tools' HARs: browsers' devtools) and the cut (`HarCut`, `cutText`), `recordedEntry(entry)`,
+ * `HarError`.
  */
 import { isUtf8 } from 'node:buffer';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { TokenParser, TokenType, Tokenizer } from '@streamparser/json';
 import type { Cookie, Entry, Har, Header } from 'har-format';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
-import { HeaderList, parseMediaType, type HttpResponse, type WireRequest } from './http.js';
+import { HeaderList, contentCodings, decodeContent, parseMediaType, responseBody, type HttpResponse, type WireRequest } from './http.js';
 import { PLACEHOLDERS, type RecordedExchange, type RedactedJws, type Redactor } from './report/index.js';
 
 /** What the proxy saw of one exchange, before redaction. */
@@ -36,12 +47,12 @@ export interface ObservedExchange {
   statusText?: string;
   /** Body bytes on the wire (before Content-Encoding was undone). */
   wireBytes?: { request: number; response: number };
-  /** Why no response came. */
+  /** Why no (complete) response came. */
   error?: string;
-  /** The client went away before the exchange ended. */
-  aborted?: boolean;
-  /** A body went past the recording limit: it is not recorded, and the exchange is not checked. */
-  unrecorded?: 'request' | 'response';
+  /** Why the exchange did not end (the client went away, the proxy stopped). */
+  aborted?: string;
+  /** Why the proxy answered itself instead of forwarding (a request over the body limit). */
+  refused?: string;
   startedAt: Date;
   /** Milliseconds: sending the request, waiting for the response's head, receiving its body. */
   timings: { send: number; wait: number; receive: number };
@@ -55,8 +66,12 @@ export interface RecordedEntry {
   startedAt: Date;
   /** The decoded JWTs the entry's placeholders stand for. */
   jwts: Record<string, RedactedJws>;
-  aborted: boolean;
-  unrecorded?: 'request' | 'response';
+  /** Why the exchange did not end. */
+  aborted?: string;
+  /** Why the proxy answered itself. */
+  refused?: string;
+  /** The response body is still coded and does not decode as its Content-Encoding says. */
+  decodeError?: string;
 }
 
 /** A HAR file that cannot be read. */
@@ -107,10 +122,15 @@ function redactedBody(text: string, mediaType: string, redactor: Redactor): stri
 
 /** One HAR entry for an exchange, every secret redacted. Call `redactor.learn` on the exchange first. */
 export function harEntry(observed: ObservedExchange, redactor: Redactor): Entry {
+  return harEntryJson(observed, redactor).entry;
+}
+
+/** `harEntry`, and the entry as JSON (serialized once: the recording writes that text). */
+export function harEntryJson(observed: ObservedExchange, redactor: Redactor): { entry: Entry; json: string } {
   const { request, response } = observed;
   const url = new URL(redactor.url(request.url));
   const requestHeaders = redactor.headers(request.headers);
-  const requestBody = observed.unrecorded === 'request' ? '' : redactedBody(request.body, contentType(request.headers), redactor);
+  const requestBody = redactedBody(request.body, contentType(request.headers), redactor);
   const entry: Entry = {
     startedDateTime: observed.startedAt.toISOString(),
     time: Math.round((observed.timings.send + observed.timings.wait + observed.timings.receive) * 1000) / 1000,
@@ -133,7 +153,7 @@ export function harEntry(observed: ObservedExchange, redactor: Redactor): Entry 
     const headers = redactor.headers(response.headers);
     const location = headers.find(([k]) => k.toLowerCase() === 'location')?.[1] ?? '';
     const utf8 = isUtf8(response.bytes);
-    const text = observed.unrecorded === 'response' ? '' : redactedBody(utf8 ? response.text : response.bytes.toString('latin1'), contentType(response.headers), redactor);
+    const text = redactedBody(utf8 ? response.text : response.bytes.toString('latin1'), contentType(response.headers), redactor);
     entry.response = {
       status: response.status,
       statusText: redactor.text(observed.statusText ?? ''),
@@ -143,7 +163,7 @@ export function harEntry(observed: ObservedExchange, redactor: Redactor): Entry 
       content: {
         size: response.bytes.length,
         mimeType: redactor.text(contentType(response.headers)),
-        ...(observed.unrecorded === 'response' ? {} : utf8 ? { text } : { text: Buffer.from(text, 'latin1').toString('base64'), encoding: 'base64' }),
+        ...(utf8 ? { text } : { text: Buffer.from(text, 'latin1').toString('base64'), encoding: 'base64' }),
         ...(observed.wireBytes && observed.wireBytes.response < response.bytes.length ? { compression: response.bytes.length - observed.wireBytes.response } : {}),
       },
       redirectURL: location,
@@ -152,15 +172,16 @@ export function harEntry(observed: ObservedExchange, redactor: Redactor): Entry 
     };
   }
   if (observed.error) entry._error = redactor.text(observed.error);
-  if (observed.aborted) entry._aborted = true;
-  if (observed.unrecorded) entry._unrecorded = observed.unrecorded;
+  if (observed.aborted) entry._aborted = observed.aborted;
+  if (observed.refused) entry._refused = observed.refused;
   if (observed.comment) entry.comment = observed.comment;
-  if (redactor.keepsJws) {
-    const jwts = Object.fromEntries([...new Set(JSON.stringify(entry).match(PLACEHOLDERS) ?? [])]
-      .flatMap((p) => { const jws = redactor.jws(p); return jws ? [[p, jws]] : []; }));
-    if (Object.keys(jwts).length) entry._jwts = jwts;
-  }
-  return entry;
+  const json = JSON.stringify(entry);
+  if (!redactor.keepsJws) return { entry, json };
+  const jwts = Object.fromEntries([...new Set(json.match(PLACEHOLDERS) ?? [])]
+    .flatMap((p) => { const jws = redactor.jws(p); return jws ? [[p, jws]] : []; }));
+  if (!Object.keys(jwts).length) return { entry, json };
+  entry._jwts = jwts;
+  return { entry, json: `${json.slice(0, -1)},"_jwts":${JSON.stringify(jwts)}}` };
 }
 
 /** The HAR document of `entries`. */
@@ -168,44 +189,146 @@ export function harLog(entries: Entry[], comment?: string): Har {
   return { log: { version: '1.2', creator: { name: 'orange-identity proxy', version: VERSION }, ...(comment ? { comment } : {}), entries } };
 }
 
+/** A HAR file that cannot be written: opening it, or a write (ENOSPC, EIO, EFBIG...). */
+export class HarWriteError extends Error {
+  override readonly name = 'HarWriteError';
+  constructor(message: string, readonly code: string | undefined) {
+    super(message);
+  }
+}
+
+const describeError = (error: NodeJS.ErrnoException) => (error.code ? `${error.code} (${error.message.replace(/^\w+: /, '').replace(/,.*$/, '')})` : error.message);
+
+/** What a HAR file holds for sure: the entries and bytes whose writes completed. */
+export interface HarWritten {
+  entries: number;
+  bytes: number;
+}
+
 /**
- * A HAR file written as the entries come, so that a long recording is not held in memory: the document is
- * complete once `close()` resolves. The file is created at once (an unwritable path fails before any traffic).
+ * A HAR file written entry by entry as the exchanges end, so that neither a long recording is held in memory nor
+ * a crash (SIGKILL) loses what was written: the document's head is one line, each entry one line after it, and
+ * the document is complete (valid HAR 1.2) once `close()` resolves; a file cut anywhere keeps every entry written
+ * before the cut readable (`readHar`, `readHarFile`). Every write is checked: `written` counts only what the
+ * operating system took, and the first failure (`failure`, also given to `onFailure` when it happens) stops the
+ * recording; entries added after it are counted in `lost`, never claimed.
+ *
+ * `HarWriter.create(path, comment)` opens (and truncates) the file; it rejects with a HarWriteError when the file
+ * cannot be opened (EACCES, ENOENT...).
  */
-export class HarFile {
-  private readonly stream: WriteStream;
-  private count = 0;
-  private readonly opened: Promise<void>;
+export class HarWriter {
+  private readonly queue: { text: string; entries: number }[] = [];
+  private queued = 0;
+  private writing: Promise<void> | undefined;
+  private added = 0;
+  readonly written: HarWritten = { entries: 0, bytes: 0 };
+  failure: HarWriteError | undefined;
+  /** Entries added after a failure, or whose write failed: not in the file. */
+  lost = 0;
+  onFailure: ((error: HarWriteError) => void) | undefined;
 
-  constructor(readonly path: string, comment?: string) {
-    this.stream = createWriteStream(path);
-    this.opened = new Promise((resolve, reject) => {
-      this.stream.once('open', () => resolve());
-      this.stream.once('error', reject);
-    });
-    const head = JSON.stringify(harLog([], comment), null, 2);
-    // Everything up to the empty entries array, which the entries then fill.
-    this.stream.write(head.slice(0, head.indexOf('"entries": []') + '"entries": ['.length));
+  private constructor(private readonly handle: FileHandle, readonly path: string, head: string) {
+    this.push(head, 0);
   }
 
-  /** Resolves once the file is open; rejects when it cannot be written. */
-  ready(): Promise<void> {
-    return this.opened;
+  static async create(file: string, comment?: string): Promise<HarWriter> {
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'w');
+    } catch (error) {
+      throw new HarWriteError(`cannot write ${file}: ${describeError(error as NodeJS.ErrnoException)}`, (error as NodeJS.ErrnoException).code);
+    }
+    const head = JSON.stringify(harLog([], comment));
+    // Everything up to the empty entries array, which the entries then fill, one line each.
+    return new HarWriter(handle, file, head.slice(0, head.indexOf('"entries":[]') + '"entries":['.length));
   }
 
+  /** Bytes added and not written yet. */
+  get backlog(): number {
+    return this.queued;
+  }
+
+  /** Entries added (written, waiting, or lost). */
   get entries(): number {
-    return this.count;
+    return this.added;
   }
 
-  add(entry: Entry): void {
-    this.stream.write(`${this.count++ ? ',' : ''}\n      ${JSON.stringify(entry)}`);
+  /** Adds an entry (or its JSON text, on one line). */
+  add(entry: Entry | string): void {
+    this.added++;
+    if (this.failure) {
+      this.lost++;
+      return;
+    }
+    this.push(`${this.added > 1 ? ',' : ''}\n${typeof entry === 'string' ? entry : JSON.stringify(entry)}`, 1);
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.stream.once('error', reject);
-      this.stream.end(`${this.count ? '\n    ' : ''}]\n  }\n}\n`, () => resolve());
+  /** Resolves once everything added so far is written (or the writing failed). */
+  async drained(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** Writes what is left and the document's end, and closes the file; resolves to what the file holds. */
+  async close(): Promise<HarWritten> {
+    await this.drained();
+    if (!this.failure) {
+      this.push(`${this.added ? '\n' : ''}]}}\n`, 0);
+      await this.drained();
+    }
+    await this.handle.close().catch((error: NodeJS.ErrnoException) => {
+      this.fail(error);
+      this.onFailure?.(this.failure!);
     });
+    return this.written;
+  }
+
+  private push(text: string, entries: number): void {
+    this.queue.push({ text, entries });
+    this.queued += text.length;
+    this.writing ??= this.flush().finally(() => { this.writing = undefined; });
+  }
+
+  /** Writes the queue, in chunks, until it is empty; each entry counts once all of its bytes are written. */
+  private async flush(): Promise<void> {
+    while (this.queue.length && !this.failure) {
+      const parts = this.queue.splice(0, this.queue.length);
+      // One copy into bytes for the lot; each part's length in bytes, to count those written whole.
+      const chunk = Buffer.from(parts.length === 1 ? parts[0]!.text : parts.map((p) => p.text).join(''));
+      this.queued -= parts.reduce((n, p) => n + p.text.length, 0);
+      let offset = 0;
+      const failed = this.failure;
+      try {
+        while (offset < chunk.length) {
+          const { bytesWritten } = await this.handle.write(chunk, offset, chunk.length - offset);
+          if (bytesWritten === 0) throw Object.assign(new Error('EIO: the file took no byte'), { code: 'EIO' });
+          offset += bytesWritten;
+        }
+      } catch (error) {
+        this.fail(error as NodeJS.ErrnoException);
+      }
+      // Count the parts the written bytes hold whole.
+      let end = 0;
+      for (const [i, part] of parts.entries()) {
+        end += Buffer.byteLength(part.text);
+        if (end > offset) {
+          this.lost += parts.slice(i).reduce((n, p) => n + p.entries, 0);
+          break;
+        }
+        this.written.entries += part.entries;
+      }
+      this.written.bytes += offset;
+      if (this.failure && !failed) this.onFailure?.(this.failure);
+    }
+    if (this.failure) {
+      this.lost += this.queue.reduce((n, p) => n + p.entries, 0);
+      this.queue.length = 0;
+      this.queued = 0;
+    }
+  }
+
+  private fail(error: NodeJS.ErrnoException): void {
+    if (this.failure) return;
+    this.failure = new HarWriteError(`cannot write ${this.path}: ${describeError(error)}`, error.code);
   }
 }
 
@@ -220,17 +343,133 @@ function headersOf(value: unknown, where: string): HeaderList {
   }).filter(([name]) => !name.startsWith(':')));
 }
 
-/** The entries of a HAR file, as the exchanges they record; HarError when the file is not a HAR. */
-export function readHar(text: string): RecordedEntry[] {
-  let har: unknown;
-  try {
-    har = JSON.parse(text);
-  } catch (error) {
-    throw new HarError(`not JSON: ${(error as Error).message}`);
+/** Where a HAR file that was cut (or damaged) stops being readable. */
+export interface HarCut {
+  /** Complete entries read before it. */
+  entries: number;
+  /** The byte offset just after the last complete entry (the head's end when there is none). */
+  endsAt: number;
+  /** Bytes in the file. */
+  size: number;
+  /** What was found there: the end of the file inside an entry, or what is not JSON. */
+  why: string;
+}
+
+/** A HAR read: how many entries it holds, and where it was cut when it was. */
+export interface HarRead {
+  entries: number;
+  cut?: HarCut;
+}
+
+/**
+ * A HAR document read as it streams (@streamparser/json), entry by entry, so that memory does not grow with the
+ * file and a file cut anywhere (a crash, SIGKILL, a full disk) still gives every entry written before the cut,
+ * with where the cut is. `write(bytes)` as they come, `end()` → `HarRead`. Throws HarError when the file is no
+ * HAR (not JSON, or no `log.entries` array) or an entry is none, naming where.
+ */
+export class HarReader {
+  private readonly tokenizer = new Tokenizer();
+  private readonly parser = new TokenParser({ paths: ['$.log.entries.*'], keepStack: false });
+  private depth = 0;
+  /** The last three tokens at depth 2 (inside `log`), to see `"entries": [` open. */
+  private near: unknown[] = [];
+  private opened = false;
+  private count = 0;
+  private lastEnd = 0;
+  private offset = 0;
+  private size = 0;
+  private broken: string | undefined;
+  private readonly parsed: [unknown, number][] = [];
+
+  constructor(private readonly onEntry: (entry: RecordedEntry, index: number) => void) {
+    this.tokenizer.onToken = (info) => {
+      this.offset = info.offset;
+      this.follow(info.token, info.value);
+      this.parser.write(info);
+    };
+    // Entries are handed on after the parser returns: it would take an error thrown here for a JSON one.
+    this.parser.onValue = ({ value }) => { this.parsed.push([value, this.offset + 1]); };
+    const stop = (error: Error) => { this.broken ??= error.message; };
+    this.tokenizer.onError = stop;
+    this.parser.onError = stop;
   }
-  const entries = isObject(har) && isObject(har.log) ? har.log.entries : undefined;
-  if (!Array.isArray(entries)) throw new HarError('no log.entries array: not a HAR file');
-  return entries.map((entry: unknown, i) => recordedEntry(entry, `log.entries[${i}]`));
+
+  private follow(token: number, value: unknown): void {
+    if (token === TokenType.LEFT_BRACE || token === TokenType.LEFT_BRACKET) this.depth++;
+    if (this.depth === 3 && token === TokenType.LEFT_BRACKET && !this.opened) {
+      const [key, colon] = this.near.slice(-2);
+      if (key === 'entries' && colon === TokenType.COLON) {
+        this.opened = true;
+        this.lastEnd = this.offset + 1;
+      }
+    }
+    if (this.depth === 2) this.near = [...this.near.slice(-2), token === TokenType.STRING ? value : token];
+    if (token === TokenType.RIGHT_BRACE || token === TokenType.RIGHT_BRACKET) this.depth--;
+  }
+
+  write(bytes: Uint8Array): void {
+    this.size += bytes.length;
+    if (this.broken === undefined) this.tokenizer.write(bytes);
+    this.handOn();
+  }
+
+  private handOn(): void {
+    for (const [value, end] of this.parsed.splice(0)) {
+      this.onEntry(recordedEntry(value, `log.entries[${this.count}]`), this.count);
+      this.count++;
+      this.lastEnd = end;
+    }
+  }
+
+  end(): HarRead {
+    const complete = this.broken === undefined && this.parser.isEnded;
+    if (complete && !this.opened) throw new HarError('no log.entries array: not a HAR file');
+    if (complete) return { entries: this.count };
+    if (!this.opened) throw new HarError(this.broken ? `not JSON: ${this.broken}` : this.size ? 'cut before its entries: not a HAR file (or one cut at its start)' : 'empty: not a HAR file');
+    const why = this.broken ? `not JSON from there: ${this.broken}` : 'the file ends inside an entry';
+    return { entries: this.count, cut: { entries: this.count, endsAt: this.lastEnd, size: this.size, why } };
+  }
+}
+
+/** The entries of a HAR text (see `HarReader`). */
+export function readHar(text: string): { entries: RecordedEntry[]; cut?: HarCut } {
+  const entries: RecordedEntry[] = [];
+  const reader = new HarReader((entry) => entries.push(entry));
+  reader.write(Buffer.from(text));
+  const { cut } = reader.end();
+  return { entries, ...(cut ? { cut } : {}) };
+}
+
+/** Reads a HAR file as it streams, calling `onEntry` for each entry in turn (see `HarReader`). */
+export async function readHarFile(file: string, onEntry: (entry: RecordedEntry, index: number) => void | Promise<void>): Promise<HarRead> {
+  const pending: RecordedEntry[] = [];
+  const reader = new HarReader((entry) => pending.push(entry));
+  let index = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
+    reader.write(chunk as Buffer);
+    for (const entry of pending.splice(0)) await onEntry(entry, index++);
+  }
+  const read = reader.end();
+  for (const entry of pending.splice(0)) await onEntry(entry, index++);
+  return read;
+}
+
+/** Says where a HAR was cut, for a person. */
+export const cutText = (cut: HarCut): string =>
+  `cut after ${cut.entries} entr${cut.entries === 1 ? 'y' : 'ies'}: they end at byte ${cut.endsAt} of ${cut.size}; ${cut.why}`;
+
+/**
+ * A recorded body whose content codings may still be applied. HAR 1.2 says `content.text` is the decoded body
+ * (browsers and this proxy record it so, keeping the Content-Encoding field), but some tools record the bytes
+ * as they came: a body that decodes as its Content-Encoding says is taken decoded (`coding` names what was
+ * undone); one that does not is taken as it is when it is UTF-8 text (already decoded), and is a decoding
+ * failure otherwise.
+ */
+function stillCoded(bytes: Buffer, contentEncoding: string | null): { bytes: Buffer; coding?: string; error?: string } {
+  if (!contentCodings(contentEncoding).length || bytes.length === 0) return { bytes };
+  const decoded = decodeContent(bytes, contentEncoding);
+  if (!decoded.error) return decoded;
+  return isUtf8(bytes) ? { bytes } : { bytes, error: decoded.error };
 }
 
 /** One HAR entry (of this module or of another tool) as the exchange it records; HarError naming `where` when it is not one. */
@@ -246,17 +485,24 @@ export function recordedEntry(entry: unknown, where = 'entry'): RecordedEntry {
   const error = typeof entry._error === 'string' ? entry._error : typeof response._error === 'string' ? response._error : undefined;
   const status = response.status;
   let recorded: HttpResponse | undefined;
+  let decodeError: string | undefined;
   if (typeof status === 'number' && status > 0) {
     const content = isObject(response.content) ? response.content : {};
-    const body = typeof content.text === 'string' ? content.text : '';
-    const bytes = content.encoding === 'base64' ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
-    recorded = { status, headers: headersOf(response.headers, `${where}.response`), bytes, text: bytes.toString('utf8') };
+    const headers = headersOf(response.headers, `${where}.response`);
+    const body = content.encoding === 'base64' ? Buffer.from(typeof content.text === 'string' ? content.text : '', 'base64') : Buffer.from(typeof content.text === 'string' ? content.text : '', 'utf8');
+    const decoded = stillCoded(body, headers.get('content-encoding'));
+    decodeError = decoded.error;
+    recorded = { status, headers, ...responseBody(decoded) };
   }
+  const why = (value: unknown, fallback: string) => (typeof value === 'string' ? value : value === true ? fallback : undefined);
+  const aborted = why(entry._aborted, 'the client went away before the exchange ended');
+  const refused = why(entry._refused, 'the proxy answered itself');
   return {
     exchange: { request: wire, ...(recorded ? { response: recorded } : { error: error ?? 'no response recorded' }), ms },
     startedAt,
     jwts: isObject(entry._jwts) ? (entry._jwts as Record<string, RedactedJws>) : {},
-    aborted: entry._aborted === true,
-    ...(entry._unrecorded === 'request' || entry._unrecorded === 'response' ? { unrecorded: entry._unrecorded } : {}),
+    ...(aborted ? { aborted } : {}),
+    ...(refused ? { refused } : {}),
+    ...(decodeError ? { decodeError } : {}),
   };
 }

@@ -1,28 +1,41 @@
 /**
- * The forwarding half of the validating proxy (node:http): every request goes to the upstream and its response
+ * The forwarding half of the validating proxy (node:http): every request goes to the upstream and its answer
  * back, unchanged and streamed both ways (status and reason phrase, header fields in order with their repeats,
- * body bytes), while a bounded copy of each body is kept for the record. Only what HTTP says a proxy must not
- * forward is left out: the hop-by-hop fields (RFC 9110 section 7.6.1), and Host names the upstream.
+ * body bytes), while a copy of each body, up to the body limit, is kept for the record. Only what HTTP says a
+ * proxy must not forward is left out: the hop-by-hop fields (RFC 9110 section 7.6.1), and Host names the upstream.
  *
- * A request that cannot be forwarded gets the proxy's own answer: 502 (the upstream refused, reset, or is not
- * there) or 504 (no response within the timeout), a plain-text body saying so; a response that breaks off
- * mid-body closes the client's connection. Neither stops the proxy.
+ * Nothing here judges or records: each exchange, once over, is handed on as a `Capture` (capture.ts) to
+ * `onExchange`, in the order the exchanges end, and the forwarder goes on. Its cost per exchange is a few copies.
  *
- * With `rewriteLocation`, the upstream's origin becomes the proxy's in `Location` headers and in the URLs of
- * the discovery documents (the contract's operations under `/.well-known/`, RFC 8615), so that a browser or a
- * client that follows them stays on the proxy; nothing else is ever rewritten, and what is recorded is the
- * upstream's response as it came.
+ * Limits (`FORWARDER_LIMITS`, each an option), and what a client sees when one is reached:
+ * - a client that has not sent its request's headers within `headersMs` (10 s, as the sandbox) gets a 408 and
+ *   its connection is closed; one that has not sent its whole request within `requestMs` (30 s) too;
+ * - a request body over `bodyBytes` (8 MiB) gets the proxy's 413, declared or streamed, and is not forwarded
+ *   further (its connection is closed);
+ * - an upstream silent for `idleMs` (30 s), or whose answer is not over within `answerMs` (120 s): a 504 from the
+ *   proxy when the answer's head has not come, otherwise the answer is cut (the client's connection closed);
+ * - an answer body over `bodyBytes`: cut the same way. A cut answer fails the exchange's `request` check, saying why.
+ * A request that cannot be forwarded gets 502 (the upstream refused, reset, or is not there); a target that is no
+ * path, 400. None of these stops the proxy.
  *
- * Entry point: `startForwarder(options)` → `Forwarder` (`url`, `inFlight`, `stop()` finishes the exchanges in
- * flight first). Each exchange, once over, goes to `onExchange(observed)`, in the order the exchanges end.
+ * With `rewriteLocation`, the upstream's origin becomes the proxy's in `Location` headers and in the URLs of the
+ * discovery documents (the contract's operations under `/.well-known/`, RFC 8615), so that a browser or a client
+ * that follows them stays on the proxy; nothing else is ever rewritten, and what is captured is the upstream's
+ * answer as it came.
+ *
+ * `hold()`, when given, is asked before each request is forwarded: a promise it returns makes the request wait
+ * (the recorder applies back-pressure so, never dropping a record).
+ *
+ * Entry point: `startForwarder(options)` → `Forwarder` (`url`, `inFlight`, `timedOut`, `stop(graceMs)`).
  */
 import { once } from 'node:events';
-import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { OPERATIONS, matchOperation } from '../../src/contract/operations.js';
-import type { ObservedExchange } from '../har.js';
-import { HeaderList, decodeContent, responseBody, type HttpResponse, type WireRequest } from '../http.js';
+import { HeaderList, decodeContent } from '../http.js';
+import type { Capture } from './capture.js';
+import { FORWARDER_LIMITS, type ForwarderLimits } from './limits.js';
 
 export interface ForwarderOptions {
   /** The upstream's origin (`https://api.orange.com`). */
@@ -30,45 +43,43 @@ export interface ForwarderOptions {
   port?: number;
   host?: string;
   rewriteLocation?: boolean;
-  /** Idle time allowed while waiting for the upstream, in milliseconds (30 s by default): then 504. */
-  timeoutMs?: number;
-  /** Bytes of each body kept for the record (8 MiB by default); a longer body is forwarded whole, not recorded. */
-  maxRecordBytes?: number;
-  onExchange(observed: ObservedExchange): void;
+  limits?: Partial<ForwarderLimits>;
+  /** Asked before a request is forwarded; a promise makes it wait. */
+  hold?(): Promise<void> | undefined;
+  onExchange(capture: Capture): void;
 }
 
 export interface Forwarder {
   url: string;
   /** Exchanges begun and not over yet. */
   readonly inFlight: number;
-  /** Stops accepting connections, lets the exchanges in flight finish, then frees every socket. */
-  stop(): Promise<void>;
+  /** Connections closed because their request did not come in time (slow headers or body). */
+  readonly timedOut: number;
+  /** Stops accepting connections and lets the exchanges in flight finish for `graceMs` at most (then they are
+   *  cut, and captured as stopped); frees every socket. */
+  stop(graceMs?: number): Promise<void>;
 }
 
-/** Hop-by-hop header fields (RFC 9110 section 7.6.1), and the ones a Connection field names. */
+/** Hop-by-hop header fields (RFC 9110 section 7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
-function endToEnd(raw: readonly string[]): [string, string][] {
-  const entries = HeaderList.fromRaw(raw).entries;
-  const named = new Set(entries.filter(([k]) => k.toLowerCase() === 'connection').flatMap(([, v]) => v.split(',').map((s) => s.trim().toLowerCase())));
-  return entries.filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase()) && !named.has(k.toLowerCase())).map(([k, v]) => [k, v]);
-}
-
-/** The bytes of a body, kept up to a limit. */
-class BodyCopy {
-  private readonly chunks: Buffer[] = [];
-  size = 0;
-  constructor(private readonly max: number) {}
-  push(chunk: Buffer): void {
-    this.size += chunk.length;
-    if (this.size <= this.max) this.chunks.push(chunk);
+/** The end-to-end fields of a raw header list (`[name, value...]`): hop-by-hop ones and those Connection names
+ *  left out, and `host` too when `dropHost`. */
+function endToEnd(raw: readonly string[], dropHost: boolean): string[] {
+  let named: Set<string> | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === 'connection') {
+      named ??= new Set();
+      for (const token of raw[i + 1]!.split(',')) named.add(token.trim().toLowerCase());
+    }
   }
-  get over(): boolean {
-    return this.size > this.max;
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || named?.has(lower) || (dropHost && lower === 'host')) continue;
+    out.push(raw[i]!, raw[i + 1]!);
   }
-  bytes(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
+  return out;
 }
 
 const DISCOVERY = OPERATIONS.filter((o) => o.path.includes('/.well-known/')).map((o) => o.operationId);
@@ -93,171 +104,348 @@ function originRewriter(from: string, to: string) {
   return { url, json };
 }
 
-export async function startForwarder(options: ForwarderOptions): Promise<Forwarder> {
-  const upstream = new URL(options.upstream);
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const maxRecord = options.maxRecordBytes ?? 8 * 1024 * 1024;
-  const agent = upstream.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-  const issue = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
-  let listening = '';
-  let inFlight = 0;
-  let idle: (() => void) | undefined;
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
-  /** Origin-form (`/path?query`) as it came; an absolute-form target keeps its path and query; anything else is no target. */
-  function targetOf(asked: string): URL | undefined {
-    if (asked.startsWith('/')) return new URL(`${upstream.origin}${asked}`);
-    if (!URL.canParse(asked)) return undefined;
-    const url = new URL(asked);
-    return new URL(`${upstream.origin}${url.pathname}${url.search}`);
+/** The proxy's own answer, the connection closed after it. */
+function answer(res: ServerResponse, status: number, text: string): void {
+  const body = `orange-identity proxy: ${text}\n`;
+  if (res.headersSent || res.destroyed) return void res.destroy();
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
+}
+
+type Outcome = { error?: string; aborted?: string; refused?: string; comment?: string };
+
+/** What every exchange of one forwarder shares. */
+interface Context {
+  upstream: URL;
+  limits: ForwarderLimits;
+  issue: typeof httpRequest;
+  target: { protocol: string; hostname: string; port: string | undefined; agent: HttpAgent | HttpsAgent };
+  rewriteLocation: boolean;
+  listening: string;
+  stopping: boolean;
+  /** The exchanges forwarded and not over, whose time limits one sweep checks. */
+  open: OpenList;
+  /** Hands a capture on. */
+  over(capture: Omit<Capture, 'seq'>): void;
+}
+
+const bytes = (chunks: Buffer[]) => (chunks.length === 0 ? '' : (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('latin1'));
+
+/**
+ * The exchanges in flight, as a list linked through them: adding and removing cost nothing to the garbage
+ * collector (a Set of them, in old space, with an entry added and removed per exchange, made every young
+ * generation collection several times longer).
+ */
+class OpenList {
+  first: Forwarded | undefined;
+
+  add(f: Forwarded): void {
+    f.next = this.first;
+    if (this.first) this.first.previous = f;
+    this.first = f;
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
-    const target = targetOf(req.url ?? '/');
-    if (!target) {
-      const body = `orange-identity proxy: ${req.url} is not a request target it can forward (a path, or an absolute URL)\n`;
-      req.resume();
-      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
-      return;
-    }
-    inFlight++;
-    const startedAt = new Date();
-    const t0 = performance.now();
-    let tSent: number | undefined;
-    let tHead: number | undefined;
-    const headers = endToEnd(req.rawHeaders).filter(([k]) => k.toLowerCase() !== 'host');
-    headers.unshift(['Host', upstream.host]);
-    const requestCopy = new BodyCopy(maxRecord);
-    const responseCopy = new BodyCopy(maxRecord);
-    let upstreamResponse: IncomingMessage | undefined;
-    let done = false;
+  delete(f: Forwarded): void {
+    if (f.previous) f.previous.next = f.next;
+    else if (this.first === f) this.first = f.next;
+    if (f.next) f.next.previous = f.previous;
+    f.next = f.previous = undefined;
+  }
+}
 
-    const finish = (outcome: { error?: string; aborted?: boolean; comment?: string }) => {
-      if (done) return;
-      done = true;
-      const end = performance.now();
-      const requestBody = decodeContent(requestCopy.bytes(), HeaderList.fromRaw(req.rawHeaders).get('content-encoding'), maxRecord);
-      const wire: WireRequest = { method: req.method ?? 'GET', url: target.toString(), headers: new HeaderList(headers), body: requestBody.bytes.toString('utf8') };
-      let response: HttpResponse | undefined;
-      const comments = [outcome.comment, requestBody.error];
-      if (upstreamResponse && !outcome.error) {
-        const responseHeaders = HeaderList.fromRaw(upstreamResponse.rawHeaders);
-        const body = decodeContent(responseCopy.bytes(), responseHeaders.get('content-encoding'), maxRecord);
-        comments.push(body.error);
-        response = { status: upstreamResponse.statusCode ?? 0, headers: responseHeaders, ...responseBody(body) };
-      }
-      const sent = tSent ?? end;
-      const head = tHead ?? end;
-      const observed: ObservedExchange = {
-        request: wire,
-        ...(response ? { response, statusText: upstreamResponse!.statusMessage ?? '' } : {}),
-        wireBytes: { request: requestCopy.size, response: responseCopy.size },
-        ...(outcome.error ? { error: outcome.error } : {}),
-        ...(outcome.aborted ? { aborted: true } : {}),
-        ...(requestCopy.over ? { unrecorded: 'request' as const } : responseCopy.over ? { unrecorded: 'response' as const } : {}),
-        startedAt,
-        timings: { send: round(sent - t0), wait: round(Math.max(0, head - sent)), receive: round(Math.max(0, end - head)) },
-        httpVersion: `HTTP/${upstreamResponse?.httpVersion ?? req.httpVersion}`,
-        ...(comments.some(Boolean) ? { comment: comments.filter(Boolean).join('; ') } : {}),
-      };
+/**
+ * One forwarded exchange: the request streamed to the upstream, its answer streamed back, both bodies copied up
+ * to the limit, every step timed. Listeners are its methods, bound once (no closures per request on the
+ * forwarding path).
+ */
+class Forwarded {
+  private readonly capture: Omit<Capture, 'seq'>;
+  readonly t0 = performance.now();
+  /** When bytes last moved, for the idle limit. */
+  active = this.t0;
+  /** Its neighbours in the list of exchanges in flight. */
+  next: Forwarded | undefined;
+  previous: Forwarded | undefined;
+  private tSent: number | undefined;
+  private tHead: number | undefined;
+  private readonly requestChunks: Buffer[] = [];
+  private requestSize = 0;
+  private readonly responseChunks: Buffer[] = [];
+  private responseSize = 0;
+  private readonly outgoing: ClientRequest;
+  private incoming: IncomingMessage | undefined;
+  /** The discovery document's rewriter, when it is to be rewritten whole. */
+  private rewriter: ReturnType<typeof originRewriter> | undefined;
+  private rewritten: string[] | undefined;
+  private comment: string | undefined;
+  private done = false;
+
+  constructor(private readonly ctx: Context, private readonly req: IncomingMessage, private readonly res: ServerResponse, path: string, headers: string[]) {
+    this.capture = {
+      method: req.method ?? 'GET', url: `${ctx.upstream.origin}${path}`, requestHeaders: headers, requestBody: '', requestBytes: 0, responseBytes: 0,
+      httpVersion: `HTTP/${req.httpVersion}`, startedAt: Date.now(), timings: { send: 0, wait: 0, receive: 0 },
+    };
+    this.outgoing = ctx.issue({ ...ctx.target, method: this.capture.method, path, headers });
+    this.outgoing.on('error', this.upstreamError.bind(this));
+    this.outgoing.once('response', this.response.bind(this));
+    this.outgoing.once('finish', this.sent.bind(this));
+    this.outgoing.on('drain', () => req.resume());
+    req.on('data', this.requestData.bind(this));
+    req.once('end', () => this.outgoing.end());
+    // A request held back (hold()) was paused: it flows from now on.
+    req.resume();
+    res.once('close', this.closed.bind(this));
+    ctx.open.add(this);
+  }
+
+  private sent(): void {
+    this.tSent = this.active = performance.now();
+  }
+
+  private requestData(chunk: Buffer): void {
+    this.active = performance.now();
+    this.requestSize += chunk.length;
+    if (this.requestSize > this.ctx.limits.bodyBytes) return this.refuse();
+    this.requestChunks.push(chunk);
+    if (!this.outgoing.write(chunk)) this.req.pause();
+  }
+
+  /** A streamed request body past the limit: the proxy's 413, nothing more forwarded. */
+  private refuse(): void {
+    if (this.done) return;
+    this.req.removeAllListeners('data');
+    this.req.resume();
+    this.outgoing.destroy();
+    answer(this.res, 413, `the request body goes past ${this.ctx.limits.bodyBytes} bytes (the body limit): not forwarded`);
+    this.finish({ refused: `the request body went past ${this.ctx.limits.bodyBytes} bytes (the body limit): the proxy answered 413` });
+  }
+
+  private upstreamError(error: NodeJS.ErrnoException): void {
+    if (this.done) return;
+    if (this.res.destroyed) return this.finish({ aborted: 'the client went away before the exchange ended' });
+    const message = `cannot forward to ${this.ctx.upstream.origin}: ${error.code ? `${error.code} ` : ''}${error.message}`;
+    this.fail(this.res.headersSent ? `the upstream answer broke off: ${message}` : message, 502);
+  }
+
+  /** No (complete) answer: the proxy's own one when nothing was sent yet, a cut connection otherwise. */
+  private fail(error: string, status: number): void {
+    this.outgoing.destroy();
+    if (this.res.headersSent) this.res.destroy();
+    else answer(this.res, status, error);
+    this.finish({ error });
+  }
+
+  /** A time limit was reached (the sweep says so): 504 before the answer's head, a cut after. */
+  limit(why: string): void {
+    this.fail(this.res.headersSent ? `cut by the proxy: ${why}` : why, 504);
+  }
+
+  private response(incoming: IncomingMessage): void {
+    this.incoming = incoming;
+    this.tHead = this.active = performance.now();
+    Object.assign(this.capture, { status: incoming.statusCode ?? 0, statusText: incoming.statusMessage ?? '', responseHeaders: incoming.rawHeaders, httpVersion: `HTTP/${incoming.httpVersion}` });
+    const out = endToEnd(incoming.rawHeaders, false);
+    if (this.ctx.rewriteLocation) {
+      const host = this.req.headers.host ?? '';
+      const origin = /^[A-Za-z0-9.\-[\]:]+$/.test(host) ? `http://${host}` : this.ctx.listening;
+      const rewrite = originRewriter(this.ctx.upstream.origin, origin);
+      for (let i = 0; i < out.length; i += 2) if (out[i]!.toLowerCase() === 'location') out[i + 1] = rewrite.url(out[i + 1]!);
+      this.comment = `Location and discovery URLs of ${this.ctx.upstream.origin} rewritten to ${origin} for the client; recorded as the upstream sent them`;
+      if (isDiscovery(this.capture.method, new URL(this.capture.url).pathname)) [this.rewriter, this.rewritten] = [rewrite, out];
+    }
+    incoming.on('data', this.responseData.bind(this));
+    incoming.once('end', this.responseEnd.bind(this));
+    incoming.once('error', () => undefined);
+    incoming.once('close', this.responseClosed.bind(this));
+    this.res.once('finish', () => this.finish(this.comment ? { comment: this.comment } : {}));
+    if (this.rewriter) return;
+    this.res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, out);
+    this.res.on('drain', () => incoming.resume());
+  }
+
+  private responseData(chunk: Buffer): void {
+    this.active = performance.now();
+    this.responseSize += chunk.length;
+    if (this.responseSize > this.ctx.limits.bodyBytes) return this.fail(`cut by the proxy: the answer's body went past ${this.ctx.limits.bodyBytes} bytes (the body limit)`, 502);
+    this.responseChunks.push(chunk);
+    if (!this.rewriter && !this.res.write(chunk)) this.incoming!.pause();
+  }
+
+  private responseEnd(): void {
+    if (this.done) return;
+    if (!this.rewriter) return void this.res.end();
+    // A discovery document is rewritten whole: read, its URLs rewritten, sent with its new length.
+    const incoming = this.incoming!;
+    const sent = Buffer.concat(this.responseChunks);
+    let body: Buffer | undefined;
+    try {
+      const decoded = decodeContent(sent, HeaderList.fromRaw(incoming.rawHeaders).get('content-encoding'), this.ctx.limits.bodyBytes);
+      if (!decoded.error) body = Buffer.from(JSON.stringify(this.rewriter.json(JSON.parse(decoded.bytes.toString('utf8')))));
+    } catch { /* not JSON: sent as it came */ }
+    const out = this.rewritten!;
+    const kept: string[] = [];
+    for (let i = 0; i < out.length; i += 2) if (!body || !['content-length', 'content-encoding'].includes(out[i]!.toLowerCase())) kept.push(out[i]!, out[i + 1]!);
+    if (body) kept.push('Content-Length', String(body.length));
+    this.res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, kept);
+    this.res.end(body ?? sent);
+  }
+
+  private responseClosed(): void {
+    if (this.incoming!.complete || this.done) return;
+    this.res.destroy();
+    this.finish({ error: 'the upstream answer broke off before its end' });
+  }
+
+  private closed(): void {
+    if (this.res.writableFinished || this.done) return;
+    this.outgoing.destroy();
+    this.finish({ aborted: this.ctx.stopping ? 'the proxy stopped before the exchange ended' : 'the client went away before the exchange ended' });
+  }
+
+  /** Hands the exchange on, once. */
+  private finish(outcome: Outcome): void {
+    if (this.done) return;
+    this.done = true;
+    this.ctx.open.delete(this);
+    const end = performance.now();
+    const sent = this.tSent ?? end;
+    const head = this.tHead ?? end;
+    const c = this.capture;
+    c.requestBody = bytes(this.requestChunks);
+    c.requestBytes = this.requestSize;
+    if (c.status !== undefined) c.responseBody = bytes(this.responseChunks);
+    c.responseBytes = this.responseSize;
+    c.timings = { send: round(sent - this.t0), wait: round(Math.max(0, head - sent)), receive: round(Math.max(0, end - head)) };
+    this.ctx.over(Object.assign(c, outcome));
+  }
+}
+
+/** The request's target as a path (origin-form as it came; an absolute-form target's path and query). */
+function pathOfTarget(asked: string): string | undefined {
+  if (asked.startsWith('/')) return asked;
+  if (!URL.canParse(asked)) return undefined;
+  const url = new URL(asked);
+  return `${url.pathname}${url.search}`;
+}
+
+/** The declared Content-Length of raw headers, NaN when there is none. */
+function declaredLength(raw: readonly string[]): number {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 14 && raw[i]!.toLowerCase() === 'content-length') return Number(raw[i + 1]);
+  return Number.NaN;
+}
+
+export async function startForwarder(options: ForwarderOptions): Promise<Forwarder> {
+  const upstream = new URL(options.upstream);
+  const limits = { ...FORWARDER_LIMITS, ...options.limits };
+  const agent = upstream.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  let inFlight = 0;
+  let timedOut = 0;
+  let seq = 0;
+  let idle: (() => void) | undefined;
+  const ctx: Context = {
+    upstream, limits, issue: upstream.protocol === 'https:' ? httpsRequest : httpRequest, rewriteLocation: options.rewriteLocation === true,
+    target: { protocol: upstream.protocol, hostname: upstream.hostname.replace(/^\[|\]$/g, ''), port: upstream.port || undefined, agent },
+    listening: '', stopping: false, open: new OpenList(),
+    over(capture) {
       inFlight--;
       try {
-        options.onExchange(observed);
+        options.onExchange(Object.assign(capture, { seq: ++seq }));
       } finally {
         if (inFlight === 0) idle?.();
       }
-    };
+    },
+  };
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    for (let f = ctx.open.first; f;) {
+      // A limit ends the exchange, which leaves the list: its successor is taken first.
+      const next = f.next;
+      if (now - f.active > limits.idleMs) f.limit(`no answer from ${upstream.origin} for ${limits.idleMs} ms (the idle limit)`);
+      else if (now - f.t0 > limits.answerMs) f.limit(`the answer of ${upstream.origin} was not over within ${limits.answerMs} ms (the answer time limit)`);
+      f = next;
+    }
+  }, Math.max(5, Math.min(1000, Math.floor(Math.min(limits.idleMs, limits.answerMs) / 10))));
+  sweep.unref();
 
-    const outgoing = issue(target, { method: req.method, headers: headers.flat(), agent });
-    outgoing.setTimeout(timeoutMs, () => outgoing.destroy(Object.assign(new Error(`no response from ${upstream.origin} within ${timeoutMs} ms`), { code: 'TIMEOUT' })));
-    outgoing.once('finish', () => { tSent = performance.now(); });
-    req.on('data', (chunk: Buffer) => requestCopy.push(chunk));
-    req.pipe(outgoing);
-
-    outgoing.once('error', (error: NodeJS.ErrnoException) => {
-      const message = error.code === 'TIMEOUT' ? error.message : `cannot forward to ${upstream.origin}: ${error.code ? `${error.code} ` : ''}${error.message}`;
-      if (res.headersSent) {
-        res.destroy();
-        finish({ error: `the upstream response broke off: ${message}` });
-        return;
-      }
-      if (res.destroyed) return finish({ aborted: true });
-      const status = error.code === 'TIMEOUT' ? 504 : 502;
-      const body = `orange-identity proxy: ${message}\n`;
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const path = pathOfTarget(req.url ?? '/');
+    if (path === undefined) {
       req.resume();
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' }).end(body);
-      finish({ error: message });
-    });
-
-    outgoing.once('response', (incoming: IncomingMessage) => {
-      tHead = performance.now();
-      upstreamResponse = incoming;
-      const proxyOrigin = /^[A-Za-z0-9.\-[\]:]+$/.test(req.headers.host ?? '') ? `http://${req.headers.host}` : listening;
-      const rewrite = options.rewriteLocation ? originRewriter(upstream.origin, proxyOrigin) : undefined;
-      let out = endToEnd(incoming.rawHeaders);
-      if (rewrite) out = out.map(([k, v]) => [k, k.toLowerCase() === 'location' ? rewrite.url(v) : v]);
-      incoming.on('data', (chunk: Buffer) => responseCopy.push(chunk));
-      incoming.once('error', () => undefined);
-      incoming.once('close', () => {
-        if (incoming.complete) return;
-        res.destroy();
-        finish({ error: 'the upstream response broke off before its end' });
+      return answer(res, 400, `${req.url} is not a request target it can forward (a path, or an absolute URL)`);
+    }
+    const headers = endToEnd(req.rawHeaders, true);
+    headers.unshift('Host', upstream.host);
+    const declared = declaredLength(req.rawHeaders);
+    if (declared > limits.bodyBytes) {
+      req.resume();
+      answer(res, 413, `the request body goes past ${limits.bodyBytes} bytes (the body limit): not forwarded`);
+      inFlight++;
+      return ctx.over({
+        method: req.method ?? 'GET', url: `${upstream.origin}${path}`, requestHeaders: headers, requestBody: '', requestBytes: declared, responseBytes: 0,
+        httpVersion: `HTTP/${req.httpVersion}`, startedAt: Date.now(), timings: { send: 0, wait: 0, receive: 0 },
+        refused: `the request body declared ${declared} bytes, past ${limits.bodyBytes} (the body limit): the proxy answered 413`,
       });
-      if (rewrite && isDiscovery(req.method ?? 'GET', target.pathname)) {
-        // A discovery document is rewritten whole: read it, rewrite its URLs, send it with its new length.
-        const whole: Buffer[] = [];
-        incoming.on('data', (chunk: Buffer) => whole.push(chunk));
-        incoming.once('end', () => {
-          const sent = Buffer.concat(whole);
-          let body: Buffer | undefined;
-          try {
-            const decoded = decodeContent(sent, HeaderList.fromRaw(incoming.rawHeaders).get('content-encoding'), maxRecord);
-            if (!decoded.error) body = Buffer.from(JSON.stringify(rewrite.json(JSON.parse(decoded.bytes.toString('utf8')))));
-          } catch { /* not JSON: sent as it came */ }
-          const kept = body ? out.filter(([k]) => !['content-length', 'content-encoding'].includes(k.toLowerCase())) : out;
-          res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, [...kept.flat(), ...(body ? ['Content-Length', String(body.length)] : [])]);
-          res.end(body ?? sent);
-        });
-      } else {
-        res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, out.flat());
-        incoming.pipe(res);
-      }
-      res.once('finish', () => finish({
-        ...(rewrite ? { comment: `Location and discovery URLs of ${upstream.origin} rewritten to ${proxyOrigin} for the client; recorded as the upstream sent them` } : {}),
-      }));
-    });
-
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        outgoing.destroy();
-        finish({ aborted: true });
-      }
+    }
+    inFlight++;
+    const wait = options.hold?.();
+    if (!wait) return void new Forwarded(ctx, req, res, path, headers);
+    req.pause();
+    void wait.then(() => {
+      if (!res.destroyed) return void new Forwarded(ctx, req, res, path, headers);
+      inFlight--;
+      if (inFlight === 0) idle?.();
     });
   }
 
-  const server = createServer(handle);
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  const server = createServer({
+    headersTimeout: limits.headersMs,
+    requestTimeout: limits.requestMs,
+    // How often node checks those limits (30 s by default): a tenth of the headers limit, at most a second.
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(limits.headersMs / 10))),
+    keepAliveTimeout: 65_000,
+  }, handle);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const timeout = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (timeout) timedOut++;
+    const answering = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+    if (socket.writable && !answering?.headersSent && error.code !== 'ECONNRESET') {
+      socket.write(`HTTP/1.1 ${timeout ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
+    socket.destroy();
   });
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => { throw error; })]);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => { throw error; })]).catch((error: unknown) => {
+    clearInterval(sweep);
+    throw error;
+  });
   const address = server.address() as AddressInfo;
-  listening = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  ctx.listening = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
   return {
-    url: listening,
+    url: ctx.listening,
     get inFlight() {
       return inFlight;
     },
-    async stop() {
+    get timedOut() {
+      return timedOut;
+    },
+    async stop(graceMs = 1000) {
+      ctx.stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (inFlight > 0) await new Promise<void>((resolve) => { idle = resolve; });
+      const drained = new Promise<void>((resolve) => { idle = resolve; });
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([drained, new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); })]);
+        clearTimeout(timer);
+      }
       server.closeAllConnections();
+      // The exchanges cut by closing their connections end on their sockets' close events.
+      if (inFlight > 0) await drained;
       await closed;
+      clearInterval(sweep);
       agent.destroy();
     },
   };
 }
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

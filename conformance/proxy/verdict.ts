@@ -1,40 +1,43 @@
 /**
- * The verdict on one recorded exchange, the same live (the validating proxy) and offline (`orange-identity
- * validate` on a HAR): the proxy judges each exchange as it records it, from the redacted HAR entry, so that a
- * recording checked later gives the same verdicts by construction.
+ * The verdict on one exchange, live (the validating proxy) and offline (`orange-identity validate` on a HAR).
+ *
+ * Live, the proxy judges each exchange on its raw values, as it went over the wire: redaction never feeds back
+ * into checks (an odd request cannot turn a later response's `token_type` into a secret). Offline, the judge reads
+ * a redacted recording: each JWT placeholder is put back as a surrogate JWS built from the decoded header and
+ * claims the recording kept (its signature is not checked: the proxy holds no client secret), and the checks are
+ * told which other values are placeholders (their string shape is not judged, a credential counts as present).
+ * Failures name placeholders, never surrogates. The two agree on every exchange whose checks do not need what
+ * the redaction hid (a test compares them exchange by exchange).
  *
  * Each exchange is matched to its operation with the contract's operation table; its request gets the request
  * checks (parameters, body, content type, credentials present), its response the conformance suite's
  * operation-level checks (status, content type, headers, body schema, strict members, documented error values,
  * id_token claims) with what the flow so far tells (the client, nonce and scope of the authorization request, the
- * end-user of an access token: a `FlowMemory` fed every exchange in order). Traffic the contract does not have (a path or a method) is its own
- * finding: skipped, with why, unless requests are judged. An exchange that got no response from the upstream
- * fails the `request` check.
- *
- * What redaction hides is handled so: a JWT placeholder is put back as a surrogate JWS built from the decoded
- * header and claims the recording kept (its signature is not checked: the proxy holds no client secret), and the
- * checks are told which other values are placeholders (their string shape is not judged, a credential counts as
- * present). Failures name placeholders, never surrogates.
+ * end-user of an access token: a `FlowMemory` fed every exchange in order), and what the flow forbids (a code
+ * redeemed twice, a `state` not echoed: `flowFailures`). A request the contract refuses (a request finding) that
+ * the upstream accepts (a 2xx, or a redirect without `error`) is the upstream's deviation too:
+ * `negative_data_rejection`, as Schemathesis names it. Traffic the contract does not have (a path or a method) is
+ * its own finding: skipped, with why, unless requests are judged. An exchange that got no complete response from
+ * the upstream fails the `request` check, saying why (refused, broke off, cut by a limit).
  *
  * `--fail-on` says what counts: `response` (the default: is the upstream what the contract says?), `request` (is
  * the client?), or `any`. Findings that do not count are noted on the entry, not failed.
  *
- * Entry points: `Judge` (`judge(entry, seq)` → `ExchangeVerdict`), `FAIL_ON`, `FailOn`, `verdictLine(v)`,
- * `operationSummary(verdicts)`, `violations(verdicts)`.
+ * Entry points: `Judge` (`judge(input, seq)` → `ExchangeVerdict`, `learn(input)`), `judged(observed)` and
+ * `recorded(entry)` (the two kinds of input), `FAIL_ON`, `FailOn`, `verdictLine(v)`.
  */
 import { isUtf8 } from 'node:buffer';
 import { ASSERTION_AUDIENCE } from 'orange-identity-client/auth/jwt-bearer';
 import { ORANGE_OIDC_ISSUER } from 'orange-identity-client/auth/oidc';
 import { matchOperation, type OperationId } from '../../src/contract/operations.js';
 import { failure, type Failure } from '../failures.js';
-import { FlowMemory } from '../flow.js';
-import type { RecordedEntry } from '../har.js';
+import { FlowMemory, flowFailures, isRefusal } from '../flow.js';
+import type { ObservedExchange, RecordedEntry } from '../har.js';
 import { HeaderList, type Exchange, type HttpResponse } from '../http.js';
 import { checkRequest, checkResponse, whyNoOperation } from '../operation-checks.js';
 import { PLACEHOLDERS, isPlaceholder, type RecordedExchange, type RedactedJws, type ReportEntry } from '../report/index.js';
+import type { FailOn } from './limits.js';
 
-export const FAIL_ON = ['response', 'request', 'any'] as const;
-export type FailOn = (typeof FAIL_ON)[number];
 
 export interface ExchangeVerdict extends ReportEntry {
   /** The exchange's number, from 1, in the order the exchanges ended. */
@@ -46,6 +49,10 @@ export interface ExchangeVerdict extends ReportEntry {
   path: string;
   /** The upstream's status; undefined when no response came. */
   status?: number;
+  /** The content codings undone on the response body (`gzip`, `br`...). */
+  contentCoding?: string;
+  /** Recorded, not judged (the judge was behind, or the proxy was stopping). */
+  unjudged?: true;
 }
 
 export interface JudgeOptions {
@@ -84,95 +91,146 @@ function restore(exchange: RecordedExchange, jwts: Record<string, RedactedJws>):
   };
 }
 
+/** What the judge takes: an exchange, when it started, and why it did not end as one should. */
+export interface JudgeInput {
+  exchange: RecordedExchange & { ms: number };
+  startedAt: Date;
+  aborted?: string;
+  refused?: string;
+  /** The request body (`request`) or the response body (`response`) does not decode as its Content-Encoding says. */
+  decodeError?: { side: 'request' | 'response'; message: string };
+  /** A redacted recording: the JWTs its placeholders stand for. Absent for raw traffic. */
+  jwts?: Record<string, RedactedJws>;
+}
+
+/** A raw exchange the proxy observed, as the judge takes it. */
+export function judged(observed: ObservedExchange & { decodeError?: JudgeInput['decodeError'] }): JudgeInput {
+  const ms = Math.round(observed.timings.send + observed.timings.wait + observed.timings.receive);
+  return {
+    exchange: { request: observed.request, ...(observed.response ? { response: observed.response } : {}), ...(observed.error ? { error: observed.error } : {}), ms },
+    startedAt: observed.startedAt,
+    ...(observed.aborted ? { aborted: observed.aborted } : {}),
+    ...(observed.refused ? { refused: observed.refused } : {}),
+    ...(observed.decodeError ? { decodeError: observed.decodeError } : {}),
+  };
+}
+
+/** A recorded (redacted) HAR entry, as the judge takes it. */
+export const recorded = (entry: RecordedEntry): JudgeInput => ({
+  exchange: entry.exchange, startedAt: entry.startedAt, jwts: entry.jwts,
+  ...(entry.aborted ? { aborted: entry.aborted } : {}), ...(entry.refused ? { refused: entry.refused } : {}),
+  ...(entry.decodeError ? { decodeError: { side: 'response' as const, message: entry.decodeError } } : {}),
+});
+
+type Found = { request?: Failure[]; response?: Failure[]; reason?: string };
+
 export class Judge {
-  private readonly memory = new FlowMemory();
+  private readonly memory: FlowMemory;
   private readonly failOn: FailOn;
   private readonly issuer: string;
 
-  constructor(options: JudgeOptions = {}) {
+  constructor(options: JudgeOptions & { flowMemory?: number } = {}) {
     this.failOn = options.failOn ?? 'response';
     this.issuer = options.issuer ?? ORANGE_OIDC_ISSUER;
+    this.memory = new FlowMemory(options.flowMemory !== undefined ? { max: options.flowMemory } : {});
   }
 
-  /** The verdict on one recorded exchange; exchanges come in the order they ended (the HAR's). */
-  judge(entry: RecordedEntry, seq: number): ExchangeVerdict {
-    const recorded = entry.exchange;
-    const { method } = recorded.request;
-    const path = new URL(recorded.request.url).pathname;
-    const match = matchOperation(method, path);
-    const operationId = match.kind === 'operation' ? match.operation.operationId : undefined;
-    const verdict = (outcome: ExchangeVerdict['outcome'], found: { request?: Failure[]; response?: Failure[]; reason?: string } = {}): ExchangeVerdict => {
-      const requestFindings = (found.request ?? []).map((f) => ({ ...f, step: 'request' }));
-      const responseFindings = found.response ?? [];
-      const counts = (side: 'request' | 'response') => this.failOn === 'any' || this.failOn === side;
-      const failures = [...(counts('request') ? requestFindings : []), ...(counts('response') ? responseFindings : [])];
-      // A skipped exchange says why in its reason; its findings are not noted twice.
-      const notes = failures.length || outcome !== 'skipped' ? [...(counts('request') ? [] : requestFindings), ...(counts('response') ? [] : responseFindings)] : [];
-      return {
-        suite: match.kind === 'operation' ? match.operation.slug : match.kind === 'unmatched' ? 'unmatched' : match.slug,
-        name: `#${seq} ${method} ${path}`, group: operationId ?? 'unmatched',
-        outcome: failures.length ? 'failed' : outcome, failures, ...(notes.length ? { notes } : {}), ...(found.reason ? { reason: found.reason } : {}),
-        ms: recorded.ms, exchanges: [recorded],
-        seq, ...(operationId ? { operationId } : {}), method, path, ...(recorded.response ? { status: recorded.response.status } : {}),
-      };
-    };
-    if (entry.aborted) return verdict('skipped', { reason: 'the client went away before the exchange ended: not checked' });
-    if (entry.unrecorded) return verdict('skipped', { reason: `the ${entry.unrecorded} body went past the recording limit: not checked` });
+  /** Entries the flow memory holds. */
+  get retained(): number {
+    return this.memory.size;
+  }
 
+  /** The verdict on one exchange; exchanges come in the order they ended. The verdict holds no exchange: the
+   *  caller attaches the recorded (redacted) one when it keeps the verdict. */
+  judge(input: JudgeInput, seq: number): ExchangeVerdict {
+    const { request } = input.exchange;
+    const path = new URL(request.url).pathname;
+    const match = matchOperation(request.method, path);
+    const verdict = (outcome: ExchangeVerdict['outcome'], found: Found = {}) => this.verdict(input, seq, match, outcome, found);
+    if (input.aborted) return verdict('skipped', { reason: `${input.aborted}: not checked` });
+    if (input.refused) return verdict('skipped', { reason: `not forwarded: ${input.refused}` });
     if (match.kind !== 'operation') {
-      const why = whyNoOperation(match, method);
+      const why = whyNoOperation(match, request.method);
       // Counted when requests are judged; otherwise skipped with why (never passed).
-      return verdict('skipped', { request: [failure('operation', 'a documented operation', `${method} ${path}: ${why}`)], reason: `not an operation of the contract: ${why}` });
+      return verdict('skipped', { request: [failure('operation', 'a documented operation', `${request.method} ${path}: ${why}`)], reason: `not an operation of the contract: ${why}` });
     }
-    const { exchange, back } = restore(recorded, entry.jwts);
-    const now = Math.floor((entry.startedAt.getTime() + recorded.ms) / 1000);
-    const request = checkRequest(exchange.request, { jwt: { now }, redacted: isPlaceholder }).failures.map(back);
-    if (!exchange.response) return verdict('passed', { request, response: [failure('request', 'a response from the upstream', exchange.error ?? 'none')] });
+    const { exchange, back } = input.jwts ? restore(input.exchange, input.jwts) : { exchange: input.exchange, back: (f: Failure) => f };
+    const redacted = input.jwts ? isPlaceholder : undefined;
+    const now = Math.floor((input.startedAt.getTime() + input.exchange.ms) / 1000);
+    const requestFindings = checkRequest(exchange.request, { jwt: { now }, ...(redacted ? { redacted } : {}) }).failures;
+    if (input.decodeError?.side === 'request') requestFindings.push(failure('body', 'a request body that decodes as its Content-Encoding says', input.decodeError.message));
+    const requestFailures = requestFindings.map(back);
+    if (!exchange.response) return verdict('passed', { request: requestFailures, response: [failure('request', 'a complete response from the upstream', exchange.error ?? 'none')] });
+    if (input.decodeError?.side === 'response') {
+      return verdict('passed', { request: requestFailures, response: [failure('body', 'a body that decodes as its Content-Encoding says', input.decodeError.message)] });
+    }
     const facts = this.memory.contextFor(exchange.request);
-    const response = checkResponse(match.operation.operationId, exchange.response, {
-      jwt: { issuer: this.issuer, now, ...(facts.clientId ? { audience: facts.clientId } : {}), ...(facts.nonce ? { nonce: facts.nonce } : {}) },
-      ...(facts.scope ? { scope: facts.scope } : {}),
-      ...(facts.subject ? { subject: facts.subject } : {}),
-      assertionAudience: ASSERTION_AUDIENCE,
-      redacted: isPlaceholder,
-    }).failures.map(back);
+    const response = exchange.response;
+    const responseFailures = [
+      ...checkResponse(match.operation.operationId, response, {
+        jwt: { issuer: this.issuer, now, ...(facts.clientId ? { audience: facts.clientId } : {}), ...(facts.nonce ? { nonce: facts.nonce } : {}) },
+        ...(facts.scope ? { scope: facts.scope } : {}),
+        ...(facts.subject ? { subject: facts.subject } : {}),
+        assertionAudience: ASSERTION_AUDIENCE,
+        ...(redacted ? { redacted } : {}),
+      }).failures,
+      ...flowFailures(exchange as Exchange, facts),
+      ...(requestFindings.length && !isRefusal(response)
+        ? [failure('negative_data_rejection', `a refusal of a request the contract says is invalid (${[...new Set(requestFindings.map((f) => f.check))].join(', ')})`, `accepted: HTTP ${response.status}`)]
+        : []),
+    ].map(back);
     this.memory.learn(exchange as Exchange);
-    return verdict('passed', { request, response });
+    return verdict('passed', { request: requestFailures, response: responseFailures });
+  }
+
+  /** Feeds the flow memory with an exchange that is not judged (the judge was behind): later checks still know it. */
+  learn(input: JudgeInput): void {
+    if (!input.exchange.response || input.aborted || input.refused) return;
+    const { exchange } = input.jwts ? restore(input.exchange, input.jwts) : input;
+    this.memory.learn(exchange as Exchange);
+  }
+
+  private verdict(input: JudgeInput, seq: number, match: ReturnType<typeof matchOperation>, outcome: ExchangeVerdict['outcome'], found: Found): ExchangeVerdict {
+    const { request, response } = input.exchange;
+    const path = new URL(request.url).pathname;
+    const operationId = match.kind === 'operation' ? match.operation.operationId : undefined;
+    const requestFindings = (found.request ?? []).map((f) => ({ ...f, step: 'request' }));
+    const responseFindings = found.response ?? [];
+    const counts = (side: 'request' | 'response') => this.failOn === 'any' || this.failOn === side;
+    const failures = [...(counts('request') ? requestFindings : []), ...(counts('response') ? responseFindings : [])];
+    // A skipped exchange says why in its reason; its findings are not noted twice.
+    const notes = failures.length || outcome !== 'skipped' ? [...(counts('request') ? [] : requestFindings), ...(counts('response') ? [] : responseFindings)] : [];
+    return {
+      suite: match.kind === 'operation' ? match.operation.slug : match.kind === 'unmatched' ? 'unmatched' : match.slug,
+      name: `#${seq} ${request.method} ${path}`, group: operationId ?? 'unmatched',
+      outcome: failures.length ? 'failed' : outcome, failures, ...(notes.length ? { notes } : {}), ...(found.reason ? { reason: found.reason } : {}),
+      ms: input.exchange.ms, exchanges: [],
+      seq, ...(operationId ? { operationId } : {}), method: request.method, path,
+      ...(response ? { status: response.status } : {}), ...(response?.contentCoding ? { contentCoding: response.contentCoding } : {}),
+    };
   }
 }
 
-/** The exchanges that violated the contract (under the judge's `--fail-on`). */
-export const violations = (verdicts: readonly ExchangeVerdict[]): ExchangeVerdict[] => verdicts.filter((v) => v.outcome === 'failed');
+/** A verdict for an exchange the judge did not judge (it was behind, or the proxy was stopping): recorded only. */
+export function unjudged(input: JudgeInput, seq: number, why: string): ExchangeVerdict {
+  const { request, response } = input.exchange;
+  const path = new URL(request.url).pathname;
+  const match = matchOperation(request.method, path);
+  return {
+    suite: match.kind === 'operation' ? match.operation.slug : match.kind === 'unmatched' ? 'unmatched' : match.slug,
+    name: `#${seq} ${request.method} ${path}`, group: match.kind === 'operation' ? match.operation.operationId : 'unmatched',
+    outcome: 'skipped', reason: `not judged: ${why}`, failures: [], ms: input.exchange.ms, exchanges: [], unjudged: true,
+    seq, ...(match.kind === 'operation' ? { operationId: match.operation.operationId } : {}), method: request.method, path, ...(response ? { status: response.status } : {}),
+  };
+}
 
 const checksOf = (failures: readonly Failure[]) => [...new Set(failures.map((f) => f.check))].join(', ');
 
-/** One line for an exchange: number, method, path, status, operation, then ok or the failed checks. */
+/** One line for an exchange: number, method, path, status (and the content coding undone), operation, then ok
+ *  or the failed checks. */
 export function verdictLine(v: ExchangeVerdict): string {
-  const status = v.status ?? 'no response';
+  const status = `${v.status ?? 'no response'}${v.contentCoding ? ` (${v.contentCoding})` : ''}`;
   const notes = v.notes?.length ? `; noted: ${checksOf(v.notes)}` : '';
   const outcome = v.outcome === 'failed' ? `FAILED ${checksOf(v.failures)}` : v.outcome === 'skipped' ? `skipped (${v.reason})` : 'ok';
   return `${v.name} → ${status} ${v.group}: ${outcome}${notes} (${v.ms} ms)`;
-}
-
-interface OperationTally { exchanges: number; ok: number; violations: number; skipped: number; noted: number }
-
-/** A table per operation (unmatched traffic apart): exchanges, ok, violations, skipped, and exchanges with notes. */
-export function operationSummary(verdicts: readonly ExchangeVerdict[]): string {
-  const rows = new Map<string, OperationTally>([['total', { exchanges: 0, ok: 0, violations: 0, skipped: 0, noted: 0 }]]);
-  const add = (key: string, v: ExchangeVerdict) => {
-    const t = rows.get(key) ?? { exchanges: 0, ok: 0, violations: 0, skipped: 0, noted: 0 };
-    t.exchanges++;
-    if (v.outcome === 'failed') t.violations++;
-    else if (v.outcome === 'skipped') t.skipped++;
-    else t.ok++;
-    if (v.notes?.length) t.noted++;
-    rows.set(key, t);
-  };
-  for (const v of verdicts) add(v.group, v);
-  for (const v of verdicts) add('total', v);
-  const width = Math.max('operation'.length, ...[...rows.keys()].map((k) => k.length));
-  const columns = ['exchanges', 'ok', 'violations', 'skipped', 'noted'] as const;
-  const line = (label: string, cells: (string | number)[]) => `${label.padEnd(width)}  ${cells.map((c, i) => String(c).padStart(columns[i]!.length)).join('  ')}`;
-  const order = [...rows.keys()].filter((k) => k !== 'unmatched' && k !== 'total').sort();
-  return [line('operation', [...columns]), ...[...order, 'unmatched', 'total'].filter((k) => rows.has(k)).map((k) => line(k, columns.map((c) => rows.get(k)![c])))].join('\n');
 }

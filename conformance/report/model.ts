@@ -4,6 +4,8 @@
  * the findings it notes without counting them, its time and its exchanges. A report carries its `Redactor`; writers call `redactReport` first,
  * so that every value is redacted before it is formatted, truncated or escaped.
  *
+ * An entry may stand for many cases or exchanges alike (`count`): the tallies count them.
+ *
  * Entry points: `Report`, `ReportEntry`, `Outcome`, `tallyBySuite(entries)`, `totals(entries)`,
  * `redactReport(report)` → `RedactedReport`, `show(value)`. A redacted response names the content coding its body
  * was decoded from (`contentCoding`); an entry lists the waits before retries (`retries`), never counted.
@@ -37,6 +39,9 @@ export interface ReportEntry {
   exchanges: RecordedExchange[];
   /** Answers that said "later" (429, 503) and were waited out before a retry: noted, never a verdict. */
   retries?: RetryWait[];
+  /** How many cases or exchanges the entry stands for (1 when absent): an aggregate report (the validating
+   *  proxy's) has one entry for many exchanges alike, and the tallies count them. */
+  count?: number;
 }
 
 export interface Report<E extends ReportEntry = ReportEntry> {
@@ -57,20 +62,24 @@ export interface Report<E extends ReportEntry = ReportEntry> {
 
 export interface Tally { passed: number; failed: number; skipped: number; total: number }
 
+const count = (t: Tally, e: ReportEntry) => {
+  const n = e.count ?? 1;
+  t[e.outcome] += n;
+  t.total += n;
+};
+
+/** The tallies of the entries (each counted `count` times). */
 export function totals(entries: readonly ReportEntry[]): Tally {
   const t: Tally = { passed: 0, failed: 0, skipped: 0, total: 0 };
-  for (const e of entries) {
-    t[e.outcome]++;
-    t.total++;
-  }
+  for (const e of entries) count(t, e);
   return t;
 }
 
 /** Tallies per suite, in the order suites first appear. */
 export function tallyBySuite(entries: readonly ReportEntry[]): Map<string, Tally> {
-  const suites = new Map<string, ReportEntry[]>();
-  for (const e of entries) suites.set(e.suite, [...(suites.get(e.suite) ?? []), e]);
-  return new Map([...suites].map(([suite, list]) => [suite, totals(list)]));
+  const suites = new Map<string, Tally>();
+  for (const e of entries) count(suites.get(e.suite) ?? suites.set(e.suite, { passed: 0, failed: 0, skipped: 0, total: 0 }).get(e.suite)!, e);
+  return suites;
 }
 
 /** A value as report text: strings as they are, anything else as compact JSON. */

@@ -2,7 +2,7 @@ import type { Entry } from 'har-format';
 import { failure } from '../../conformance/failures.js';
 import { HeaderList, type HttpResponse } from '../../conformance/http.js';
 import { harEntry, harLog, recordedEntry, type ObservedExchange } from '../../conformance/har.js';
-import { Judge, verdictLine } from '../../conformance/proxy/verdict.js';
+import { Judge, recorded, verdictLine } from '../../conformance/proxy/verdict.js';
 import { Redactor, htmlReport, jsonReport, junitReport, terminalText, textReport, type RecordedExchange, type Report, type ReportEntry } from '../../conformance/report/index.js';
 
 const JWT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
@@ -118,7 +118,7 @@ export function writerOutputs(exchanges: readonly RecordedExchange[], secrets: r
     return harEntry(observed, recorder);
   });
   const judge = new Judge();
-  const verdicts = har.map((entry, i) => judge.judge(recordedEntry(entry), i + 1));
+  const verdicts = har.map((entry, i) => judge.judge(recorded(recordedEntry(entry)), i + 1));
   const proxy: Report = { title: 'proxy', unit: 'exchanges', target: 'http://127.0.0.1:9', startedAt: new Date(0).toISOString(), ms: 1, entries: verdicts, redactor: recorder };
   return {
     text: textReport(report), 'text with reproducers': textReport(report, { reproducers: true, maxField: 100_000 }), junit: junitReport(report), html: htmlReport(report), json: jsonReport(report),

@@ -68,9 +68,21 @@ function resolveSpecifier(from: string, specifier: string): string | undefined {
   return undefined;
 }
 
-/** The project files that `file` imports or re-exports, by a relative specifier or a workspace package's name
- *  (type-only imports included). */
-export function relativeImports(file: string): string[] {
+/** True for `import type ...`, `export type ...`, and an import whose every named binding is a type. */
+function typeOnly(statement: ts.ImportDeclaration | ts.ExportDeclaration): boolean {
+  if (ts.isExportDeclaration(statement)) {
+    return statement.isTypeOnly || (!!statement.exportClause && ts.isNamedExports(statement.exportClause) && statement.exportClause.elements.every((e) => e.isTypeOnly));
+  }
+  const clause = statement.importClause;
+  if (!clause) return false;
+  if (clause.isTypeOnly) return true;
+  const bindings = clause.namedBindings;
+  return !clause.name && !!bindings && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+}
+
+/** The project files that `file` imports or re-exports, by a relative specifier or a workspace package's name:
+ *  type-only imports included, unless `runtime` (what loading the file loads). */
+export function relativeImports(file: string, options: { runtime?: boolean } = {}): string[] {
   const source = parse(file);
   const targets: string[] = [];
   const add = (specifier: ts.Expression | undefined) => {
@@ -79,7 +91,9 @@ export function relativeImports(file: string): string[] {
     if (resolved) targets.push(resolved);
   };
   for (const statement of source.statements) {
-    if (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) add(statement.moduleSpecifier);
+    if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
+    if (options.runtime && typeOnly(statement)) continue;
+    add(statement.moduleSpecifier);
   }
   return targets;
 }

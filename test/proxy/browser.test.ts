@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pathOf } from '../../src/contract/operations.js';
 import { SESSION_COOKIE } from '../../sandbox/authentication.js';
 import { HeaderList, createSender } from '../../conformance/http.js';
-import { startValidatingProxy, violations } from '../../conformance/proxy/index.js';
+import { proxied, violations } from './proxied.js';
 import { browserUnavailable, launchChromium, screenshotPath } from '../helpers/browser.js';
 import { startRelyingParty, type RelyingParty } from '../helpers/relying-party.js';
 import { defaultFixture, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
@@ -63,7 +63,7 @@ describe.skipIf(browserUnavailable)('the validating proxy in a real browser code
 
   /** Signs in through the relying party, whose API calls go through the proxy; the exchanges the proxy saw. */
   async function signIn(rewriteLocation: boolean) {
-    const proxy = await startValidatingProxy({ upstream: idpUrl, rewriteLocation });
+    const proxy = await proxied({ url: idpUrl }, { rewriteLocation });
     rp.baseUrl = proxy.url;
     const context = await browser.newContext();
     try {

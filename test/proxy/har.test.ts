@@ -1,7 +1,13 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { pathOf } from '../../src/contract/operations.js';
-import { HarError, harEntry, harLog, readHar, type ObservedExchange } from '../../conformance/har.js';
+import { HarError, HarWriteError, HarWriter, harEntry, harLog, readHar, readHarFile, type ObservedExchange } from '../../conformance/har.js';
+import { validateHar, verdictLine, type ExchangeVerdict } from '../../conformance/proxy/index.js';
+import { writeFile } from 'node:fs/promises';
 import { HeaderList, wireRequest, type HttpRequest, type HttpResponse } from '../../conformance/http.js';
 import { Redactor } from '../../conformance/report/index.js';
 import { harSchemaErrors } from '../helpers/har-schema.js';
@@ -99,7 +105,7 @@ describe('the HAR recording', () => {
       observe({ method: 'GET', path: pathOf('getCheckIdUserInfo') }, undefined, { error: 'cannot forward to http://127.0.0.1:9: ECONNREFUSED' }),
     ]);
     expect(harSchemaErrors(har)).toEqual([]);
-    const entries = readHar(JSON.stringify(har));
+    const { entries } = readHar(JSON.stringify(har));
     expect(entries).toHaveLength(6);
     expect(entries[1]!.exchange.request.headers.get('authorization')).toMatch(/^Basic REDACTED-\d+$/);
     expect(entries[1]!.exchange.response!.status).toBe(200);
@@ -119,7 +125,7 @@ describe('the HAR recording', () => {
       response: { status, statusText: '', httpVersion: 'h2', headers: [{ name: 'content-type', value: 'application/json' }], cookies: [], content, redirectURL: '', headersSize: -1, bodySize: -1, ...(status ? {} : { _error: 'net::ERR_CONNECTION_RESET' }) },
       cache: {}, timings: { send: 0, wait: 12.6, receive: 0 },
     });
-    const [ok, failed] = readHar(JSON.stringify({ log: { version: '1.2', creator: { name: 'WebInspector', version: '537.36' }, entries: [
+    const { entries: [ok, failed] } = readHar(JSON.stringify({ log: { version: '1.2', creator: { name: 'WebInspector', version: '537.36' }, entries: [
       entry(200, { size: 11, mimeType: 'application/json', text: Buffer.from('{"sub":"x"}').toString('base64'), encoding: 'base64' }),
       entry(0, { size: 0, mimeType: 'x-unknown' }),
     ] } }));
@@ -136,5 +142,129 @@ describe('the HAR recording', () => {
     expect(() => readHar('{"log":{"entries":[{"request":{"method":"GET","url":"/relative"},"response":{}}]}}')).toThrow('log.entries[0].request has no method and absolute url');
     expect(() => readHar(`{"log":{"entries":[{"startedDateTime":"x","request":{"method":"GET","url":"${UPSTREAM}/"},"response":{}}]}}`)).toThrow('log.entries[0].startedDateTime is not a date');
     expect(() => readHar(`{"log":{"entries":[{"startedDateTime":"2026-01-01T00:00:00Z","request":{"method":"GET","url":"${UPSTREAM}/","headers":{}},"response":{}}]}}`)).toThrow('log.entries[0].request.headers is not an array');
+  });
+});
+
+describe('the HAR file, written entry by entry', () => {
+  const entries = () => {
+    const redactor = new Redactor([], { correlate: true });
+    return codeFlow().map((o) => { redactor.learn(o); return harEntry(o, redactor); });
+  };
+
+  it('holds every entry as soon as its write completes, and is a valid HAR 1.2 document once closed', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'har-writer-')), 'w.har');
+    const writer = await HarWriter.create(file, 'a comment');
+    const list = entries();
+    for (const [i, entry] of list.entries()) {
+      writer.add(entry);
+      await writer.drained();
+      const read = readHar(await readFile(file, 'utf8'));
+      expect(read.entries).toHaveLength(i + 1);
+      expect(read.cut).toMatchObject({ entries: i + 1, why: 'the file ends inside an entry' });
+      expect(writer.written.entries).toBe(i + 1);
+    }
+    const written = await writer.close();
+    const text = await readFile(file, 'utf8');
+    expect(written).toEqual({ entries: list.length, bytes: Buffer.byteLength(text) });
+    expect(harSchemaErrors(JSON.parse(text))).toEqual([]);
+    expect(JSON.parse(text).log).toMatchObject({ comment: 'a comment', entries: list });
+    // The head is one line, then one entry a line.
+    expect(text.split('\n')).toHaveLength(1 + list.length + 2);
+  });
+
+  it('cut at any byte, still gives every entry written before the cut, and says where the cut is', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'har-cut-')), 'c.har');
+    const writer = await HarWriter.create(file);
+    const list = entries();
+    for (const entry of list) writer.add(entry);
+    await writer.close();
+    const bytes = await readFile(file);
+    const text = bytes.toString('utf8');
+    // Where each entry ends: after its closing brace.
+    const ends: number[] = [];
+    let at = text.indexOf('"entries":[') + '"entries":['.length;
+    const head = at;
+    for (const entry of list) {
+      at = bytes.indexOf(JSON.stringify(entry), at) + Buffer.byteLength(JSON.stringify(entry));
+      ends.push(at);
+    }
+    // Every fifth byte, and every byte around the end of an entry.
+    const cuts = [...new Set([...Array.from({ length: Math.ceil((bytes.length - 4 - head) / 5) }, (_, i) => head + 5 * i), ...ends.flatMap((end) => [end - 2, end - 1, end, end + 1, end + 2])])].filter((c) => c >= head && c < bytes.length - 4);
+    for (const cut of cuts) {
+      const read = readHar(new TextDecoder().decode(bytes.subarray(0, cut)));
+      const complete = ends.filter((end) => end <= cut).length;
+      expect(read.entries.length, `cut at ${cut}`).toBe(complete);
+      expect(read.cut, `cut at ${cut}`).toMatchObject({ entries: complete, endsAt: complete ? ends[complete - 1] : head });
+    }
+    const streamed: number[] = [];
+    const read = await readHarFile(file, (_entry, i) => { streamed.push(i); });
+    expect(read).toEqual({ entries: list.length });
+    expect(streamed).toEqual(list.map((_, i) => i));
+    // Not a HAR, or cut before its entries: an error, not a cut.
+    expect(() => readHar(text.slice(0, head - 3))).toThrow(HarError);
+  });
+
+  it('reports a write that fails (ENOSPC, EIO) when it happens, and never counts an entry the file does not hold; a file it cannot open (EACCES, ENOENT) at once', async () => {
+    for (const [file, code] of [['/dev/full', 'ENOSPC'], ['/proc/version', 'EIO']] as const) {
+      const writer = await HarWriter.create(file);
+      const failures: string[] = [];
+      writer.onFailure = (error) => failures.push(error.message);
+      for (const entry of entries()) writer.add(entry);
+      await writer.drained();
+      expect(failures, file).toEqual([expect.stringMatching(new RegExp(`^cannot write ${file}: ${code} \\(`))]);
+      expect(writer.failure?.code).toBe(code);
+      expect(writer.written.entries).toBe(0);
+      expect(writer.lost).toBe(entries().length);
+      await writer.close();
+    }
+    for (const [file, code] of [['/sys/kernel/no-such.har', 'EACCES'], ['/proc/self/no-such.har', 'ENOENT']] as const) {
+      const error = await HarWriter.create(file).catch((e: unknown) => e);
+      expect(error, file).toBeInstanceOf(HarWriteError);
+      expect((error as HarWriteError).code).toBe(code);
+      expect((error as Error).message).toMatch(new RegExp(`^cannot write ${file}: ${code} \\(`));
+    }
+  });
+});
+
+describe('content still coded in a HAR', () => {
+  const body = '{"sub":"x","given_name":"Ren\u00e9"}';
+  const entry = (headers: [string, string][], content: object) => ({
+    startedDateTime: '2026-01-02T03:04:05.000Z', time: 1,
+    request: { method: 'GET', url: `https://api.orange.com${pathOf('getCheckIdUserInfo')}`, httpVersion: 'HTTP/1.1', headers: [], cookies: [], queryString: [], headersSize: -1, bodySize: 0 },
+    response: { status: 200, statusText: 'OK', httpVersion: 'HTTP/1.1', headers: headers.map(([name, value]) => ({ name, value })), cookies: [], content, redirectURL: '', headersSize: -1, bodySize: -1 },
+    cache: {}, timings: { send: 0, wait: 1, receive: 0 },
+  });
+
+  it('is decoded when it decodes as its Content-Encoding says (gzip, deflate, br, base64 or not), and the coding is named; decoded text with the header is taken as it is', () => {
+    const coded = { gzip: gzipSync(body), deflate: deflateSync(body), br: brotliCompressSync(body), 'br, gzip': gzipSync(brotliCompressSync(body)) };
+    const har = { log: { version: '1.2', creator: { name: 'some tool', version: '1' }, entries: [
+      ...Object.entries(coded).map(([coding, bytes]) => entry([['Content-Type', 'application/json'], ['Content-Encoding', coding]], { size: body.length, mimeType: 'application/json', text: bytes.toString('base64'), encoding: 'base64' })),
+      entry([['Content-Encoding', 'gzip']], { size: body.length, mimeType: 'application/json', text: body }),
+      entry([['Content-Encoding', 'gzip']], { size: 5, mimeType: 'application/json', text: Buffer.from([0x1f, 0x8b, 8, 0, 0xff]).toString('base64'), encoding: 'base64' }),
+    ] } };
+    const { entries } = readHar(JSON.stringify(har));
+    expect(entries.map((e) => [e.exchange.response!.text, e.exchange.response!.contentCoding, e.decodeError])).toEqual([
+      [body, 'gzip', undefined], [body, 'deflate', undefined], [body, 'br', undefined], [body, 'br, gzip', undefined],
+      [body, undefined, undefined],
+      [expect.any(String), undefined, expect.stringMatching(/^the body could not be decoded \(Content-Encoding: gzip\)/)],
+    ]);
+  });
+
+  it('is judged decoded by validate, whose verdicts name the coding, and a body that does not decode fails its body check', async () => {
+    const userinfo = JSON.stringify({ sub: 'PBYJJF-1', name: 'Christine Dupont' });
+    const headers = (coding: string): [string, string][] => [['Content-Type', 'application/json'], ['Content-Encoding', coding], ['Cache-Control', 'no-store'], ['Pragma', 'no-cache']];
+    const withAuth = (e: ReturnType<typeof entry>) => ({ ...e, request: { ...e.request, headers: [{ name: 'Authorization', value: 'Bearer abcdefghijkl' }] } });
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'har-coded-')), 'coded.har');
+    await writeFile(file, JSON.stringify({ log: { version: '1.2', creator: { name: 'some tool', version: '1' }, entries: [
+      ...([['gzip', gzipSync], ['deflate', deflateSync], ['br', brotliCompressSync]] as const).map(([coding, code]) => withAuth(entry(headers(coding), { size: userinfo.length, mimeType: 'application/json', text: code(userinfo).toString('base64'), encoding: 'base64' }))),
+      withAuth(entry(headers('gzip'), { size: 5, mimeType: 'application/json', text: Buffer.from([0x1f, 0x8b, 8, 0, 0xff]).toString('base64'), encoding: 'base64' })),
+    ] } }));
+    const verdicts: ExchangeVerdict[] = [];
+    const run = await validateHar(file, { onVerdict: (v) => verdicts.push(v) });
+    expect(verdicts.map((v) => [v.contentCoding, v.outcome, v.failures.map((f) => f.check)])).toEqual([
+      ['gzip', 'passed', []], ['deflate', 'passed', []], ['br', 'passed', []], [undefined, 'failed', ['body']],
+    ]);
+    expect(verdictLine(verdicts[0]!)).toMatch(/→ 200 \(gzip\) getCheckIdUserInfo: ok/);
+    expect(run.counts).toMatchObject({ exchanges: 4, ok: 3, violations: 1 });
   });
 });
