@@ -56,7 +56,7 @@ describe.skipIf(browserUnavailable)('a hostile web page in a real browser', () =
     await new Promise((resolve) => hostile.once('listening', resolve));
     hostileUrl = `http://localhost:${(hostile.address() as AddressInfo).port}/`;
     browser = await launchChromium();
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
     hostile?.close();
@@ -89,5 +89,5 @@ describe.skipIf(browserUnavailable)('a hostile web page in a real browser', () =
     expect((await admin('getClient', { clientId: 'evil' })).status).toBe(404);
     // No JSON request with the admin header got through: the browser's preflight was refused.
     expect(received.some((r) => r.headers['x-sandbox-admin'] !== undefined)).toBe(false);
-  }, 60_000);
+  });
 });

@@ -143,7 +143,7 @@ describe('500 slow connections at once', () => {
     } finally {
       await slow.close();
     }
-  }, 60_000);
+  });
 
   it('closes every slow-body connection (a byte at a time of a declared body) at the whole-request limit', async () => {
     const slow = await startSandbox({ timeouts: { headersMs: 600, requestMs: 1200 } });
@@ -159,7 +159,7 @@ describe('500 slow connections at once', () => {
     } finally {
       await slow.close();
     }
-  }, 60_000);
+  });
 });
 
 describe('a reset and the requests a delay fault holds', () => {
@@ -170,7 +170,7 @@ describe('a reset and the requests a delay fault holds', () => {
       method: 'POST', headers: { Authorization: 'Bearer sandbox-token-without-user', 'Content-Type': 'application/json' }, body: '{}',
     }));
     // Each call has taken its fault (the last one disarms it): all three are held.
-    await expect.poll(() => target.sandbox.faults.list().length).toBe(0);
+    await expect.poll(() => target.sandbox.faults.list().length, { timeout: 60_000 }).toBe(0);
     const reset = await fetch(`${target.url}${adminPath('resetSandbox')}`, { method: 'POST', headers: { 'X-Sandbox-Admin': '1' } });
     expect(reset.status).toBe(204);
     for (const response of await Promise.all(calls)) {
