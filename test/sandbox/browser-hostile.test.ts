@@ -77,9 +77,11 @@ describe.skipIf(browserUnavailable)('a hostile web page in a real browser', () =
         expect(request.headers['sec-fetch-site'], request.url).toBe('cross-site');
         expect(request.headers.origin, request.url).toMatch(/^http:\/\/localhost:\d+$/);
       }
-      // The framed login page was refused by the browser: it holds no form.
-      const frames = tab.frames().filter((f) => f !== tab.mainFrame());
-      for (const frame of frames) expect(await frame.locator('input[name="msisdn"]').count(), frame.url()).toBe(0);
+      // The framed login page was loaded, and refused by the browser: its frame holds no form.
+      const framed = (await (await tab.$('#framed'))!.contentFrame())!;
+      await expect.poll(() => framed.url(), { timeout: 20_000 }).not.toBe('about:blank');
+      await framed.waitForLoadState('load');
+      expect(await framed.locator('input[name="msisdn"]').count(), framed.url()).toBe(0);
     } finally {
       await context.close();
     }
