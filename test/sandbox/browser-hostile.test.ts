@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminPath } from '../../conformance/sandbox-admin.js';
 import { pathOf } from '../../src/contract/operations.js';
 import { browserUnavailable, launchChromium } from '../helpers/browser.js';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminCall, startSandbox, type AdminOperationId, type RunningSandbox } from '../helpers/sandbox.js';
 
 let target: RunningSandbox;
 let hostile: Server;
@@ -40,11 +40,7 @@ Promise.all([
 </script></body></html>`;
 }
 
-const admin = async (operationId: Parameters<typeof adminPath>[0], params: Record<string, string> = {}, body?: unknown) => {
-  const response = await fetch(`${target.url}${adminPath(operationId, params)}`, { method: operationId === 'getClock' || operationId === 'getClient' ? 'GET' : 'POST', headers: { 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-};
+const admin = (operationId: AdminOperationId, params: Record<string, string> = {}, body?: unknown) => adminCall(target.url, operationId, { params, body });
 
 describe.skipIf(browserUnavailable)('a hostile web page in a real browser', () => {
   beforeAll(async () => {
