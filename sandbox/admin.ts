@@ -42,7 +42,7 @@ const matchers = SANDBOX_ADMIN_ROUTES.map((route) => {
 });
 
 /** The admin route of `METHOD pathname`, with its path parameters; undefined when none. */
-export function matchAdminRoute(method: string, pathname: string): { route: AdminRoute; params: Params } | undefined {
+function matchAdminRoute(method: string, pathname: string): { route: AdminRoute; params: Params } | undefined {
   for (const { route, names, re } of matchers) {
     if (route.method !== method) continue;
     const m = re.exec(pathname);
