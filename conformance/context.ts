@@ -56,8 +56,6 @@ export interface RunStateOptions {
   registrationFailure?(response: HttpResponse): string | undefined;
 }
 
-/** The code of an authorization response (`callback`, the redirect URI with its query), checked against the state
- *  sent; an Error naming `what` gave it otherwise. */
 export type Claims = Record<string, unknown>;
 export type Header = Record<string, unknown>;
 
@@ -81,14 +79,14 @@ const b64 = (text: string) => Buffer.from(text).toString('base64url');
 const strip = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 /** A token request's outcome, shared by the cases that need the same token. */
-interface TokenGrant { exchange?: Exchange; token?: string; error: string }
+interface TokenGrant { exchange?: Exchange; token?: string; error?: Error }
 
 /** What the cases of one run share: the profile, the target, the sender, the login, the tokens obtained once. */
 export class RunState {
   readonly tokens = new Map<string, Promise<TokenGrant>>();
   otherKey: Promise<CryptoKey> | undefined;
   /** The run's key registration, started by the first case that signs with the run's key. */
-  registration: Promise<{ exchange?: Exchange; error?: string }> | undefined;
+  registration: Promise<{ exchange?: Exchange; error?: Error }> | undefined;
 
   constructor(readonly profile: Profile, readonly options: RunStateOptions) {}
 
@@ -194,13 +192,18 @@ export class TriggerContext {
     const { keyRegistration, registrationFailure } = this.run.options;
     if (!keyRegistration) return;
     let first = false;
-    this.run.registration ??= (first = true, this.send(keyRegistration).then(
-      (exchange) => ({ exchange, ...(registrationFailure?.(exchange.response) ? { error: registrationFailure(exchange.response) } : {}) }),
-      (error: Error) => ({ error: error.message }),
+    const registration = this.run.registration ??= (first = true, this.send(keyRegistration).then(
+      (exchange): { exchange: Exchange; error?: Error } => {
+        const failed = registrationFailure?.(exchange.response);
+        return { exchange, ...(failed !== undefined ? { error: new Error(failed) } : {}) };
+      },
+      (error: Error): { exchange?: Exchange; error?: Error } => ({ error }),
     ));
-    const { exchange, error } = await this.run.registration;
+    const { exchange, error } = await registration;
     if (first && exchange) this.steps.push(exchange);
-    if (error !== undefined) throw new Error(error);
+    // Answers that said "later" are no outcome: the next case that signs registers again.
+    if (error instanceof RetriesExhausted && this.run.registration === registration) this.run.registration = undefined;
+    if (error) throw error;
   }
 
   async assertion(spec: AssertionSpec = {}): Promise<string> {
@@ -244,23 +247,29 @@ export class TriggerContext {
         try {
           request = this.tokenRequest(await this.assertion({ msisdn, scope }));
         } catch (error) {
-          return { error: (error as Error).message };
+          return { error: error as Error };
         }
         try {
           const exchange = await this.send(request);
           const { status, text } = exchange.response;
-          if (status !== 200) return { exchange, error: `the token request for the subject gave HTTP ${status}: ${text}` };
+          if (status !== 200) return { exchange, error: new Error(`the token request for the subject gave HTTP ${status}: ${text}`) };
           const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
-          return typeof token === 'string' ? { exchange, token, error: '' } : { exchange, error: 'the token response for the subject has no access_token' };
+          return typeof token === 'string' ? { exchange, token } : { exchange, error: new Error('the token response for the subject has no access_token') };
         } catch (error) {
-          return { error: (error as Error).message };
+          return { error: error as Error };
         }
       })();
       cache.set(key, grant);
     }
     const { exchange, token, error } = await grant;
     if (exchange) this.steps.push(exchange);
-    if (token === undefined) throw new Error(error);
+    // Answers that said "later" (RetriesExhausted) are thrown as they are, so that the case is not judged, and not
+    // kept: the next case asks again.
+    if (error instanceof RetriesExhausted) {
+      this.steps.push(error.exchange);
+      if (cache.get(key) === grant) cache.delete(key);
+    }
+    if (token === undefined) throw error ?? new Error('no access token');
     return token;
   }
 

@@ -297,7 +297,7 @@ export function parseMediaType(value: string | null | undefined): MediaType | un
 export const isJsonMediaType = (essence: string): boolean => essence === 'application/json' || essence.endsWith('+json');
 
 /** The codings of a Content-Encoding value, in the order they were applied (`identity` left out). */
-export const contentCodings = (contentEncoding: string | null | undefined): string[] =>
+const contentCodings = (contentEncoding: string | null | undefined): string[] =>
   (contentEncoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
 
 type Decoder = (bytes: Buffer, options: { maxOutputLength: number }) => Buffer;
@@ -317,12 +317,14 @@ export interface DecodedContent {
 }
 
 /**
- * `bytes` with the content codings of `contentEncoding` undone, last applied first (RFC 9110 section 8.4). A
- * decoded body larger than `maxBytes` (8 MiB by default) is refused rather than inflated (a compression bomb).
+ * `bytes` with the content codings of `contentEncoding` undone, last applied first (RFC 9110 section 8.4); an empty
+ * body is taken as it is. A decoded body larger than `maxBytes` (8 MiB by default) is refused rather than inflated
+ * (a compression bomb).
  */
 export function decodeContent(bytes: Buffer, contentEncoding: string | null | undefined, maxBytes = 8 * 1024 * 1024): DecodedContent {
   const codings = contentCodings(contentEncoding);
-  if (codings.length === 0) return { bytes };
+  // No content (a 204, a 304, a redirect a gateway labelled anyway): nothing was coded, nothing to undo.
+  if (codings.length === 0 || bytes.length === 0) return { bytes };
   const coding = codings.join(', ');
   let content = bytes;
   for (const name of [...codings].reverse()) {

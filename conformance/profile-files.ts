@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../src/contract/load.js';
 
 /** The shipped profiles and their schema, at the package root (from source and from dist/ alike). */
-export const PROFILES_DIR = path.join(PACKAGE_ROOT, 'conformance/profiles');
+const PROFILES_DIR = path.join(PACKAGE_ROOT, 'conformance/profiles');
 
 export class ProfileError extends Error {
   override readonly name = 'ProfileError';

@@ -44,6 +44,10 @@ const adminBundle = () => (bundle ??= JSON.parse(readFileSync(path.join(GENERATE
 export const documentedExample = (response: string, example: string): unknown =>
   adminBundle().components.responses[response].content['application/json'].examples[example].value;
 
+/** The header a bodiless POST may carry instead of `Content-Type: application/json` (the document's AdminHeader
+ *  parameter), lower case as node gives request headers. */
+export const adminHeader = (): string => (adminBundle().components.parameters.AdminHeader.name as string).toLowerCase();
+
 /** True when the route's operation takes a request body. */
 export const takesBody = (route: AdminRoute): boolean => adminBundle().paths[route.path][route.method.toLowerCase()].requestBody !== undefined;
 

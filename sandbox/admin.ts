@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SANDBOX_ADMIN_ROUTES } from '../generated/sandbox-admin.js';
 import { CLIENT_HANDLERS } from './admin-clients.js';
 import {
-  body, documentedExample, fail, noContent, scopesOf, subscriber, takesBody,
+  adminHeader, body, documentedExample, fail, noContent, scopesOf, subscriber, takesBody,
   type AdminHandler, type AdminOperationId, type AdminParts, type AdminRoute, type Params,
 } from './admin-io.js';
 import { ClockRangeError, type Clock } from './clock.js';
@@ -42,7 +42,7 @@ const matchers = SANDBOX_ADMIN_ROUTES.map((route) => {
 });
 
 /** The admin route of `METHOD pathname`, with its path parameters; undefined when none. */
-export function matchAdminRoute(method: string, pathname: string): { route: AdminRoute; params: Params } | undefined {
+function matchAdminRoute(method: string, pathname: string): { route: AdminRoute; params: Params } | undefined {
   for (const { route, names, re } of matchers) {
     if (route.method !== method) continue;
     const m = re.exec(pathname);
@@ -56,8 +56,6 @@ export function matchAdminRoute(method: string, pathname: string): { route: Admi
   return undefined;
 }
 
-/** The header that a bodiless POST may carry instead of `Content-Type: application/json` (docs/sandbox.md). */
-export const ADMIN_HEADER = 'x-sandbox-admin';
 
 /**
  * Why a request may come from a web page of another origin, if it may: an `Origin` that is neither the request's
@@ -76,7 +74,7 @@ function crossSite(req: IncomingMessage, route: AdminRoute, parts: AdminParts): 
     const own = [`http://${req.headers.host ?? ''}`, parts.origin?.() ?? ''].map((o) => o.toLowerCase());
     if (!own.includes(origin.toLowerCase())) return 'CrossSiteRequest';
   }
-  if (route.method === 'POST' && !takesBody(route) && mediaType(req) !== 'application/json' && req.headers[ADMIN_HEADER] === undefined) return 'AdminHeaderMissing';
+  if (route.method === 'POST' && !takesBody(route) && mediaType(req) !== 'application/json' && req.headers[adminHeader()] === undefined) return 'AdminHeaderMissing';
   return undefined;
 }
 

@@ -15,7 +15,7 @@ import { sameUri } from './uri.js';
 /** The validator keys of authorize's query parameters (the form of POST authorize has the same), less the name. */
 const PARAMETER = 'authentication-fr/authorize/parameter/query/';
 /** The parameters the contract documents for authorize (the same in the form of POST authorize). */
-export const AUTHORIZE_PARAMS = (operationObject('authorize').parameters as { name: string }[]).map((p) => p.name);
+const AUTHORIZE_PARAMS = (operationObject('authorize').parameters as { name: string }[]).map((p) => p.name);
 
 /** A checked authorization request: its client, its scopes, and its parameters as sent. */
 export interface AuthorizeRequest { client: Client; scopes: string[]; query: Record<string, string> }

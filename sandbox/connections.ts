@@ -16,7 +16,7 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export interface Timeouts { headersMs?: number; requestMs?: number }
 
 /** Raw answers for what the HTTP parser refuses, before any handler. */
-export const RAW = {
+const RAW = {
   badRequest: 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
   headersTooLarge: 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
   timeout: 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
@@ -24,7 +24,7 @@ export const RAW = {
 
 /** How often Node checks the limits (30 s by default): a twentieth of the headers limit, at most a quarter of a
  *  second, so that a connection goes within a quarter of a second of its limit. */
-export const checkingInterval = (headersMs: number) => Math.max(10, Math.min(250, Math.floor(headersMs / 20)));
+const checkingInterval = (headersMs: number) => Math.max(10, Math.min(250, Math.floor(headersMs / 20)));
 
 export function createHttpServer(timeouts: Timeouts, handle: (req: IncomingMessage, res: ServerResponse) => unknown): Server {
   const headersMs = timeouts.headersMs ?? HEADERS_TIMEOUT_MS;
@@ -49,7 +49,7 @@ const REG_NAME = /^(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+$/;
 const IPV_FUTURE = /^v[0-9A-Fa-f]+\.[A-Za-z0-9._~!$&'()*+,;=:-]+$/;
 
 /** True when `value` is a Host field value: `uri-host [ ":" port ]` (RFC 9112 section 3.2, RFC 3986 section 3.2). */
-export function isValidHost(value: string): boolean {
+function isValidHost(value: string): boolean {
   if (value.startsWith('[')) {
     const end = value.indexOf(']');
     if (end < 0 || !/^(?::\d*)?$/.test(value.slice(end + 1))) return false;

@@ -21,7 +21,7 @@ const SEGMENT = /^[A-Za-z0-9_-]*$/;
 /** The clock skew accepted on an assertion's `iat` and `nbf`, in seconds (docs/sandbox.md). */
 export const CLOCK_SKEW_SECONDS = 60;
 /** The latest NumericDate accepted, 9999-12-31T23:59:59Z: later values (milliseconds, 1e300, 2^60) are malformed. */
-export const MAX_NUMERIC_DATE = 253_402_300_799;
+const MAX_NUMERIC_DATE = 253_402_300_799;
 const NUMERIC_DATE_CLAIMS = ['exp', 'iat', 'nbf'] as const;
 /** A NumericDate as the sandbox accepts it (RFC 7519 section 2): whole seconds from the epoch to the year 9999. */
 const isNumericDate = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_NUMERIC_DATE;

@@ -15,7 +15,7 @@ import jwkSchema from '../generated/direct-match-id-fr/schemas/Jwk.json' with { 
 import { ASSERTION_ALG } from 'orange-identity-client/auth/jwt-bearer';
 
 /** The bounds of an RS256 verification key: the modulus's bits, and the exponent's. */
-export const KEY_BOUNDS = { minModulusBits: 2048, maxModulusBits: 16_384, minExponent: 3, maxExponentBits: 256 } as const;
+const KEY_BOUNDS = { minModulusBits: 2048, maxModulusBits: 16_384, minExponent: 3, maxExponentBits: 256 } as const;
 /** The `use` and the `key_ops` member the contract's `Jwk` asks of a registered key. */
 const USE = jwkSchema.properties.use.const;
 const VERIFY = jwkSchema.properties.key_ops.contains.const;
@@ -61,10 +61,10 @@ export function keyProblems(jwk: JWK, where: string): string[] {
 }
 
 /** A loopback host of a URL: `localhost`, 127.0.0.0/8 or `[::1]` (RFC 8252 section 8.3). */
-export const isLoopbackHost = (hostname: string) => hostname === 'localhost' || /^127(?:\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]';
+const isLoopbackHost = (hostname: string) => hostname === 'localhost' || /^127(?:\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]';
 
 /** What makes a redirect URI unfit: relative, another scheme than http(s) (`javascript:`, `data:`, `file:`), a fragment. */
-export function redirectUriProblem(uri: string, where: string): string | undefined {
+function redirectUriProblem(uri: string, where: string): string | undefined {
   if (!URL.canParse(uri)) return `${where} ${JSON.stringify(uri)} is not an absolute URI (RFC 6749 section 3.1.2)`;
   const url = new URL(uri);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return `${where} ${JSON.stringify(uri)} has the scheme ${url.protocol.slice(0, -1)}: a redirect URI is http or https`;
@@ -73,7 +73,7 @@ export function redirectUriProblem(uri: string, where: string): string | undefin
 }
 
 /** What makes a JWKS URI unfit: relative, another scheme than https, or http beyond the loopback. */
-export function jwksUriProblem(uri: string, where: string): string | undefined {
+function jwksUriProblem(uri: string, where: string): string | undefined {
   if (!URL.canParse(uri)) return `${where} ${JSON.stringify(uri)} is not an absolute URI`;
   const url = new URL(uri);
   if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return undefined;

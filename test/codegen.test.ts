@@ -47,7 +47,7 @@ beforeAll(async () => {
     include: ['src'],
   }));
   sandbox = await startSandbox();
-}, 120_000);
+});
 afterAll(async () => {
   await sandbox?.close();
   if (repo) await rm(repo, { recursive: true, force: true });

@@ -156,5 +156,5 @@ describe('the x-conformance-match extension', () => {
     expect(result.code).not.toBe(0);
     expect(`${result.stdout}${result.stderr}`).toContain('rule/conformance-match-values');
     expect(`${result.stdout}${result.stderr}`).toContain('MsisdnInvalid/x-conformance-match');
-  }, 60_000);
+  });
 });

@@ -25,7 +25,7 @@ beforeAll(async () => {
   pages = await buildDocs(site);
   target = await startSandbox({ docsDir: site });
   if (!browserUnavailable) browser = await launchChromium();
-}, 120_000);
+});
 afterAll(async () => {
   await browser?.close();
   await target?.close();

@@ -93,5 +93,5 @@ describe('the shipped bundles', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -128,7 +128,12 @@ export async function run(values: Values): Promise<number> {
   const stop = listenForStop({ onForce: (s) => { started.mock?.kill(); console.error(`${s} again: stopping at once, without the reports`); process.exit(SIGNAL_EXIT[s] ?? 130); } });
   const controller = new AbortController();
   let signal: string | undefined;
-  void stop.requested.then((s) => { signal = s; controller.abort(new Error(s)); });
+  void stop.requested.then((s) => {
+    signal = s;
+    controller.abort(new Error(s));
+    // A case may be waiting on the login (a URL to paste, a page in the browser): closing it ends that wait.
+    void started.login?.close().catch(() => undefined);
+  });
   try {
     await prepare(values, options.target, loaded, controller.signal, started);
     if (signal || !started.target) return SIGNAL_EXIT[signal ?? 'SIGTERM']!;

@@ -1,6 +1,6 @@
 /** The work of `orange-identity keys` (cli/keys.ts holds its options), loaded when the command runs. */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateSigningKey } from 'orange-identity-client/auth/keys';
 import { PRIVATE_JWK_ENV } from 'orange-identity-client/auth/private-key';
@@ -26,6 +26,8 @@ export async function run(values: Values): Promise<number> {
   const key = await generateSigningKey();
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(privatePath, `${JSON.stringify(key.privateJwk, null, 2)}\n`, { mode: 0o600 });
+  // The mode applies to a new file only: a key replaced with --force gets it too.
+  await chmod(privatePath, 0o600);
   await writeFile(jwksPath, `${JSON.stringify(key.jwks, null, 2)}\n`);
   console.error(`private key (keep secret): ${privatePath}\nJWKS to register on the Orange Developer portal: ${jwksPath}\nkid: ${key.kid}\n` +
     `your application and the conformance profiles read the key from ${PRIVATE_JWK_ENV} (the path of this file, or the JWK itself):\n  export ${PRIVATE_JWK_ENV}=${JSON.stringify(privatePath)}`);

@@ -15,8 +15,8 @@ import type { EndUserLogin } from '../context.js';
 import type { Profile } from '../profile.js';
 import type { LoginModule } from './types.js';
 
-/** Chromium's flags for a run without a desktop (the tests' flags). */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Chromium's flags for a run without a desktop (the tests' too: test/helpers/browser.ts). */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** The chromium to drive: CHROMIUM_PATH, Debian's package, or the first `chromium` on the PATH. */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -141,7 +141,9 @@ const schemeAlternation = AUTH_SCHEMES.map((s) => s.replace(/[-]/g, '\\-')).join
 const PATTERNS = {
   pem: /(-----BEGIN ([A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*)-----)([\s\S]*?)(-----END \2-----|$)/g,
   jwt: /(?<![A-Za-z0-9_-])e[wyz][A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)?/g,
-  multipart: /(Content-Disposition:[^\r\n]*?\bname="([^"]*)"[^\r\n]*(?:\r?\n[^\r\n]+)*\r?\n\r?\n)([\s\S]*?)(?=\r?\n--|$)/gi,
+  // A part's header lines are few: bounded, so that text with many Content-Disposition lines and no blank line is
+  // one pass.
+  multipart: /(Content-Disposition:[^\r\n]*?\bname="([^"]*)"[^\r\n]*(?:\r?\n[^\r\n]+){0,16}\r?\n\r?\n)([\s\S]*?)(?=\r?\n--|$)/gi,
   xml: /<((?:[\w.-]+:)?([A-Za-z_][\w.-]*))(\s[^<>]*)?>([^<]+)<\/\1>/g,
   member: /"([^"\\\n]{1,200})"(\s*:\s*)("(?:[^"\\\n]|\\.)*"|-?\d[\d.eE+-]*)/g,
   escapedMember: /(\\+)"([^"\\\n]{1,200})\1"(\s*:\s*)\1"(.*?)\1"/g,
@@ -154,8 +156,9 @@ const PATTERNS = {
   tag: /<[A-Za-z][\w:.-]*(?:\s+[^<>]*?)?\/?>/g,
   attribute: /([A-Za-z_:][\w:.-]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'<>=`]+)/g,
 };
-/** The value after `name=`: quoted, or up to what ends a parameter. */
-const PAIR_VALUE = /"[^"\n]*"|'[^'\n]*'|[^\s&#;,"'<>\\()[\]{}|^`]*/;
+/** The value after `name=`: quoted, or up to what ends a parameter (UNQUOTED_VALUE). */
+const QUOTED_VALUE = /"[^"\n]*"|'[^'\n]*'/y;
+const UNQUOTED_VALUE = /[^\s&#;,"'<>\\()[\]{}|^`]*/y;
 
 /** Rolling hash of the first MIN_SECRET_LENGTH characters, to find known secrets in one pass over a text. */
 const HASH_BASE = 257;
@@ -425,21 +428,43 @@ export class Redactor {
    *  (a URL or JSON in a parameter) is opened and redacted as text. */
   private pairs(text: string): string {
     const re = new RegExp(PATTERNS.pair.source, 'g');
-    const valueAt = new RegExp(PAIR_VALUE.source, 'y');
+    const quoted = new RegExp(QUOTED_VALUE.source, 'y');
+    const unquoted = new RegExp(UNQUOTED_VALUE.source, 'y');
+    // The pairs inside a value that is not consumed start inside it: where that unquoted run ends, and the next
+    // `%`, are found once per run, so that a long run of pairs (`a=a=a=...`) costs one pass, not one per pair.
+    let runEnd = -1;
+    let percent = -1;
+    const valueAt = (start: number): string => {
+      if (text[start] === '"' || text[start] === "'") {
+        quoted.lastIndex = start;
+        return quoted.exec(text)?.[0] ?? '';
+      }
+      if (start >= runEnd) {
+        unquoted.lastIndex = start;
+        runEnd = start + unquoted.exec(text)![0].length;
+      }
+      return text.slice(start, runEnd);
+    };
+    const hasPercent = (start: number, end: number) => {
+      if (percent < start) {
+        const at = text.indexOf('%', start);
+        percent = at < 0 ? Infinity : at;
+      }
+      return percent < end;
+    };
     let out = '';
     let last = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
       const name = m[2]!;
       const start = m.index + m[0].length;
-      valueAt.lastIndex = start;
-      const value = valueAt.exec(text)?.[0] ?? '';
+      const value = valueAt(start);
       if (value === '') continue;
       let replaced: string | undefined;
       if (isSecretName(name)) {
         const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
         if (!quote && keepsNumber(name) && /^\d+$/.test(value)) continue;
         replaced = `${quote}${this.named(name, quote ? value.slice(1, -1) : value)}${quote}`;
-      } else if (value.includes('%')) replaced = this.encoded(value);
+      } else if (hasPercent(start, start + value.length)) replaced = this.encoded(value);
       if (replaced === undefined || replaced === value) continue;
       out += text.slice(last, start) + replaced;
       last = re.lastIndex = start + value.length;

@@ -20,7 +20,7 @@ export const SECRET_WORDS = ['token', 'secret', 'password', 'passwd', 'passphras
 /** Last words whose value is a secret only as a whole word (too short to be matched at the end of another). */
 export const SECRET_SHORT_WORDS = ['key', 'pwd', 'pass', 'pin', 'otp', 'sid', 'auth', 'authorization', 'csrf', 'xsrf'] as const;
 /** Words before a last word `code` that make it an authorization or one-time code. */
-export const CODE_QUALIFIERS = ['auth', 'authorization', 'authorisation', 'device', 'user', 'verification', 'otp', 'mfa', 'sms', 'activation', 'recovery', 'backup', 'login', 'access', 'reset', 'confirmation', 'security', 'onetime'] as const;
+const CODE_QUALIFIERS = ['auth', 'authorization', 'authorisation', 'device', 'user', 'verification', 'otp', 'mfa', 'sms', 'activation', 'recovery', 'backup', 'login', 'access', 'reset', 'confirmation', 'security', 'onetime'] as const;
 /** Last words that hold the value of what a secret word before them names (`session_id`, `token_value`). */
 export const VALUE_WORDS = ['id', 'value', 'val', 'string', 'str', 'raw', 'data'] as const;
 /** Header names that say they hold a secret, wherever the word stands in the name (`X-Api-Key`, `X-Auth-Token`). */
@@ -29,7 +29,7 @@ export const SECRET_HEADER_WORDS = ['key', 'token', 'secret', 'auth', 'session',
  *  secret-named parameter or a token68 after the scheme does not. */
 const CHALLENGE_HEADERS = new Set(['www-authenticate', 'proxy-authenticate']);
 /** Members of a secret-named object or list that name its kind, not its value: kept (`{"token": {"type": ...}}`). */
-export const KIND_WORDS = ['type', 'typ', 'kind', 'scope', 'scopes', 'alg', 'enc', 'kid', 'kty', 'use', 'method', 'in', 'at', 'exp', 'iat', 'nbf', 'time', 'date', 'expires', 'expiry', 'error', 'description', 'message', 'name', 'uri', 'url', 'endpoint', 'hint', 'status', 'issuer', 'iss', 'aud', 'audience', 'path', 'domain', 'secure', 'httponly', 'samesite', 'format', 'version'] as const;
+const KIND_WORDS = ['type', 'typ', 'kind', 'scope', 'scopes', 'alg', 'enc', 'kid', 'kty', 'use', 'method', 'in', 'at', 'exp', 'iat', 'nbf', 'time', 'date', 'expires', 'expiry', 'error', 'description', 'message', 'name', 'uri', 'url', 'endpoint', 'hint', 'status', 'issuer', 'iss', 'aud', 'audience', 'path', 'domain', 'secure', 'httponly', 'samesite', 'format', 'version'] as const;
 /** Authorization schemes (the IANA registry, and a few in common use): kept before a credential, never learned. */
 export const AUTH_SCHEMES = ['basic', 'bearer', 'concealed', 'digest', 'dpop', 'gnap', 'hoba', 'mutual', 'negotiate', 'ntlm', 'oauth', 'privatetoken', 'scram-sha-1', 'scram-sha-256', 'vapid', 'token', 'mac', 'apikey', 'aws4-hmac-sha256'] as const;
 /** Members of a JWK (an object with `kty`) that are private key material (RFC 7518 section 6). */

@@ -69,7 +69,7 @@ export function textReport(report: Report, options: { maxField?: number; reprodu
     lines.push('', 'waited out and retried (answers that said "later"; never a verdict):');
     for (const e of waited) {
       const waits = e.retries!.map((w) => `${w.request} ${w.status}${w.retryAfter !== undefined ? ` (Retry-After ${w.retryAfter})` : ''} ${(w.waitedMs / 1000).toFixed(1)} s`);
-      lines.push(`  ~ ${e.name}: ${line(waits.join('; '), max)}`);
+      lines.push(`  ~ ${one(e.name)}: ${line(waits.join('; '), max)}`);
     }
   }
   const skipped = redacted.entries.filter((e) => e.outcome === 'skipped');

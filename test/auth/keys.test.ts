@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -74,6 +74,11 @@ describe('orange-identity keys', () => {
       const printed = out.join('\n');
       for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(printed).not.toContain(privateJwk[member]);
       expect(await main(['keys', '--out', dir])).toBe(2);
+      // Replaced with --force: a new key, still 0600 even when the old file was readable by others.
+      await chmod(path.join(dir, 'private-key.jwk.json'), 0o644);
+      expect(await main(['keys', '--out', dir, '--force'])).toBe(0);
+      expect(JSON.parse(await readFile(path.join(dir, 'private-key.jwk.json'), 'utf8')).kid).not.toBe(privateJwk.kid);
+      expect((await stat(path.join(dir, 'private-key.jwk.json'))).mode & 0o777).toBe(0o600);
     } finally {
       log.mockRestore();
       err.mockRestore();

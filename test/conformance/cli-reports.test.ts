@@ -34,7 +34,7 @@ beforeAll(async () => {
   });
   dir = await mkdtemp(path.join(tmpdir(), 'conformance-reports-'));
   first = await cli(['--target', broken.url, '--profile', 'sandbox', '--html', path.join(dir, 'nested/report.html'), '--report', path.join(dir, 'junit.xml')]);
-}, 120_000);
+});
 afterAll(async () => { await broken?.close(); await sandbox?.close(); });
 
 describe('orange-identity conformance, its progress and its reports', () => {
@@ -92,7 +92,7 @@ describe.skipIf(browserUnavailable)('the HTML report in a real browser', () => {
     // Failed entries only, by default when something failed.
     expect(await page.locator('.entry.failed').count()).toBe(failed);
     expect(await page.locator('.entry.passed').first().isVisible()).toBe(false);
-    await expect.poll(() => page.locator('.entry.failed .check', { hasText: 'undocumented-member' }).count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.entry.failed .check', { hasText: 'undocumented-member' }).count(), { timeout: 60_000 }).toBeGreaterThan(0);
     await page.screenshot({ path: await screenshotPath('conformance-report.png'), fullPage: false });
     await page.locator('label', { hasText: 'passed' }).click();
     expect(await page.locator('.entry.passed').first().isVisible()).toBe(true);

@@ -77,7 +77,7 @@ describe('a reproducer', () => {
     const text = textReport(run, { reproducers: true });
     expect(text).toContain(`code_verifier=${verifier}`);
     for (const secret of [...secrets, 'forged-by-the-broken-target-0123456789']) expect(text).not.toContain(secret);
-  }, 60_000);
+  });
 });
 
 describe('Redactor.allow (a value the fuzzer generated)', () => {
@@ -121,7 +121,7 @@ describe('a run against an in-process sandbox', () => {
     expect(code, stdout + stderr).toBe(0);
     expect(stdout).toContain(`fuzz of an in-process sandbox (gone with the run; the reproducers are for one started with npm start, ${DEFAULT_URL})`);
     expect(stdout).toContain(`npm run fuzz -- --target ${DEFAULT_URL} --seed 3 --max-examples 2`);
-  }, 60_000);
+  });
 });
 
 describe('Ctrl-C or SIGTERM in the middle of a run', () => {
@@ -143,5 +143,5 @@ describe('Ctrl-C or SIGTERM in the middle of a run', () => {
     expect(JSON.stringify(json)).toContain(`the run was stopped (${name}) before it reached it`);
     expect(await readFile(files.junit, 'utf8')).toMatch(/^<\?xml/);
     expect(await readFile(files.html, 'utf8')).toMatch(/<html/i);
-  }, 120_000);
+  });
 });

@@ -96,7 +96,7 @@ describe('orange-identity fuzz against the reference sandbox', () => {
     // A reused code, tokens after they expired (the in-process clock) or were revoked (the admin API): every
     // operation a link of the contract gives a single-use or an expiring value, and the refresh (revoked consent).
     expect(passed('use_after_free').sort()).toEqual([...new Set([...LINKS.filter((l) => l.singleUse.length || l.expiresIn).map((l) => l.to), 'refreshAccessToken'])].sort());
-  }, 60_000);
+  });
 
   // Seeds of their own, beside the fixed one: 42, where an earlier sandbox accepted a refresh with an empty
   // redirect_uri taken for a broken one, and fresh random ones, printed so that a failure can be replayed
@@ -112,7 +112,7 @@ describe('orange-identity fuzz against the reference sandbox', () => {
     } finally {
       await own.close();
     }
-  }, 120_000);
+  });
 
   it('sends the same requests for the same seed, and others for another seed', async () => {
     const log = async (seed: number) => {
@@ -133,7 +133,7 @@ describe('orange-identity fuzz against the reference sandbox', () => {
     expect(first.length).toBeGreaterThan(100);
     expect(second).toEqual(first);
     expect(other).not.toEqual(first);
-  }, 60_000);
+  });
 
   it('finds nothing behind a gateway under a path prefix whose quota answers 429: each one waited out, none judged', async () => {
     const gateway = await startGateway(sandbox.url, { prefix: '/some/prefix', quota: { perSecond: 40, retryAfter: '1' } });
@@ -158,7 +158,7 @@ describe('orange-identity fuzz against the reference sandbox', () => {
     } finally {
       await proxy.close();
     }
-  }, 60_000);
+  });
 });
 
 describe('orange-identity fuzz against deliberately faulty targets', () => {
@@ -181,7 +181,7 @@ describe('orange-identity fuzz against deliberately faulty targets', () => {
     const text = report(run);
     expect(text).toMatch(/✗ verifyPremiumInfo not_a_server_error\n\s+not_a_server_error \((positive|negative|auth) example \d+, shrunk \(\d+ shrinking requests\)\): expected no 5xx\n\s+got\s+HTTP 500/);
     expect(text).toMatch(/reproduce: curl -sS -i -g -X POST 'http:\/\/127\.0\.0\.1:\d+\/idmatch\/es\/v1\/premiuminfo' -H 'Authorization: Bearer \[REDACTED\]'/);
-  }, 60_000);
+  });
 
   it('catches a target that accepts a body missing its required member, with the minimal body as reproducer', async () => {
     proxy = await startBreakingProxy(sandbox.url, acceptsMissingMember);
@@ -195,7 +195,7 @@ describe('orange-identity fuzz against deliberately faulty targets', () => {
     expect(JSON.parse(reproducer.request.body)).toEqual({});
     // Only what the target breaks fails.
     expect(failed(run).map((e) => e.name)).toEqual(['matchIdentity negative_data_rejection']);
-  }, 60_000);
+  });
 
   it('takes the documented refusals the profile lists as answers to valid requests, and no others', async () => {
     const ineligible = collectExamples('direct-match-id-fr', dereferencedBundle('direct-match-id-fr')).find((e) => e.id === 'direct-match-id-fr/matchIdentity/400/UserIneligible')!;
@@ -215,7 +215,7 @@ describe('orange-identity fuzz against deliberately faulty targets', () => {
       .rejects.toThrow(/fuzz.documentedRefusals names no documented error: direct-match-id-fr\/matchIdentity\/400\/NoSuchError/);
     await proxy.close();
     proxy = undefined;
-  }, 60_000);
+  });
 
   it('keeps every token, code and secret of the run out of the text, JUnit and HTML reports', async () => {
     proxy = await startBreakingProxy(sandbox.url, (r, { operationId }) => {
@@ -233,7 +233,7 @@ describe('orange-identity fuzz against deliberately faulty targets', () => {
       expect(secrets.filter((s) => output.includes(s)), name).toEqual([]);
       expect(output, name).toContain('curl');
     }
-  }, 60_000);
+  });
 });
 
 describe('the orange-identity fuzz command', () => {
@@ -255,7 +255,7 @@ describe('the orange-identity fuzz command', () => {
     } finally {
       await proxy.close();
     }
-  }, 60_000);
+  });
 
   it('exits 1 against a target that fails unusual input, with the check, the expected, the got and a curl reproducer', async () => {
     const proxy = await startBreakingProxy(sandbox.url, failsUnusualInput);
@@ -266,7 +266,7 @@ describe('the orange-identity fuzz command', () => {
     } finally {
       await proxy.close();
     }
-  }, 60_000);
+  });
 
   it('exits 2 on configuration errors: bounds, unknown API, unreachable target, a mock profile, a target that is not these APIs', async () => {
     const closed = await closedPortUrl();
@@ -287,5 +287,5 @@ describe('the orange-identity fuzz command', () => {
     } finally {
       await foreign.close();
     }
-  }, 60_000);
+  });
 });

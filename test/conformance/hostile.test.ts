@@ -97,5 +97,5 @@ describe('a hostile target, behind the validating proxy, checked by the suite', 
     }
     // What is no secret stays readable.
     expect(outputs['suite junit']).toContain('&quot;token_type&quot;: &quot;Bearer&quot;');
-  }, 120_000);
+  });
 });

@@ -92,6 +92,10 @@ describe('content decoding', () => {
     expect(decodeContent(json, null)).toEqual({ bytes: json });
   });
 
+  it('takes an empty body labelled with a coding as it is (a 204 or a redirect a gateway labelled anyway)', () => {
+    for (const coding of ['gzip', 'br', 'deflate']) expect(decodeContent(Buffer.alloc(0), coding)).toEqual({ bytes: Buffer.alloc(0) });
+  });
+
   it('say why a body cannot be decoded: an unknown coding, corrupt data, or a bomb past the limit', () => {
     expect(decodeContent(json, 'zstd').error).toMatch(/unknown content coding \(Content-Encoding: zstd\)/);
     expect(decodeContent(json, 'gzip').error).toMatch(/could not be decoded \(Content-Encoding: gzip\)/);

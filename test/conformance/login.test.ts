@@ -100,11 +100,12 @@ describe('--login, the module that cannot be', () => {
 });
 
 describe('--login manual', () => {
+  const prompt = (n: number) => new RegExp(`--login manual \\(${n}\\): open this URL in a browser, sign in and consent:\\n(\\S+)\\nthen paste the URL`);
+
   it('prints each authorize URL and reads the callback URL pasted on stdin, asking again for a line that is not one', async () => {
     const report = path.join(dir, 'manual.json');
     const child = conformance(['--profile', await sessionless('manual'), '--login', 'manual', '--grep', 'exchangeAuthorizationCode/200', '--json', report, '--quiet']);
     const browser = new FormBrowser();
-    const prompt = (n: number) => new RegExp(`--login manual \\(${n}\\): open this URL in a browser, sign in and consent:\\n(\\S+)\\nthen paste the URL`);
     // The first answer is not a callback URL: it is asked for again.
     const first = (await child.waitFor(prompt(1)))[1]!;
     child.process.stdin!.write('the code is 1234\n');
@@ -123,5 +124,17 @@ describe('--login manual', () => {
       ['authentication-fr/exchangeAuthorizationCode/200/TokensWithRefreshToken', 'passed'],
     ]);
     expect(child.stderr()).not.toMatch(prompt(4));
+  });
+
+  it('stops on Ctrl-C while it waits for a pasted URL (stdin still open): exit 130, the report written, nothing judged', async () => {
+    const report = path.join(dir, 'manual-stopped.json');
+    const child = conformance(['--profile', await sessionless('manual-stopped'), '--login', 'manual', '--grep', 'exchangeAuthorizationCode/200', '--json', report, '--quiet']);
+    await child.waitFor(prompt(1));
+    child.process.kill('SIGINT');
+    expect(await child.exited()).toBe(130);
+    const entries = await entriesOf(report);
+    expect(entries).toHaveLength(3);
+    expect(entries.filter((e) => e.outcome !== 'skipped')).toEqual([]);
+    expect(child.stderr()).toMatch(/stopped \(SIGINT\)/);
   });
 });

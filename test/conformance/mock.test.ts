@@ -10,7 +10,7 @@ import { REPO_ROOT, listApis } from '../../scripts/lib/contract.js';
 import { startChild, stopAll } from '../helpers/child.js';
 
 let mock: RunningMock;
-beforeAll(async () => { mock = await startMock(); }, 60_000);
+beforeAll(async () => { mock = await startMock(); });
 afterAll(async () => { await mock?.stop(); });
 
 describe('the conformance suite against the Prism mock', () => {

@@ -51,7 +51,7 @@ beforeAll(async () => {
     res.writeHead(response.status, response.headers);
     res.end(response.body);
   });
-}, 60_000);
+});
 afterAll(async () => { await wrong?.close(); await mock?.stop(); });
 
 describe('the conformance suite against a deliberately wrong target', () => {

@@ -1,18 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath } from '../../conformance/login/browser.js';
 
-/** Debian's chromium (installed by .ci/run), or CHROMIUM_PATH. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? (() => {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-})();
+/** Debian's chromium (installed by .ci/run), or CHROMIUM_PATH: the one `--login` drives. */
+export const CHROMIUM = chromiumPath() ?? '';
 
 /** Browser tests run wherever chromium is; in CI (where .ci/run installs it) its absence is a failure, not a skip. */
 export const browserUnavailable = !CHROMIUM || !existsSync(CHROMIUM);
@@ -21,7 +15,7 @@ if (browserUnavailable && process.env.CI) throw new Error('CI needs Debian chrom
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
 }
 

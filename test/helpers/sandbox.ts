@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { importJWK, type JWK } from 'jose';
+import { SANDBOX_ADMIN_ROUTES } from '../../generated/sandbox-admin.js';
+import { adminPath } from '../../conformance/sandbox-admin.js';
 import { loadFixture, type Fixture } from '../../sandbox/fixture.js';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/server.js';
 import { REPO_ROOT } from '../../scripts/lib/contract.js';
@@ -13,6 +15,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const url = await sandbox.listen(0);
   return { url, sandbox, close: () => sandbox.close() };
 }
+
+export type AdminOperationId = (typeof SANDBOX_ADMIN_ROUTES)[number]['operationId'];
+
+/** A call to the sandbox's admin API at `url` as a test tool makes it (JSON, no Origin): its status and parsed body. */
+export async function adminCall(url: string, operationId: AdminOperationId, options: { params?: Record<string, string>; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+  const { method } = SANDBOX_ADMIN_ROUTES.find((r) => r.operationId === operationId)!;
+  const response = await fetch(`${url}${adminPath(operationId, options.params)}`, {
+    method, headers: { 'Content-Type': 'application/json', ...options.headers }, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** A named example of a response of the admin document (generated/sandbox-admin/openapi.json). */
+export function adminExample(response: string, name: string): any {
+  adminBundle ??= JSON.parse(readFileSync(path.join(REPO_ROOT, 'generated/sandbox-admin/openapi.json'), 'utf8'));
+  return adminBundle.components.responses[response].content['application/json'].examples[name].value;
+}
+let adminBundle: any;
 
 /** A copy of the default fixture to change (the loaded one is shared per process, frozen). */
 export const defaultFixture = (): Fixture => structuredClone(loadFixture());

@@ -128,7 +128,7 @@ export function writerOutputs(exchanges: readonly RecordedExchange[], secrets: r
   };
 }
 
-export const HOSTILE_ORIGIN = 'http://127.0.0.1:9';
+const HOSTILE_ORIGIN = 'http://127.0.0.1:9';
 
 /** What an exchange holds, with defaults: a POST to the token endpoint, a 400 JSON response. */
 export interface Shape {

@@ -21,7 +21,7 @@ describe.skipIf(browserUnavailable)('the code flow in a real browser', () => {
     target = await startSandbox({ fixture });
     rp.baseUrl = target.url;
     browser = await launchChromium();
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
     await target?.close();

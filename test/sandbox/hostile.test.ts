@@ -6,14 +6,11 @@
  */
 import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import type { JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import codeRequestSchema from '../../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
-import { SANDBOX_ADMIN_ROUTES } from '../../generated/sandbox-admin.js';
 import { adminPath } from '../../conformance/sandbox-admin.js';
 import { DocumentedResponses } from '../../sandbox/contract.js';
 import { FixtureError } from '../../sandbox/fixture.js';
@@ -22,9 +19,8 @@ import { basicAuthorization } from 'orange-identity-client/auth/basic';
 import { ASSERTION_ALG, ASSERTION_AUDIENCE, ASSERTION_SUB_TYPE, ASSERTION_TYP, JWT_BEARER_GRANT_TYPE, createJwtBearerAssertion } from 'orange-identity-client/auth/jwt-bearer';
 import { generateSigningKey } from 'orange-identity-client/auth/keys';
 import { pathOf } from '../../src/contract/operations.js';
-import { GENERATED_DIR } from '../../src/contract/load.js';
 import { rawRequest } from '../helpers/raw.js';
-import { defaultFixture, post, startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminCall, adminExample, defaultFixture, post, startSandbox, type AdminOperationId, type RunningSandbox } from '../helpers/sandbox.js';
 import { LOGIN_FORM_PATH } from '../../sandbox/login-page.js';
 
 let target: RunningSandbox;
@@ -34,20 +30,11 @@ afterEach(() => target.sandbox.reset());
 
 const docs = new DocumentedResponses();
 const documented = (id: string) => JSON.parse(docs.get(id).body) as unknown;
-const adminDoc = JSON.parse(readFileSync(path.join(GENERATED_DIR, 'sandbox-admin/openapi.json'), 'utf8'));
-const adminExample = (response: string, name: string) => adminDoc.components.responses[response].content['application/json'].examples[name].value;
-type AdminOperation = (typeof SANDBOX_ADMIN_ROUTES)[number]['operationId'];
-const methodOf = (operationId: AdminOperation) => SANDBOX_ADMIN_ROUTES.find((r) => r.operationId === operationId)!.method;
 const JSON_H = { 'Content-Type': 'application/json' };
 
 /** An admin call as a test tool makes it: JSON, no Origin. */
-async function admin(operationId: AdminOperation, params: Record<string, string> = {}, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${target.url}${adminPath(operationId, params)}`, {
-    method: methodOf(operationId), headers: { ...JSON_H, ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const admin = (operationId: AdminOperationId, params: Record<string, string> = {}, body?: unknown, headers: Record<string, string> = {}) =>
+  adminCall(target.url, operationId, { params, body, headers });
 
 const CODE_GRANT = codeRequestSchema.properties.grant_type.const;
 const BASIC = { Authorization: basicAuthorization('sandbox-oidc-client', 'sandbox-client-secret') };
@@ -141,7 +128,7 @@ describe('keys a client registers (RFC 7518 section 3.3, RFC 8017 section 3.1, R
       ['registerJwks', { clientId: 'sandbox-direct-match' }, { keys: [key] }],
       ['addKey', { clientId: 'sandbox-direct-match' }, { key }],
       ['registerClient', {}, { clientId: 'attacker', scopes: ['atp_kyc_plain'], jwks: { keys: [key] } }],
-    ] as [AdminOperation, Record<string, string>, unknown][]) {
+    ] as [AdminOperationId, Record<string, string>, unknown][]) {
       const refused = await admin(operationId, params, body);
       expect(refused.status, operationId).toBe(400);
       expect(refused.body.error, operationId).toBe('invalid_request');
@@ -224,7 +211,7 @@ describe('redirect and JWKS URIs a client registers (RFC 6749 section 3.1.2, RFC
     for (const [operationId, params, body] of [
       ['registerClient', {}, { clientId: 'attacker', scopes: ['atp_kyc_plain'], jwksUri }],
       ['registerJwksUri', { clientId: 'sandbox-direct-match' }, { jwksUri }],
-    ] as [AdminOperation, Record<string, string>, unknown][]) {
+    ] as [AdminOperationId, Record<string, string>, unknown][]) {
       const refused = await admin(operationId, params, body);
       expect(refused.status, operationId).toBe(400);
       expect(refused.body.error_description, operationId).toMatch(/jwksUri/);

@@ -6,32 +6,21 @@
  * budget that a busy machine would miss.
  */
 import type { Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_ADMIN_ROUTES } from '../../generated/sandbox-admin.js';
 import { adminPath } from '../../conformance/sandbox-admin.js';
 import { CLOCK_RANGE, ClockRangeError, createClock } from '../../sandbox/clock.js';
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../sandbox/connections.js';
 import { DocumentedResponses } from '../../sandbox/contract.js';
-import { GENERATED_DIR } from '../../src/contract/load.js';
 import { pathOf } from '../../src/contract/operations.js';
 import { collect, rawConnect, type RawReply } from '../helpers/raw.js';
-import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { adminCall, adminExample, startSandbox, type AdminOperationId, type RunningSandbox } from '../helpers/sandbox.js';
 
 let target: RunningSandbox;
 beforeAll(async () => { target = await startSandbox(); });
 afterAll(async () => { await target?.close(); });
 afterEach(() => target.sandbox.reset());
 
-const adminDoc = JSON.parse(readFileSync(path.join(GENERATED_DIR, 'sandbox-admin/openapi.json'), 'utf8'));
-type AdminOperation = (typeof SANDBOX_ADMIN_ROUTES)[number]['operationId'];
-async function admin(operationId: AdminOperation, body?: unknown, at = target.url) {
-  const method = SANDBOX_ADMIN_ROUTES.find((r) => r.operationId === operationId)!.method;
-  const response = await fetch(`${at}${adminPath(operationId)}`, { method, headers: { 'Content-Type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const admin = (operationId: AdminOperationId, body?: unknown, at = target.url) => adminCall(at, operationId, { body });
 
 /** The documented ClockOutOfRange text, for any value. */
 const RANGE = /^the clock would be at -?[\d.e+]+ s since the epoch: it stays within 0 \(1970-01-01T00:00:00Z\) and 253370764799 \(9998-12-31T23:59:59Z\)$/;
@@ -54,7 +43,7 @@ describe('the clock', () => {
   });
 
   it('documents the refusal in the admin API document', () => {
-    const example = adminDoc.components.responses.BadRequest.content['application/json'].examples.ClockOutOfRange.value;
+    const example = adminExample('BadRequest', 'ClockOutOfRange');
     expect(example.error_description).toMatch(RANGE);
   });
 
@@ -143,7 +132,7 @@ describe('500 slow connections at once', () => {
     } finally {
       await slow.close();
     }
-  }, 60_000);
+  });
 
   it('closes every slow-body connection (a byte at a time of a declared body) at the whole-request limit', async () => {
     const slow = await startSandbox({ timeouts: { headersMs: 600, requestMs: 1200 } });
@@ -159,7 +148,7 @@ describe('500 slow connections at once', () => {
     } finally {
       await slow.close();
     }
-  }, 60_000);
+  });
 });
 
 describe('a reset and the requests a delay fault holds', () => {
@@ -170,7 +159,7 @@ describe('a reset and the requests a delay fault holds', () => {
       method: 'POST', headers: { Authorization: 'Bearer sandbox-token-without-user', 'Content-Type': 'application/json' }, body: '{}',
     }));
     // Each call has taken its fault (the last one disarms it): all three are held.
-    await expect.poll(() => target.sandbox.faults.list().length).toBe(0);
+    await expect.poll(() => target.sandbox.faults.list().length, { timeout: 60_000 }).toBe(0);
     const reset = await fetch(`${target.url}${adminPath('resetSandbox')}`, { method: 'POST', headers: { 'X-Sandbox-Admin': '1' } });
     expect(reset.status).toBe(204);
     for (const response of await Promise.all(calls)) {

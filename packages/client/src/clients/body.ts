@@ -50,7 +50,7 @@ export function formBody(body: unknown): string {
 }
 
 /** `body` as JSON text. */
-export function jsonBody(body: unknown): string {
+function jsonBody(body: unknown): string {
   if (typeof body === 'string') return body;
   if (body instanceof URLSearchParams || body instanceof FormData) return JSON.stringify(Object.fromEntries(body.entries()));
   return JSON.stringify(body);
