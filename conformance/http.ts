@@ -297,7 +297,7 @@ export function parseMediaType(value: string | null | undefined): MediaType | un
 export const isJsonMediaType = (essence: string): boolean => essence === 'application/json' || essence.endsWith('+json');
 
 /** The codings of a Content-Encoding value, in the order they were applied (`identity` left out). */
-const contentCodings = (contentEncoding: string | null | undefined): string[] =>
+export const contentCodings = (contentEncoding: string | null | undefined): string[] =>
   (contentEncoding ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '' && c !== 'identity');
 
 type Decoder = (bytes: Buffer, options: { maxOutputLength: number }) => Buffer;

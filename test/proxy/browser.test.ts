@@ -52,7 +52,7 @@ describe.skipIf(browserUnavailable)('the validating proxy in a real browser code
     sandbox = await startSandbox({ fixture });
     await startRedirectingIdp(sandbox.url);
     browser = await launchChromium();
-  }, 60_000);
+  });
   afterAll(async () => {
     await browser?.close();
     idp?.closeAllConnections();
