@@ -5,13 +5,8 @@ import { MAX_RATE } from '../conformance/pacing.js';
 import { shippedProfiles } from '../conformance/profile-files.js';
 import { API_SLUGS } from '../src/contract/load.js';
 import type { Command } from './command.js';
+import { DEFAULT_TARGET_RATE, MAX_EXAMPLES, SHRINK_BUDGET } from './defaults.js';
 import { reportOptions } from './report-options.js';
-
-/** Bounds of the options, stated in the help and in the output. */
-export const MAX_EXAMPLES = 1000;
-/** Against a --target, unless --rate says otherwise: a shared environment is not flooded. */
-export const DEFAULT_TARGET_RATE = 50;
-export const SHRINK_BUDGET = 100;
 
 export const fuzz: Command = {
   name: 'fuzz',

@@ -1,13 +1,9 @@
 /** `orange-identity keys`: an RS256 key pair for Direct Match ID France, written where no commit picks it up; its
  *  options here, its work in run/keys.ts. */
 import { homedir } from 'node:os';
-import path from 'node:path';
 import { PRIVATE_JWK_ENV } from 'orange-identity-client/auth/private-key';
 import type { Command } from './command.js';
-
-/** The default folder: the user's configuration folder, outside any project. */
-export const defaultKeysDir = (env: NodeJS.ProcessEnv = process.env) =>
-  path.join(env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'orange-identity', 'keys');
+import { defaultKeysDir } from './defaults.js';
 
 export const keys: Command = {
   name: 'keys',

@@ -1,11 +1,7 @@
 /** `orange-identity sandbox` (also `npm start`): the stateful reference sandbox of the five APIs; its options here, its
  *  work in run/sandbox.ts, loaded when it runs. */
 import type { Command } from './command.js';
-
-/** The port `npm start` and `orange-identity sandbox` listen on unless told otherwise. */
-export const DEFAULT_PORT = 8080;
-/** The URL of a sandbox started with `npm start`, as its banner prints it. */
-export const DEFAULT_URL = `http://127.0.0.1:${DEFAULT_PORT}`;
+import { DEFAULT_PORT } from './defaults.js';
 
 export const sandbox: Command = {
   name: 'sandbox',

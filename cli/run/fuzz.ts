@@ -9,10 +9,9 @@ import { ForeignTargetError } from '../../conformance/runner.js';
 import { createSandbox, type Sandbox } from '../../sandbox/server.js';
 import { ConfigError, UsageError, integerOption, type Values } from '../command.js';
 import { REPORT_FILES, apisOption, prepareReportPaths, profileOption, reachTarget, writeReports } from '../options.js';
-import { DEFAULT_URL as SANDBOX_URL } from '../sandbox.js';
 import { listenForStop } from '../signals.js';
 import { parseRate } from '../../conformance/pacing.js';
-import { DEFAULT_TARGET_RATE, MAX_EXAMPLES, SHRINK_BUDGET } from '../fuzz.js';
+import { DEFAULT_TARGET_RATE, DEFAULT_URL as SANDBOX_URL, MAX_EXAMPLES, SHRINK_BUDGET } from '../defaults.js';
 
 /** `--rate 20` or `--rate 20/s` (as the conformance suite takes it); DEFAULT_TARGET_RATE against a target. */
 function rateOption(values: Values): number | undefined {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { generateSigningKey } from 'orange-identity-client/auth/keys';
 import { PRIVATE_JWK_ENV } from 'orange-identity-client/auth/private-key';
 import type { Values } from '../command.js';
-import { defaultKeysDir } from '../keys.js';
+import { defaultKeysDir } from '../defaults.js';
 
 /** The nearest folder at or above `dir` that holds a project (package.json or .git), if any. */
 function projectAbove(dir: string): string | undefined {

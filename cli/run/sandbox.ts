@@ -2,7 +2,7 @@
 import { DEFAULT_FIXTURE, FixtureError } from '../../sandbox/fixture.js';
 import { createSandbox } from '../../sandbox/server.js';
 import { ConfigError, UsageError, type Values } from '../command.js';
-import { DEFAULT_PORT } from '../sandbox.js';
+import { DEFAULT_PORT } from '../defaults.js';
 import { untilStopped } from '../signals.js';
 
 export async function run(values: Values): Promise<number> {

@@ -10,7 +10,7 @@ import { collectExamples } from '../../src/contract/examples.js';
 import { API_SLUGS, dereferencedBundle } from '../../src/contract/load.js';
 import { OPERATIONS, type OperationId } from '../../src/contract/operations.js';
 import { failure, type CheckName, type Failure } from '../failures.js';
-import { FlowMemory } from '../flow.js';
+import { FlowMemory, isRefusal } from '../flow.js';
 import { RequestError, type Exchange, type HttpRequest, type HttpResponse, type Sender } from '../http.js';
 import { checkResponse, matchesDocumentedError } from '../operation-checks.js';
 import { ProfileError, type Profile } from '../profile.js';
@@ -28,19 +28,6 @@ const GROUP: Partial<Record<CheckName, FuzzCheck>> = {
   jwt: 'response_schema_conformance', scope: 'response_schema_conformance', 'cross-response': 'response_schema_conformance',
 };
 const RESPONSE_CHECKS = ['not_a_server_error', 'status_code_conformance', 'content_type_conformance', 'response_headers_conformance', 'response_schema_conformance'] as const;
-
-/** True for a refusal: a 4xx or 5xx, or a redirect carrying `error` (RFC 6749 section 4.1.2.1). */
-export const isRefusal = (response: HttpResponse): boolean => {
-  if (response.status >= 400) return true;
-  if (response.status >= 300 && response.status < 400) {
-    try {
-      return new URL(response.headers.get('location') ?? '').searchParams.has('error');
-    } catch {
-      return false;
-    }
-  }
-  return false;
-};
 
 /** The status and the whole body: the report writers redact it, then cut it (cutting first could leave half a
  *  token, which redaction would no longer recognise). */

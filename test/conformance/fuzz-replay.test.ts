@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import codeRequestSchema from '../../generated/authentication-fr/schemas/AuthorizationCodeTokenRequest.json' with { type: 'json' };
-import { DEFAULT_URL } from '../../cli/sandbox.js';
+import { DEFAULT_URL } from '../../cli/defaults.js';
 import { sandboxAdmin } from '../../conformance/fuzz/control.js';
 import { runFuzz, type FuzzOptions, type FuzzRun } from '../../conformance/fuzz/engine.js';
 import { HeaderList, createSender, wireRequest } from '../../conformance/http.js';

@@ -81,12 +81,13 @@ function typeOnly(statement: ts.ImportDeclaration | ts.ExportDeclaration): boole
 }
 
 /** The project files that `file` imports or re-exports, by a relative specifier or a workspace package's name:
- *  type-only imports included, unless `runtime` (what loading the file loads). */
+ *  type-only imports and dynamic `import('…')` of a literal included (as madge or dependency-cruiser count them),
+ *  unless `runtime`: then only what loading the file loads. */
 export function relativeImports(file: string, options: { runtime?: boolean } = {}): string[] {
   const source = parse(file);
   const targets: string[] = [];
   const add = (specifier: ts.Expression | undefined) => {
-    if (!specifier || !ts.isStringLiteral(specifier)) return;
+    if (!specifier || !ts.isStringLiteralLike(specifier)) return;
     const resolved = resolveSpecifier(file, specifier.text);
     if (resolved) targets.push(resolved);
   };
@@ -94,6 +95,13 @@ export function relativeImports(file: string, options: { runtime?: boolean } = {
     if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
     if (options.runtime && typeOnly(statement)) continue;
     add(statement.moduleSpecifier);
+  }
+  if (!options.runtime) {
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node.arguments[0]);
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
   }
   return targets;
 }

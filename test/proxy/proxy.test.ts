@@ -1,5 +1,4 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pathOf } from '../../src/contract/operations.js';
@@ -12,7 +11,7 @@ import { resignHs256, setJson, startBreakingProxy, type Break } from '../helpers
 import { harSchemaErrors } from '../helpers/har-schema.js';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
 import { leaked, secretsIn } from '../helpers/secrets.js';
-import { closedPortUrl, startServer, truncatedBody } from '../helpers/server.js';
+import { closedPortUrl, rawServer, startServer, truncatedBody } from '../helpers/server.js';
 import { compareVerdicts, proxied, validated, violations } from './proxied.js';
 
 const sandboxProfile = loadProfile(resolveProfilePath('sandbox'));
@@ -125,16 +124,6 @@ describe('the validating proxy in front of the sandbox', () => {
   });
 });
 
-/** A raw node:http server for the forwarding tests; `close` ends every connection. */
-async function rawServer(handler: (req: IncomingMessage, res: import('node:http').ServerResponse) => void): Promise<{ url: string; server: Server; close(): Promise<void> }> {
-  const server = createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
 
 /** A request through node:http with raw headers (repeats kept); resolves with the response head. */
 function send(url: string, method: string, headers: string[], body?: Buffer): Promise<IncomingMessage> {

@@ -5,9 +5,7 @@
  * answers), a judge that falls behind, a recording that applies back-pressure, and memory that stays within its
  * bounds whatever the number of exchanges (counted, not measured).
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectExamples } from '../../src/contract/examples.js';
@@ -22,6 +20,7 @@ import type { ExchangeVerdict } from '../../conformance/proxy/index.js';
 import { setJson, startBreakingProxy } from '../helpers/breaking-proxy.js';
 import { collect, rawConnect } from '../helpers/raw.js';
 import { startSandbox, type RunningSandbox } from '../helpers/sandbox.js';
+import { rawServer } from '../helpers/server.js';
 import { compareVerdicts, proxied, validated, violations } from './proxied.js';
 
 const sandboxProfile = loadProfile(resolveProfilePath('sandbox'));
@@ -34,16 +33,6 @@ function documented(operationId: OperationId, status: string, slug: string): unk
   return example.value;
 }
 
-/** A raw node:http server; `close` ends every connection. */
-async function rawServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; server: Server; close(): Promise<void> }> {
-  const server = createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
 
 /** The checks a verdict failed and noted, for comparing runs. */
 const shape = (v: ExchangeVerdict) => [v.group, v.outcome, v.failures.map((f) => f.check).sort(), (v.notes ?? []).map((f) => f.check).sort()];

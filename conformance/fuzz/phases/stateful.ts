@@ -9,11 +9,11 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { OPERATIONS, operation as operationEntry, type Operation, type OperationId } from '../../../src/contract/operations.js';
+import { isRefusal } from '../../flow.js';
 import type { Exchange, HttpRequest } from '../../http.js';
 import { linkedValues, linksFrom, LINKS, type Link } from '../links.js';
 import { PLANS } from '../plans.js';
 import type { RequestValue } from '../request.js';
-import { isRefusal } from '../session.js';
 import { StepError } from '../types.js';
 import type { PhaseParts } from './parts.js';
 
