@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { JWK } from 'jose';
 import { PRIVATE_JWK_ENV, readPrivateJwk } from 'orange-identity-client/auth/private-key';
+import type { ApiSlug } from '../src/contract/load.js';
 import { schemaErrors, validator } from '../src/contract/validators.js';
 import { ProfileError } from './profile-files.js';
 
@@ -17,6 +18,19 @@ export { ProfileError, profileTemplates, resolveProfilePath, shippedProfiles } f
 
 
 export interface Session { cookie: string }
+
+/** The target a run of the suite or the fuzzer is aimed at, with the profile it runs with. */
+export interface ProfiledTarget {
+  /** The base URL: an origin, or an origin and a path prefix the APIs are served under. */
+  baseUrl: string;
+  profile: Profile;
+  /** The profile's secrets (loadProfile gives them), redacted from every report. */
+  secrets?: readonly string[];
+  /** How reports name the profile (its name by default). */
+  profileLabel?: string;
+  apis?: readonly ApiSlug[];
+}
+
 /** What an end-user types on the login page (`--login`): a test MSISDN or account, and its password. */
 export interface EndUserCredentials { username: string; password?: string }
 export interface ClientRef { clientId: string; privateJwk?: JWK }

@@ -25,14 +25,13 @@
  * `looksForeign(request, response)`, `ForeignTargetError`, `checkContext(profile, memory, request)` (what the
  * operation-level checks of an exchange need; the fuzzer uses it too).
  */
-import type { ApiSlug } from '../src/contract/load.js';
 import { matchOperation } from '../src/contract/operations.js';
 import { RunState, type EndUserLogin } from './context.js';
 import { FlowMemory } from './flow.js';
 import { HeaderList, createSender, onTarget, parseMediaType, pathnameOf, wireRequest, type Exchange, type HttpRequest, type HttpResponse, type WireRequest } from './http.js';
 import { RateLimit, RetryBudget, paced, type RetryPolicy } from './pacing.js';
 import { planRun, type RunPlan } from './plan.js';
-import type { Profile } from './profile.js';
+import type { ProfiledTarget } from './profile.js';
 import { Redactor, type Report } from './report/index.js';
 import { adminFailure } from './sandbox-admin.js';
 import { ForeignTargetError, runCase, type CaseResult, type CaseRun } from './run-case.js';
@@ -52,15 +51,7 @@ export interface Progress {
   result: CaseResult;
 }
 
-export interface RunOptions {
-  /** The base URL: an origin, or an origin and a path prefix the APIs are served under. */
-  baseUrl: string;
-  profile: Profile;
-  /** The profile's secrets (loadProfile gives them), redacted from every report. */
-  secrets?: readonly string[];
-  /** How reports name the profile (its name by default). */
-  profileLabel?: string;
-  apis?: readonly ApiSlug[];
+export interface RunOptions extends ProfiledTarget {
   /** Only the cases whose id matches (`--grep`). */
   grep?: RegExp;
   /** Cases in flight at once (4 by default). */

@@ -2,10 +2,9 @@
  * What every module of the fuzzer shares: its checks and phases, its options and its run, and what a request
  * expects and finds. Imports nothing of the fuzzer back.
  */
-import type { ApiSlug } from '../../src/contract/load.js';
 import type { OperationId } from '../../src/contract/operations.js';
 import type { CheckName, Failure } from '../failures.js';
-import type { Profile } from '../profile.js';
+import type { ProfiledTarget } from '../profile.js';
 import type { RecordedExchange, Report, ReportEntry } from '../report/index.js';
 import type { TargetControl } from './control.js';
 
@@ -21,12 +20,7 @@ export type Phase = (typeof PHASES)[number];
 /** Requests sent per operation: by phase, and how many of them were shrinking or steps for other operations. */
 export type RequestCounts = Record<Phase | 'shrinking', number> & { total: number };
 
-export interface FuzzOptions {
-  baseUrl: string;
-  profile: Profile;
-  secrets?: readonly string[];
-  profileLabel?: string;
-  apis?: readonly ApiSlug[];
+export interface FuzzOptions extends ProfiledTarget {
   seed: number;
   /** Examples per operation and phase (and stateful sequences per root operation). */
   maxExamples: number;
