@@ -22,3 +22,8 @@ if (existsSync(source)) {
   ({ main } = await import('../dist/cli/main.js'));
 }
 process.exitCode = await main(process.argv.slice(2));
+// The command is done and has let go of its stop listeners, but node may still be draining (a socket closing).
+// A signal now (npm forwarding the Ctrl-C the terminal already delivered, a supervisor's late SIGTERM) must not
+// kill it by default, which would turn the command's exit code into a death by signal: it ends the process with
+// the command's own code.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit());

@@ -51,6 +51,3 @@ export function listenForStop(options: StopOptions = {}): StopRequest {
     dispose: () => { for (const signal of STOP_SIGNALS) process.off(signal, listener); },
   };
 }
-
-/** Resolves on the first stop request; later signals are handled as `listenForStop` says. */
-export const untilStopped = (options?: StopOptions): Promise<NodeJS.Signals> => listenForStop(options).requested;

@@ -69,36 +69,39 @@ export async function run(values: Values): Promise<number> {
     process.exit(130);
   } });
   try {
-    running = await startValidatingProxy({
-      upstream, port, host: values.host as string, failOn, issuer: values.issuer as string, rewriteLocation: values['rewrite-location'] === true, limits,
-      ...(har ? { har } : {}),
-      ...(values.quiet ? {} : { onLine: (line) => console.log(line) }),
-      onHarFailure: (message) => {
-        harFailed = true;
-        console.error(`error: ${message}; recording stopped (the HAR holds what was written before), forwarding and judging go on; exit code 2`);
-      },
-    });
-  } catch (error) {
+    try {
+      running = await startValidatingProxy({
+        upstream, port, host: values.host as string, failOn, issuer: values.issuer as string, rewriteLocation: values['rewrite-location'] === true, limits,
+        ...(har ? { har } : {}),
+        ...(values.quiet ? {} : { onLine: (line) => console.log(line) }),
+        onHarFailure: (message) => {
+          harFailed = true;
+          console.error(`error: ${message}; recording stopped (the HAR holds what was written before), forwarding and judging go on; exit code 2`);
+        },
+      });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (error instanceof HarOpenError) throw new ConfigError(`cannot write --har ${har}: ${error.message.replace(/^cannot write \S+: /, '')}`);
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new ConfigError(`cannot listen on ${values.host}:${port}: ${code} (choose another --port or --host)`);
+      throw error;
+    }
+    console.error(`orange-identity proxy listening on ${running.url}, forwarding to ${upstream} (--fail-on ${failOn}${values['rewrite-location'] ? ', --rewrite-location' : ''}; Ctrl-C to stop and write the reports)`);
+    const quiet = summaryEvery ? everySoOften(running, summaryEvery) : () => undefined;
+    await stop.requested;
+    quiet();
+    if (running.inFlight) console.error(`stopping: finishing ${running.inFlight} exchange${running.inFlight > 1 ? 's' : ''} in flight`);
+    const run = await running.stop();
+    if (run.har) {
+      const { written, lost, failure, path } = run.har;
+      console.error(failure
+        ? `HAR ${path}: ${written.entries} exchanges written (${written.bytes} bytes), ${lost} not (${failure}); the file lacks its end, and validate reads what it holds`
+        : `HAR (${written.entries} exchanges): ${path}`);
+    }
+    const { kept, flow, secrets, placeholders, jwts } = run.retained;
+    console.error(`held in memory at the end (all bounded): ${kept} exchanges kept for the reports, ${flow} flow memory entries, ${secrets} learned secrets, ${placeholders} numbered secrets, ${jwts} decoded JWTs`);
+    const code = await finishRun(values, run);
+    return harFailed || run.har?.failure ? 2 : code;
+  } finally {
     stop.dispose();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (error instanceof HarOpenError) throw new ConfigError(`cannot write --har ${har}: ${error.message.replace(/^cannot write \S+: /, '')}`);
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new ConfigError(`cannot listen on ${values.host}:${port}: ${code} (choose another --port or --host)`);
-    throw error;
   }
-  console.error(`orange-identity proxy listening on ${running.url}, forwarding to ${upstream} (--fail-on ${failOn}${values['rewrite-location'] ? ', --rewrite-location' : ''}; Ctrl-C to stop and write the reports)`);
-  const quiet = summaryEvery ? everySoOften(running, summaryEvery) : () => undefined;
-  await stop.requested;
-  quiet();
-  if (running.inFlight) console.error(`stopping: finishing ${running.inFlight} exchange${running.inFlight > 1 ? 's' : ''} in flight`);
-  const run = await running.stop();
-  if (run.har) {
-    const { written, lost, failure, path } = run.har;
-    console.error(failure
-      ? `HAR ${path}: ${written.entries} exchanges written (${written.bytes} bytes), ${lost} not (${failure}); the file lacks its end, and validate reads what it holds`
-      : `HAR (${written.entries} exchanges): ${path}`);
-  }
-  const { kept, flow, secrets, placeholders, jwts } = run.retained;
-  console.error(`held in memory at the end (all bounded): ${kept} exchanges kept for the reports, ${flow} flow memory entries, ${secrets} learned secrets, ${placeholders} numbered secrets, ${jwts} decoded JWTs`);
-  const code = await finishRun(values, run);
-  return harFailed || run.har?.failure ? 2 : code;
 }
